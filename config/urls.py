@@ -1,0 +1,26 @@
+from django.contrib import admin
+from django.contrib.sitemaps import views as sitemap_views
+from django.urls import include, path
+from django.views.decorators.cache import cache_page
+
+from glossary.sitemaps import sitemaps
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path(
+        "sitemap.xml",
+        cache_page(600)(sitemap_views.index),
+        {"sitemaps": sitemaps, "sitemap_url_name": "sitemap_section"},
+        name="sitemap",
+    ),
+    path(
+        "sitemap-<section>.xml",
+        cache_page(600)(sitemap_views.sitemap),
+        {"sitemaps": sitemaps},
+        name="sitemap_section",
+    ),
+    path("", include("glossary.urls")),
+]
+
+handler404 = "config.errors.page_not_found"
+handler500 = "config.errors.server_error"

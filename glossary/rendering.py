@@ -1,0 +1,440 @@
+"""Markdown to sanitized HTML, with cross-links to other terms and a table of contents.
+
+Rendering happens when a term is saved (and when a term it mentions changes), never
+on a read: the stored HTML is what readers get. The same function renders the
+editor's live preview, so the preview shows exactly what the public page will.
+
+Cross-linking uses one Aho-Corasick automaton over every published title, alias and
+their singular/plural forms, so its cost grows with the length of the text, not with
+the number of terms (50,000 terms cost the same per article as 50).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import html
+import re
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+import ahocorasick
+import markdown
+import nh3
+from django.conf import settings
+from django.db.models import Count, Max, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+
+if TYPE_CHECKING:
+    from glossary.models import Term
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em",
+    "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img",
+    "li", "ol", "p", "pre", "strong", "sub", "sup", "table", "tbody", "td", "th",
+    "thead", "tr", "ul",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "abbr": {"title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "ol": {"start"},
+    "th": {"scope"},
+    **{f"h{level}": {"id"} for level in range(1, 7)},
+}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+# Text inside these elements is never turned into a term link.
+NO_LINK_TAGS = {"a", "code", "pre", "h1", "h2", "h3", "h4", "h5", "h6"}
+VOID_TAGS = {"br", "hr", "img"}
+WORD_CHARS = re.compile(r"[\w-]")
+TOC_LEVELS = {"h2", "h3"}
+
+
+@dataclass
+class RenderedTerm:
+    body_html: str
+    references_html: str
+    toc: list[dict]
+    linked_term_ids: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class LinkTarget:
+    term_id: int
+    slug: str
+
+
+# --- The term-name index -------------------------------------------------------
+
+
+def name_forms(name: str) -> set[str]:
+    """A name and its regular singular and plural forms, lower-cased."""
+    base = " ".join(name.lower().split())
+    if len(base) < 2:
+        return set()
+    forms = {base}
+    if base[-1].isalpha():
+        if base.endswith("ies") and len(base) > 4:
+            forms.add(base[:-3] + "y")
+        elif base.endswith(("ses", "xes", "zes", "ches", "shes")):
+            forms |= {base[:-2], base[:-1]}  # "boxes" -> "box", "synapses" -> "synapse"
+        elif base.endswith("s") and not base.endswith("ss") and len(base) > 3:
+            forms.add(base[:-1])
+        if base.endswith("y") and len(base) > 2 and base[-2] not in "aeiou":
+            forms.add(base[:-1] + "ies")
+        elif base.endswith(("s", "x", "z", "ch", "sh")):
+            forms.add(base + "es")
+        else:
+            forms.add(base + "s")
+    return forms
+
+
+class TermIndex:
+    """Every published term name in one automaton, mapped to the term it names."""
+
+    def __init__(self, rows: Iterable[tuple[int, str, str, str]]) -> None:
+        self.automaton = ahocorasick.Automaton()
+        self.names_by_term: dict[int, set[str]] = {}
+        taken: set[str] = set()
+        for term_id, slug, title, aliases in rows:
+            names = [title, *(a for a in aliases.splitlines() if a.strip())]
+            forms: set[str] = set()
+            for name in names:
+                forms |= name_forms(name)
+            self.names_by_term[term_id] = forms
+            target = LinkTarget(term_id, slug)
+            for form in forms:
+                if form not in taken:
+                    taken.add(form)
+                    self.automaton.add_word(form, (len(form), target))
+        self.empty = not taken
+        if not self.empty:
+            self.automaton.make_automaton()
+
+    def matches(self, text: str) -> list[tuple[int, int, LinkTarget]]:
+        """Non-overlapping whole-word matches, longest first at each position."""
+        if self.empty:
+            return []
+        lowered = _lower_same_length(text)
+        candidates = []
+        for end, (length, target) in self.automaton.iter(lowered):
+            start = end - length + 1
+            if start > 0 and WORD_CHARS.match(text[start - 1]):
+                continue
+            if end + 1 < len(text) and WORD_CHARS.match(text[end + 1]):
+                continue
+            candidates.append((start, -length, target))
+        candidates.sort(key=lambda c: (c[0], c[1]))
+        chosen = []
+        covered_until = 0
+        for start, negative_length, target in candidates:
+            if start >= covered_until:
+                chosen.append((start, start - negative_length, target))
+                covered_until = start - negative_length
+        return chosen
+
+
+def _lower_same_length(text: str) -> str:
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+
+
+_index_lock = threading.Lock()
+_index_cache: dict[str, object] = {}
+
+
+def _published_fingerprint() -> tuple:
+    from glossary.models import Term
+
+    stats = Term.objects.published().aggregate(
+        count=Count("pk"), updated=Max("updated_at"), published=Max("published_at")
+    )
+    return (stats["count"], stats["updated"], stats["published"])
+
+
+def term_index() -> TermIndex:
+    """The automaton of published names, rebuilt only when the published set changed.
+
+    The fingerprint is read from the database, so every app server notices a change
+    another one made; only the automaton itself lives in this process.
+    """
+    from glossary.models import Term
+
+    fingerprint = _published_fingerprint()
+    with _index_lock:
+        if _index_cache.get("fingerprint") == fingerprint:
+            return _index_cache["index"]  # type: ignore[return-value]
+        rows = Term.objects.published().order_by("pk").values_list("pk", "slug", "title", "aliases")
+        index = TermIndex(rows.iterator(chunk_size=5000))
+        _index_cache["fingerprint"] = fingerprint
+        _index_cache["index"] = index
+        return index
+
+
+def forget_term_index() -> None:
+    with _index_lock:
+        _index_cache.clear()
+
+
+# --- Markdown and sanitizing ---------------------------------------------------------
+
+
+def _heading_slug(value: str, separator: str) -> str:
+    return slugify(value) or "section"
+
+
+def markdown_to_safe_html(source: str) -> str:
+    """Markdown to HTML that passed the allow-list sanitizer (nothing executable survives)."""
+    converter = markdown.Markdown(
+        extensions=["toc", "tables", "fenced_code", "sane_lists"],
+        extension_configs={"toc": {"slugify": _heading_slug, "toc_depth": "1-6"}},
+        output_format="html",
+    )
+    raw = converter.convert(source or "")
+    return nh3.clean(
+        raw,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel=None,
+        strip_comments=True,
+    )
+
+
+def _is_external(href: str) -> bool:
+    parts = urlsplit(href)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return False
+    return parts.netloc != urlsplit(settings.SITE_URL).netloc
+
+
+class _Linker(HTMLParser):
+    """Rewrites sanitized HTML: term links, external-link rel, h1 demoted, TOC collected."""
+
+    def __init__(self, index: TermIndex | None, exclude_ids: set[int]) -> None:
+        super().__init__(convert_charrefs=True)
+        self.index = index
+        self.exclude_ids = exclude_ids
+        self.out: list[str] = []
+        self.stack: list[str] = []
+        self.linked: dict[int, str] = {}
+        self.toc: list[dict] = []
+        self._heading: dict | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "h1":
+            tag = "h2"
+        attributes = dict(attrs)
+        if tag == "a" and _is_external(attributes.get("href") or ""):
+            attributes["rel"] = "noopener noreferrer"
+        if tag in TOC_LEVELS and attributes.get("id"):
+            self._heading = {"id": attributes["id"], "title": "", "level": int(tag[1])}
+        self.out.append(_start_tag(tag, attributes))
+        if tag not in VOID_TAGS:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.out.append(_start_tag(tag, dict(attrs)))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "h1":
+            tag = "h2"
+        if tag in VOID_TAGS:
+            return
+        if tag in self.stack:
+            while self.stack:
+                if self.stack.pop() == tag:
+                    break
+        if tag in TOC_LEVELS and self._heading is not None:
+            self._heading["title"] = " ".join(self._heading["title"].split())
+            self.toc.append(self._heading)
+            self._heading = None
+        self.out.append(f"</{tag}>")
+
+    def handle_data(self, data: str) -> None:
+        if self._heading is not None:
+            self._heading["title"] += data
+        if self.index is None or any(tag in NO_LINK_TAGS for tag in self.stack):
+            self.out.append(html.escape(data, quote=False))
+            return
+        position = 0
+        for start, end, target in self.index.matches(data):
+            if target.term_id in self.exclude_ids or target.term_id in self.linked:
+                continue
+            self.linked[target.term_id] = target.slug
+            self.out.append(html.escape(data[position:start], quote=False))
+            url = reverse("glossary:term_detail", args=[target.slug])
+            self.out.append(
+                f'<a href="{html.escape(url)}" class="term-link" '
+                f'data-term="{html.escape(target.slug)}">'
+                f"{html.escape(data[start:end], quote=False)}</a>"
+            )
+            position = end
+        self.out.append(html.escape(data[position:], quote=False))
+
+
+def _start_tag(tag: str, attributes: dict[str, str | None]) -> str:
+    rendered = "".join(
+        f' {name}="{html.escape(value or "", quote=True)}"' for name, value in attributes.items()
+    )
+    return f"<{tag}{rendered}>"
+
+
+def link_and_outline(
+    safe_html: str, index: TermIndex | None, exclude_ids: set[int] | None = None
+) -> tuple[str, list[dict], dict[int, str]]:
+    linker = _Linker(index, exclude_ids or set())
+    linker.feed(safe_html)
+    linker.close()
+    return "".join(linker.out), linker.toc, linker.linked
+
+
+def render_markdown(
+    source: str, exclude_ids: set[int] | None = None, index: TermIndex | None = None
+) -> tuple[str, list[dict], dict[int, str]]:
+    """Sanitized, cross-linked HTML, its table of contents and the terms it links to."""
+    return link_and_outline(
+        markdown_to_safe_html(source), index or term_index(), exclude_ids=exclude_ids
+    )
+
+
+def render_references(source: str) -> str:
+    items = []
+    for line in (source or "").splitlines():
+        line = line.strip().lstrip("-*").strip()
+        if not line:
+            continue
+        item = markdown_to_safe_html(line)
+        item = re.sub(r"^<p>(.*)</p>$", r"\1", item.strip(), flags=re.S)
+        item, _, _ = link_and_outline(item, None)
+        items.append(f"<li>{item}</li>")
+    return "".join(items)
+
+
+def render_term(term: Term, index: TermIndex | None = None) -> RenderedTerm:
+    exclude = {term.pk} if term.pk else set()
+    if index is None:
+        index = term_index()
+    # A term never links to itself, even under a name it is about to take.
+    own_names: set[str] = set()
+    for name in [term.title, *term.alias_list]:
+        own_names |= name_forms(name)
+    exclude |= {tid for tid, names in index.names_by_term.items() if names & own_names}
+    body_html, toc, linked = render_markdown(term.body, exclude_ids=exclude, index=index)
+    return RenderedTerm(
+        body_html=body_html,
+        references_html=render_references(term.references),
+        toc=toc,
+        linked_term_ids=list(linked),
+    )
+
+
+def render_preview(source: str) -> str:
+    """What the editor's live preview shows: exactly the public rendering of the body."""
+    body_html, _, _ = render_markdown(source)
+    return body_html
+
+
+# --- Keeping links in step --------------------------------------------------------------
+
+
+def relink(terms: Iterable[Term], index: TermIndex | None = None) -> int:
+    """Re-render the stored HTML of these terms against the current set of published names.
+
+    Uses update(), so it neither bumps updated_at nor triggers another relink.
+    """
+    from glossary.models import Term
+
+    index = index or term_index()
+    count = 0
+    for term in terms:
+        rendered = render_term(term, index=index)
+        Term.objects.filter(pk=term.pk).update(body_html=rendered.body_html, toc=rendered.toc)
+        term.linked_terms.set(rendered.linked_term_ids)
+        count += 1
+    return count
+
+
+def relink_all(batch_size: int = 2000) -> int:
+    """Re-render every term (after an import or bulk load)."""
+    from glossary.models import Term
+
+    forget_term_index()
+    index = term_index()
+    count = 0
+    queryset = Term.objects.order_by("pk").only("pk", "title", "aliases", "body")
+    for term in queryset.iterator(chunk_size=batch_size):
+        count += relink([term], index=index)
+    return count
+
+
+def affected_by(term: Term, names: set[str]) -> list[Term]:
+    """Terms whose stored links may change because `term` was added, renamed or hidden."""
+    from glossary.models import Term
+
+    mentions = Q(linked_terms=term.pk) if term.pk else Q(pk__in=[])
+    for name in sorted(names, key=len)[:20]:
+        mentions |= Q(body__icontains=name)
+    return list(
+        Term.objects.filter(mentions)
+        .exclude(pk=term.pk)
+        .distinct()
+        .only("pk", "title", "aliases", "body")
+    )
+
+
+def names_of(title: str, aliases: str) -> set[str]:
+    names = {title.strip().lower()} | {a.strip().lower() for a in aliases.splitlines()}
+    return {name for name in names if len(name) >= 2}
+
+
+_relinking_enabled: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "glossary_relinking_enabled", default=True
+)
+
+
+@contextlib.contextmanager
+def deferred_relinking() -> Iterator[None]:
+    """Skip per-save relinking inside the block (bulk loads call relink_all() after)."""
+    token = _relinking_enabled.set(False)
+    try:
+        yield
+    finally:
+        _relinking_enabled.reset(token)
+
+
+def relink_after_change(term: Term, previous: dict | None) -> int:
+    """After a save: re-render the articles whose links to `term` appear, change or vanish."""
+    if not _relinking_enabled.get():
+        return 0
+    from glossary.models import Term as TermModel
+
+    names_now = names_of(term.title, term.aliases) if term.is_public else set()
+    names_before: set[str] = set()
+    if previous is not None:
+        was_public = previous["status"] == TermModel.Status.PUBLISHED and (
+            previous["published_at"] <= timezone.now()
+        )
+        if was_public:
+            names_before = names_of(previous["title"], previous["aliases"])
+    if names_now == names_before:
+        return 0
+    return relink(affected_by(term, names_now | names_before))
+
+
+def relink_mentions_of_deleted(term_ids: list[int]) -> int:
+    """After a delete: the articles that linked to the deleted terms lose those links."""
+    if not _relinking_enabled.get() or not term_ids:
+        return 0
+    from glossary.models import Term as TermModel
+
+    return relink(TermModel.objects.filter(pk__in=term_ids).only("pk", "title", "aliases", "body"))

@@ -1,0 +1,58 @@
+"""The content that ships with the site: loaded by `manage.py load_seed_content`."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from glossary import rendering
+from glossary.models import Category, Term
+
+SEED_FILE = Path(__file__).parent / "seed" / "terms.json"
+SEED_REVIEWED = datetime.date(2026, 11, 1)
+
+
+@transaction.atomic
+def load_seed_content(path: Path = SEED_FILE) -> int:
+    """Create the seed categories and terms that are missing; never touch existing ones.
+
+    Returns how many terms were created, so running it twice creates nothing the second time.
+    """
+    data = json.loads(path.read_text(encoding="utf-8"))
+    categories = {}
+    for item in data["categories"]:
+        categories[item["slug"]], _ = Category.objects.get_or_create(
+            slug=item["slug"], defaults={"name": item["name"], "description": item["description"]}
+        )
+    created: list[Term] = []
+    with rendering.deferred_relinking():
+        for item in data["terms"]:
+            if Term.objects.filter(slug=item["slug"]).exists():
+                continue
+            term = Term.objects.create(
+                slug=item["slug"],
+                title=item["title"],
+                aliases="\n".join(item["aliases"]),
+                summary=item["summary"],
+                body=item["body"],
+                references="\n".join(item["references"]),
+                status=Term.Status.PUBLISHED,
+                published_at=timezone.now(),
+                last_reviewed=SEED_REVIEWED,
+            )
+            term.categories.set([categories[slug] for slug in item["categories"]])
+            created.append(term)
+        by_slug = {
+            t.slug: t for t in Term.objects.filter(slug__in=[i["slug"] for i in data["terms"]])
+        }
+        for item in data["terms"]:
+            if by_slug.get(item["slug"]) in created:
+                related = [by_slug[s] for s in item["related"] if s in by_slug]
+                by_slug[item["slug"]].related_terms.add(*related)
+    if created:
+        rendering.relink_all()
+    return len(created)

@@ -1,0 +1,137 @@
+"""Reader-facing pages. Thin: fetch through the models, render a template."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.cache import add_never_cache_headers
+from django.views.decorators.http import require_GET
+
+from glossary import search as glossary_search
+from glossary import structured_data
+from glossary.models import LETTER_GROUPS, Category, Term, letter_label
+from glossary.navigation import letter_bar, page_or_last, term_groups_preview
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    recent = (
+        Term.objects.published()
+        .order_by("-updated_at")
+        .only("title", "slug", "summary", "updated_at")[:8]
+    )
+    return render(
+        request,
+        "glossary/home.html",
+        {
+            "letters": letter_bar(),
+            "recent_terms": recent,
+            "categories": Category.objects.all(),
+        },
+    )
+
+
+@require_GET
+def term_index(request: HttpRequest) -> HttpResponse:
+    letters = letter_bar()
+    return render(
+        request,
+        "glossary/term_index.html",
+        {
+            "letters": letters,
+            "groups": term_groups_preview(letters),
+            "jsonld": structured_data.defined_term_set(request),
+        },
+    )
+
+
+@require_GET
+def letter_detail(request: HttpRequest, letter: str) -> HttpResponse:
+    letter = letter.lower()
+    if letter not in LETTER_GROUPS:
+        raise Http404("No such letter")
+    terms = (
+        Term.objects.published()
+        .filter(letter=letter)
+        .order_by("sort_title", "pk")
+        .only("title", "slug", "summary")
+    )
+    page = page_or_last(Paginator(terms, settings.GLOSSARY_LETTER_PAGE_SIZE), request)
+    return render(
+        request,
+        "glossary/letter_detail.html",
+        {
+            "letters": letter_bar(),
+            "letter": letter,
+            "letter_label": letter_label(letter),
+            "page_obj": page,
+        },
+    )
+
+
+@require_GET
+def term_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    visible = Term.objects.all() if request.user.is_staff else Term.objects.published()
+    term = get_object_or_404(
+        visible.with_neighbours().prefetch_related(
+            "categories",
+            Prefetch("related_terms", queryset=Term.objects.published().only("title", "slug")),
+            Prefetch(
+                "linked_terms",
+                queryset=Term.objects.published().only("title", "slug", "summary"),
+            ),
+        ),
+        slug=slug,
+    )
+    previews = term.link_previews()
+    response = render(
+        request,
+        "glossary/term_detail.html",
+        {
+            "term": term,
+            "link_previews": previews,
+            "jsonld": structured_data.term_page(term, request),
+        },
+    )
+    if not term.is_public:
+        add_never_cache_headers(response)
+    return response
+
+
+@require_GET
+def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    category = get_object_or_404(Category, slug=slug)
+    terms = category.terms.published().order_by("sort_title", "pk").only("title", "slug", "summary")
+    page = page_or_last(Paginator(terms, settings.GLOSSARY_LETTER_PAGE_SIZE), request)
+    return render(
+        request, "glossary/category_detail.html", {"category": category, "page_obj": page}
+    )
+
+
+@require_GET
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    sitemap = request.build_absolute_uri("/sitemap.xml")
+    lines = ["User-agent: *", "Disallow: /admin/", "Disallow: /search/", f"Sitemap: {sitemap}", ""]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
+
+
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    query = glossary_search.clean_query(request.GET.get("q", ""))
+    results = glossary_search.search_terms(query)
+    page = page_or_last(Paginator(results, settings.GLOSSARY_SEARCH_PAGE_SIZE), request)
+    return render(
+        request,
+        "glossary/search.html",
+        {"query": query, "page_obj": page, "page_query": f"q={quote(query)}&"},
+    )
+
+
+@require_GET
+def search_suggest(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"suggestions": glossary_search.suggest_titles(request.GET.get("q", ""))})

@@ -1,0 +1,66 @@
+"""Fixtures shared by every test: factories for terms and categories, the seed content."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+
+from glossary import rendering
+from glossary.models import Category, Term
+
+_counter = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    """Each test starts with empty caches (also the shared Redis cache under CI)."""
+    cache.clear()
+    rendering.forget_term_index()
+    yield
+    cache.clear()
+    rendering.forget_term_index()
+
+
+@pytest.fixture
+def make_term(db) -> Callable[..., Term]:
+    def factory(title: str | None = None, **fields) -> Term:
+        number = next(_counter)
+        title = title or f"Example term {number}"
+        defaults = {
+            "slug": fields.pop("slug", None) or f"{title.lower().replace(' ', '-')[:180]}-{number}",
+            "summary": f"A short definition of {title}.",
+            "body": "## Origin\n\nWhere it comes from.\n\n## Mechanism\n\nHow it works.\n",
+            "status": Term.Status.PUBLISHED,
+            "published_at": timezone.now() - timezone.timedelta(minutes=1),
+        }
+        defaults.update(fields)
+        categories = defaults.pop("categories", [])
+        term = Term.objects.create(title=title, **defaults)
+        if categories:
+            term.categories.set(categories)
+        return term
+
+    return factory
+
+
+@pytest.fixture
+def make_category(db) -> Callable[..., Category]:
+    def factory(name: str | None = None, **fields) -> Category:
+        number = next(_counter)
+        name = name or f"Category {number}"
+        fields.setdefault("slug", f"category-{number}")
+        return Category.objects.create(name=name, **fields)
+
+    return factory
+
+
+@pytest.fixture
+def seed(db) -> dict[str, Term]:
+    from glossary.seed import load_seed_content
+
+    load_seed_content()
+    return {term.slug: term for term in Term.objects.all()}

@@ -1,0 +1,199 @@
+"""Every reader URL answers, shows what a reader expects, and stays within its query budget."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from django.contrib.auth.models import User
+from django.utils import timezone
+
+from glossary.models import Term
+
+pytestmark = pytest.mark.django_db
+
+SEED_SLUG = "resistance-training-neurological-benefits"
+SEED_URL = f"/glossary/{SEED_SLUG}/"
+
+
+class TestHome:
+    def test_shows_search_letters_recent_terms_and_categories(self, client, seed):
+        html = client.get("/").content.decode()
+        assert 'role="search"' in html
+        assert 'aria-label="Browse by letter"' in html
+        assert "Resistance training neurological benefits" in html
+        assert "Exercise &amp; brain health" in html
+
+    def test_query_budget(self, client, seed, django_assert_max_num_queries):
+        with django_assert_max_num_queries(4):
+            assert client.get("/").status_code == 200
+
+
+class TestTermPage:
+    def test_seed_article_is_complete(self, client, seed):
+        response = client.get(SEED_URL)
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert html.count("<h1") == 1
+        assert "Resistance training neurological benefits refer to the specific" in html
+        assert '<h2 id="origin">Origin</h2>' in html
+        assert '<h2 id="mechanism">Mechanism</h2>' in html
+        assert 'href="#origin"' in html
+        assert "References" in html
+        assert "Related terms" in html
+        assert "Last updated" in html and "Last reviewed" in html
+        assert 'aria-label="Breadcrumb"' in html
+
+    def test_seed_article_links_the_terms_it_mentions(self, client, seed):
+        html = client.get(SEED_URL).content.decode()
+        for slug in [
+            "myokines",
+            "blood-brain-barrier",
+            "brain-derived-neurotrophic-factor",
+            "neurogenesis",
+            "synaptic-plasticity",
+            "proprioception",
+            "motor-unit-recruitment",
+        ]:
+            assert f'class="term-link" data-term="{slug}"' in html, slug
+
+    def test_link_previews_travel_with_the_page(self, client, seed):
+        html = client.get(SEED_URL).content.decode()
+        data = re.search(r'<script type="application/json" id="term-previews">(.*?)</script>', html)
+        previews = json.loads(data.group(1))
+        assert previews["myokines"]["title"] == "Myokines"
+        assert previews["myokines"]["summary"].startswith("Myokines are signaling proteins")
+
+    def test_seo_metadata(self, client, seed):
+        html = client.get(SEED_URL).content.decode()
+        assert f'<link rel="canonical" href="http://testserver{SEED_URL}">' in html
+        assert '<meta name="description" content="Resistance training neurological' in html
+        assert (
+            '<meta property="og:title" content="Resistance training neurological benefits">' in html
+        )
+        block = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+        graph = json.loads(block.group(1))["@graph"]
+        types = {node["@type"]: node for node in graph}
+        assert types["DefinedTerm"]["inDefinedTermSet"]["@type"] == "DefinedTermSet"
+        assert types["WebPage"]["lastReviewed"] == "2026-11-01"
+        assert "dateModified" in types["WebPage"]
+
+    def test_previous_and_next_terms_alphabetically(self, client, make_term):
+        make_term("Alpha", slug="alpha")
+        make_term("Beta", slug="beta")
+        make_term("Gamma", slug="gamma")
+        html = client.get("/glossary/beta/").content.decode()
+        assert 'rel="prev" href="/glossary/alpha/"' in html
+        assert 'rel="next" href="/glossary/gamma/"' in html
+
+    def test_query_budget_does_not_grow_with_links(
+        self, client, seed, django_assert_max_num_queries
+    ):
+        with django_assert_max_num_queries(4):
+            assert client.get(SEED_URL).status_code == 200
+
+    def test_unknown_slug_is_404_in_site_layout(self, client, db):
+        response = client.get("/glossary/no-such-term/")
+        assert response.status_code == 404
+        assert b"Page not found" in response.content
+        assert b'class="skip-link"' in response.content
+
+    def test_draft_is_404_for_the_public(self, client, make_term):
+        make_term("Secret", slug="secret", status=Term.Status.DRAFT)
+        assert client.get("/glossary/secret/").status_code == 404
+
+    def test_scheduled_term_is_404_until_its_time(self, client, make_term):
+        term = make_term(
+            "Later", slug="later", published_at=timezone.now() + timezone.timedelta(hours=1)
+        )
+        assert client.get("/glossary/later/").status_code == 404
+        Term.objects.filter(pk=term.pk).update(
+            published_at=timezone.now() - timezone.timedelta(seconds=1)
+        )
+        assert client.get("/glossary/later/").status_code == 200
+
+    def test_staff_see_drafts_with_a_notice_and_no_caching(self, client, make_term):
+        make_term("Secret", slug="secret", status=Term.Status.DRAFT)
+        staff = User.objects.create_user("editor", password="pw-Example-123", is_staff=True)
+        client.force_login(staff)
+        response = client.get("/glossary/secret/")
+        assert response.status_code == 200
+        assert b"Draft \xe2\x80\x94 not public" in response.content
+        assert "no-cache" in response["Cache-Control"]
+
+
+class TestIndexAndLetters:
+    def test_index_groups_terms_by_letter(self, client, make_term):
+        make_term("Apple", slug="apple")
+        make_term("Banana", slug="banana")
+        make_term("5-HTP", slug="5-htp")
+        make_term("Ωmega", slug="omega")
+        html = client.get("/glossary/").content.decode()
+        assert 'id="letter-a"' in html and 'id="letter-b"' in html
+        assert 'id="letter-0-9"' in html and 'id="letter-other"' in html
+        assert '"@type": "DefinedTermSet"' in html
+
+    def test_letters_without_terms_are_shown_but_not_linked(self, client, make_term):
+        make_term("Apple", slug="apple")
+        html = client.get("/glossary/").content.decode()
+        assert 'href="/glossary/letter/a/"' in html
+        assert 'href="/glossary/letter/z/"' not in html
+        assert 'aria-label="Z: no terms"' in html
+
+    def test_letter_page_paginates(self, client, make_term, settings):
+        settings.GLOSSARY_LETTER_PAGE_SIZE = 2
+        for name in ["Aa", "Ab", "Ac"]:
+            make_term(name, slug=name.lower())
+        first = client.get("/glossary/letter/a/").content.decode()
+        assert "Page 1 of 2" in first
+        second = client.get("/glossary/letter/a/?page=2").content.decode()
+        assert "Ac" in second
+
+    @pytest.mark.parametrize("page", ["999", "abc", "-1", "0", "1e9", "%00"])
+    def test_bad_page_numbers_never_500(self, client, make_term, page):
+        make_term("Apple", slug="apple")
+        assert client.get(f"/glossary/letter/a/?page={page}").status_code == 200
+
+    @pytest.mark.parametrize("letter", ["aa", "1", "%C3%A9", "-"])
+    def test_unknown_letters_are_404(self, client, db, letter):
+        assert client.get(f"/glossary/letter/{letter}/").status_code == 404
+
+    def test_query_budgets(self, client, make_term, django_assert_max_num_queries):
+        for number in range(30):
+            make_term(f"Term {number:02d}", slug=f"t-{number}")
+        with django_assert_max_num_queries(4):
+            assert client.get("/glossary/").status_code == 200
+        with django_assert_max_num_queries(4):
+            assert client.get("/glossary/letter/t/").status_code == 200
+
+
+class TestCategories:
+    def test_lists_published_terms(self, client, make_term, make_category):
+        category = make_category("Sleep", slug="sleep")
+        make_term("Melatonin", slug="melatonin", categories=[category])
+        make_term("Hidden", slug="hidden", categories=[category], status=Term.Status.DRAFT)
+        html = client.get("/categories/sleep/").content.decode()
+        assert "Melatonin" in html and "Hidden" not in html
+
+    def test_unknown_category_is_404(self, client, db):
+        assert client.get("/categories/nope/").status_code == 404
+
+
+class TestFeedsSitemapRobots:
+    def test_atom_feed(self, client, seed):
+        response = client.get("/feed/")
+        assert response["Content-Type"].startswith("application/atom+xml")
+        assert b"Resistance training neurological benefits" in response.content
+
+    def test_sitemap_lists_published_terms(self, client, seed, make_term):
+        make_term("Secret", slug="secret", status=Term.Status.DRAFT)
+        index = client.get("/sitemap.xml")
+        assert index.status_code == 200
+        terms = client.get("/sitemap-terms.xml").content.decode()
+        assert SEED_URL in terms
+        assert "/glossary/secret/" not in terms
+
+    def test_robots_points_at_the_sitemap(self, client, db):
+        body = client.get("/robots.txt").content.decode()
+        assert "Sitemap: http://testserver/sitemap.xml" in body
