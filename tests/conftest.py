@@ -64,3 +64,16 @@ def seed(db) -> dict[str, Term]:
 
     load_seed_content()
     return {term.slug: term for term in Term.objects.all()}
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    skipped = getattr(config, "_browser_tests_skipped", 0)
+    if skipped:
+        terminalreporter.write_line("")
+        terminalreporter.write_line(
+            f"NOTE: {skipped} browser tests were SKIPPED because Chromium was not found. "
+            "Install it with `sudo apt-get install chromium` (or set CHROMIUM_PATH) "
+            "and run `make test` again.",
+            yellow=True,
+            bold=True,
+        )

@@ -1,0 +1,101 @@
+"""Browser tests: Playwright driving the machine's Chromium against Django's live server.
+
+Chromium comes from Debian (`apt-get install chromium`) or CHROMIUM_PATH; Playwright's own
+browser download is never used. Without Chromium these tests are skipped (and `make test`
+says so at the end), except under CI=true, where a missing Chromium fails the run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; Django's ORM calls made by the
+# test itself (fixtures) are still synchronous and safe here.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM_FLAGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+def chromium_path() -> str | None:
+    configured = os.environ.get("CHROMIUM_PATH")
+    if configured:
+        return configured if Path(configured).exists() else None
+    for candidate in ("chromium", "chromium-browser"):
+        found = shutil.which(candidate)
+        if found:
+            return found
+    return "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
+
+
+def pytest_collection_modifyitems(config, items):
+    browser_items = [item for item in items if "tests/browser/" in str(item.fspath)]
+    for item in browser_items:
+        item.add_marker(pytest.mark.browser)
+    if chromium_path() or not browser_items:
+        return
+    if os.environ.get("CI", "").lower() == "true":
+        raise pytest.UsageError(
+            "CI=true but Chromium was not found (install it with `apt-get install chromium` "
+            "or set CHROMIUM_PATH): browser tests must run in CI."
+        )
+    skip = pytest.mark.skip(
+        reason="Chromium not found (apt-get install chromium, or CHROMIUM_PATH)"
+    )
+    for item in browser_items:
+        item.add_marker(skip)
+    config._browser_tests_skipped = len(browser_items)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def context(browser) -> Iterator:
+    """A fresh browser profile per test: no cookies, no storage."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def page(context) -> Iterator:
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    page.close()
+
+
+@pytest.fixture
+def artifacts_dir() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture
+def seeded_live_server(live_server, transactional_db):
+    """The live server with the seed content loaded."""
+    from glossary.seed import load_seed_content
+
+    load_seed_content()
+    return live_server

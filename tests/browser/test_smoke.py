@@ -1,0 +1,8 @@
+"""The browser stack itself works: the live server serves the seed term to Chromium."""
+
+from __future__ import annotations
+
+
+def test_seed_term_renders_in_a_real_browser(page, seeded_live_server):
+    page.goto(f"{seeded_live_server.url}/glossary/resistance-training-neurological-benefits/")
+    assert page.locator("h1").inner_text() == "Resistance training neurological benefits"
