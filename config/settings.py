@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "django.contrib.postgres",
     "markdownx",
+    "reversion",
     "cookie_consent",
     "glossary",
     "consent",
@@ -186,7 +187,10 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = _env_bool("DJANGO_HSTS_PRELOAD", False)
+    SECURE_HSTS_PRELOAD = _env_bool("DJANGO_HSTS_PRELOAD", True)
+    if not SECURE_HSTS_PRELOAD:
+        # A deliberate choice (e.g. subdomains not all on HTTPS yet), documented in the README.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 # Strict Content-Security-Policy: no inline scripts, no third-party hosts by default.
 # JSON-LD and JSON data blocks are not executed, so they need no exception.
@@ -221,6 +225,11 @@ MARKDOWNX_UPLOAD_URLS_PATH = "/admin/glossary/markdownx/upload/"
 MARKDOWNX_MEDIA_PATH = "uploads/"
 MARKDOWNX_UPLOAD_MAX_SIZE = int(os.environ.get("UPLOAD_MAX_BYTES", str(5 * 1024 * 1024)))
 MARKDOWNX_UPLOAD_CONTENT_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
+# Editor uploads (glossary.uploads): decoded images only, within these limits.
+GLOSSARY_UPLOAD_MAX_PIXELS = int(os.environ.get("UPLOAD_MAX_PIXELS", str(40_000_000)))
+# Serve MEDIA_ROOT from Django (with nosniff). On for `make run`; in production let the
+# web server or object storage serve /media/ and leave this off.
+GLOSSARY_SERVE_MEDIA = _env_bool("DJANGO_SERVE_MEDIA", DEBUG)
 
 # --- django-cookie-consent -------------------------------------------------------
 COOKIE_CONSENT_NAME = "cookie_consent"
