@@ -1,11 +1,18 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 from django.views.decorators.cache import cache_page
 
+from glossary import editor
 from glossary.sitemaps import sitemaps
 
 urlpatterns = [
+    # The markdownx widget's endpoints, ours instead of markdownx.urls (see glossary.editor);
+    # before admin.site.urls, whose catch-all would answer first.
+    path(settings.MARKDOWNX_URLS_PATH.lstrip("/"), editor.preview, name="markdownx_markdownify"),
+    path(settings.MARKDOWNX_UPLOAD_URLS_PATH.lstrip("/"), editor.upload, name="markdownx_upload"),
+    path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", editor.serve_media, name="media"),
     path("admin/", admin.site.urls),
     path(
         "sitemap.xml",

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import unicodedata
+import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import OuterRef, Q, Subquery
 from django.db.models.functions import Lower
@@ -132,10 +134,14 @@ class Term(models.Model):
         help_text="Terms this term's body links to (kept in step by rendering).",
     )
 
+    # Optimistic locking: a new token on every save; a form based on an older one is stale.
+    edit_token = models.UUIDField(default=uuid.uuid4, editable=False)
+
     objects = TermQuerySet.as_manager()
 
     class Meta:
         ordering = ["sort_title", "pk"]
+        permissions = [("upload_image", "Can upload images from the term editor")]
         constraints = [
             models.UniqueConstraint(Lower("title"), name="term_title_unique_ci"),
         ]
@@ -181,14 +187,24 @@ class Term(models.Model):
             for linked in self.linked_terms.all()
         }
 
+    def clean(self) -> None:
+        """Titles and aliases name one term only (case-insensitive), so links are unambiguous."""
+        super().clean()
+        from glossary.names import name_clashes
+
+        errors = name_clashes(self)
+        if errors:
+            raise ValidationError(errors)
+
     def save(self, *args, **kwargs) -> None:
-        from glossary import rendering
+        from glossary import rendering, retired
 
         previous = None
         if self.pk:
-            previous = (
+            # A revert in the admin writes the old row first; it hands over the state before it.
+            previous = getattr(self, "_state_before_revert", None) or (
                 Term.objects.filter(pk=self.pk)
-                .values("title", "aliases", "status", "published_at")
+                .values("title", "aliases", "status", "published_at", "slug")
                 .first()
             )
         self.sort_title = sort_key(self.title)[:200]
@@ -206,7 +222,32 @@ class Term(models.Model):
                 "references_html",
                 "toc",
                 "updated_at",
+                "edit_token",
             }
+        self.edit_token = uuid.uuid4()
         super().save(*args, **kwargs)
         self.linked_terms.set(rendered.linked_term_ids)
+        retired.after_term_saved(self, previous)
         rendering.relink_after_change(self, previous)
+
+
+class RetiredSlug(models.Model):
+    """A term address that no longer names a live term: a 301 to `term`, or 410 Gone.
+
+    Looked up only when no term has the slug, so a retired slug never shadows a live term.
+    Pointing at the term (not at its next slug) collapses chains: A→B→C serves A→C.
+    """
+
+    slug = models.SlugField(max_length=220, unique=True)
+    term = models.ForeignKey(
+        Term, null=True, blank=True, on_delete=models.SET_NULL, related_name="retired_slugs"
+    )
+    title = models.CharField(max_length=200, help_text="The term's title when it moved or went.")
+    retired_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        target = self.term.slug if self.term_id else "gone"
+        return f"{self.slug} → {target}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models.signals import post_delete, pre_delete
 from django.dispatch import receiver
 
-from glossary import rendering
+from glossary import rendering, retired
 from glossary.models import Term
 
 
@@ -17,3 +17,4 @@ def remember_mentions(sender, instance: Term, **kwargs) -> None:
 @receiver(post_delete, sender=Term)
 def relink_mentions(sender, instance: Term, **kwargs) -> None:
     rendering.relink_mentions_of_deleted(getattr(instance, "_mentioned_by_ids", []))
+    retired.after_term_deleted(instance)

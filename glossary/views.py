@@ -12,8 +12,8 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET
 
+from glossary import retired, structured_data
 from glossary import search as glossary_search
-from glossary import structured_data
 from glossary.models import LETTER_GROUPS, Category, Term, letter_label
 from glossary.navigation import letter_bar, page_or_last, term_groups_preview
 
@@ -77,17 +77,21 @@ def letter_detail(request: HttpRequest, letter: str) -> HttpResponse:
 @require_GET
 def term_detail(request: HttpRequest, slug: str) -> HttpResponse:
     visible = Term.objects.all() if request.user.is_staff else Term.objects.published()
-    term = get_object_or_404(
-        visible.with_neighbours().prefetch_related(
-            "categories",
-            Prefetch("related_terms", queryset=Term.objects.published().only("title", "slug")),
-            Prefetch(
-                "linked_terms",
-                queryset=Term.objects.published().only("title", "slug", "summary"),
-            ),
-        ),
-        slug=slug,
-    )
+    try:
+        term = (
+            visible.with_neighbours()
+            .prefetch_related(
+                "categories",
+                Prefetch("related_terms", queryset=Term.objects.published().only("title", "slug")),
+                Prefetch(
+                    "linked_terms",
+                    queryset=Term.objects.published().only("title", "slug", "summary"),
+                ),
+            )
+            .get(slug=slug)
+        )
+    except Term.DoesNotExist:
+        return retired.response_for_unknown_slug(request, slug)
     previews = term.link_previews()
     response = render(
         request,

@@ -1,0 +1,382 @@
+"""The editors' workplace: writing, reviewing and publishing terms in the Django admin.
+
+Every save (including bulk actions, reverts and recoveries) is recorded by
+django-reversion; a form based on an outdated version of a term is refused, with the
+changes made in between shown to the editor (optimistic locking).
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import reversion
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from markdownx.widgets import AdminMarkdownxWidget
+from reversion.admin import VersionAdmin
+from reversion.models import Version
+
+from glossary import history, links
+from glossary.models import LETTER_GROUPS, Category, RetiredSlug, Term, letter_label
+
+REVIEW_INTERVAL = datetime.timedelta(days=365)
+STATE_FIELDS = ("title", "aliases", "status", "published_at", "slug")
+
+
+class TermForm(forms.ModelForm):
+    base_token = forms.CharField(widget=forms.HiddenInput, required=False)
+    change_comment = forms.CharField(
+        required=False,
+        max_length=500,
+        label="Change note",
+        help_text="Optional: what you changed and why (shown in the term's history).",
+        widget=forms.TextInput(attrs={"size": 80}),
+    )
+
+    class Meta:
+        model = Term
+        fields = [
+            "title", "slug", "aliases", "summary", "body", "references", "categories",
+            "related_terms", "status", "published_at", "last_reviewed",
+        ]  # fmt: skip
+        widgets = {
+            "body": AdminMarkdownxWidget(attrs={"rows": 24}),
+            "summary": forms.Textarea(attrs={"rows": 3}),
+            "aliases": forms.Textarea(attrs={"rows": 3}),
+            "references": forms.Textarea(attrs={"rows": 5}),
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.conflict: dict | None = None
+        if self.instance.pk:
+            self.fields["base_token"].initial = str(self.instance.edit_token)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if self.instance.pk and not self.instance._state.adding:
+            self._refuse_stale_form(cleaned.get("base_token") or "")
+        return cleaned
+
+    def _refuse_stale_form(self, token: str) -> None:
+        current = Term.objects.filter(pk=self.instance.pk).first()
+        if current is None:
+            raise ValidationError("This term was deleted while you were editing it.")
+        if token == str(current.edit_token):
+            return
+        base = history.version_with_token(current, token) if token else None
+        changes = (
+            history.compare(history.version_fields(base), history.term_fields(current))
+            if base
+            else []
+        )
+        later = history.versions_of(current)
+        if base is not None:
+            later = later.filter(pk__gt=base.pk)
+        editors = sorted({v.revision.user.get_username() for v in later if v.revision.user})
+        self.conflict = {
+            "changes": changes,
+            "editors": editors,
+            "base_known": base is not None,
+            "updated_at": current.updated_at,
+        }
+        # Saving again on purpose (after reading what changed) replaces the other version.
+        self.data = self.data.copy()
+        self.data[self.add_prefix("base_token")] = str(current.edit_token)
+        who = ", ".join(editors) or "someone else"
+        changed = ", ".join(change.label for change in changes) or "the saved version"
+        raise ValidationError(
+            f"Not saved: {who} saved this term while you were editing it "
+            f"(at {timezone.localtime(current.updated_at):%H:%M on %d %b %Y}). "
+            f"Changed in between: {changed}. Your text is still in the form below; "
+            "compare it with their changes (listed above the form), merge what you need, "
+            "and save again: saving again replaces their version with yours.",
+            code="stale",
+        )
+
+
+class StatusFilter(admin.SimpleListFilter):
+    title = "status"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("public", "Published"), ("scheduled", "Scheduled"), ("draft", "Draft")]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        published = Q(status=Term.Status.PUBLISHED)
+        if self.value() == "public":
+            return queryset.filter(published, published_at__lte=now)
+        if self.value() == "scheduled":
+            return queryset.filter(published, published_at__gt=now)
+        if self.value() == "draft":
+            return queryset.filter(status=Term.Status.DRAFT)
+        return queryset
+
+
+class LetterFilter(admin.SimpleListFilter):
+    title = "first letter"
+    parameter_name = "letter"
+
+    def lookups(self, request, model_admin):
+        return [(group, letter_label(group)) for group in LETTER_GROUPS]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(letter=self.value()) if self.value() else queryset
+
+
+class NeedsReviewFilter(admin.SimpleListFilter):
+    title = "review"
+    parameter_name = "review"
+
+    def lookups(self, request, model_admin):
+        return [("due", "Needs review"), ("ok", "Reviewed within a year")]
+
+    def queryset(self, request, queryset):
+        cutoff = timezone.localdate() - REVIEW_INTERVAL
+        due = Q(last_reviewed__isnull=True) | Q(last_reviewed__lt=cutoff)
+        if self.value() == "due":
+            return queryset.filter(due)
+        if self.value() == "ok":
+            return queryset.exclude(due)
+        return queryset
+
+
+@admin.register(Category)
+class CategoryAdmin(VersionAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ("name",)}
+
+
+@admin.register(Term)
+class TermAdmin(VersionAdmin):
+    form = TermForm
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "aliases", "summary"]}),
+        ("Article", {"fields": ["body", "references"]}),
+        ("Connections", {"fields": ["categories", "related_terms"]}),
+        (
+            "Publishing",
+            {
+                "fields": ["status", "published_at", "last_reviewed", "public_page"],
+                "description": "A draft is visible to staff only. A published term with a "
+                "future publication time appears on the site on its own at that time.",
+            },
+        ),
+        ("Save", {"fields": ["change_comment", "base_token"]}),
+    ]
+    readonly_fields = ["public_page"]
+    prepopulated_fields = {"slug": ("title",)}
+    autocomplete_fields = ["categories", "related_terms"]
+    search_fields = ["title", "aliases", "body"]
+    list_display = ["title_column", "state", "published_at", "updated_at", "last_reviewed", "view"]
+    list_display_links = ["title_column"]
+    list_filter = [StatusFilter, "categories", LetterFilter, NeedsReviewFilter]
+    show_facets = admin.ShowFacets.ALWAYS
+    list_per_page = 50
+    ordering = ["sort_title", "pk"]
+    actions = ["publish", "unpublish", "mark_reviewed"]
+    history_latest_first = True
+
+    # --- list -------------------------------------------------------------------
+
+    @admin.display(description="Title", ordering="sort_title")
+    def title_column(self, term: Term) -> str:
+        return term.title
+
+    @admin.display(description="Status", ordering="status")
+    def state(self, term: Term) -> str:
+        if term.is_scheduled:
+            return "Scheduled"
+        return term.get_status_display()
+
+    @admin.display(description="On the site")
+    def view(self, term: Term) -> str:
+        label = "View" if term.is_public else "Preview"
+        return format_html('<a href="{}">{}</a>', term.get_absolute_url(), label)
+
+    @admin.display(description="Public page")
+    def public_page(self, term: Term) -> str:
+        if not term.pk:
+            return "Save the term to preview it."
+        if term.is_public:
+            return format_html('<a href="{0}">{0}</a> (public)', term.get_absolute_url())
+        note = "scheduled, not public yet" if term.is_scheduled else "draft, visible to staff only"
+        return format_html('<a href="{0}">{0}</a> ({1})', term.get_absolute_url(), note)
+
+    def get_search_results(self, request, queryset, search_term):
+        # The autocomplete widgets search names only: matching every body of 50,000
+        # terms on each keystroke would be slow, and a name is what editors type there.
+        if request.path.endswith("/autocomplete/"):
+            queryset = queryset.only("pk", "title")
+            self.search_fields = ["title", "aliases"]
+            try:
+                return super().get_search_results(request, queryset, search_term)
+            finally:
+                self.search_fields = TermAdmin.search_fields
+        return super().get_search_results(request, queryset, search_term)
+
+    def changelist_view(self, request, extra_context=None):
+        # Not wrapped in one revision (as VersionAdmin does): a bulk action records one
+        # revision per term, so reverting one term never reverts the others.
+        context = {"has_change_permission": self.has_change_permission(request)}
+        context.update(extra_context or {})
+        return admin.ModelAdmin.changelist_view(self, request, context)
+
+    # --- bulk actions ---------------------------------------------------------
+
+    def _bulk(self, request: HttpRequest, queryset: QuerySet, comment: str, change) -> int:
+        count = 0
+        for term in queryset.order_by("pk"):
+            with reversion.create_revision():
+                reversion.set_user(request.user)
+                reversion.set_comment(comment)
+                change(term)
+                term.save()
+            count += 1
+        return count
+
+    @admin.action(description="Publish selected terms", permissions=["change"])
+    def publish(self, request: HttpRequest, queryset: QuerySet) -> None:
+        def change(term: Term) -> None:
+            term.status = Term.Status.PUBLISHED
+
+        count = self._bulk(request, queryset, "Published (bulk action).", change)
+        scheduled = queryset.filter(published_at__gt=timezone.now()).count()
+        message = f"Published {count} term{'s' if count != 1 else ''}."
+        if scheduled:
+            message += f" {scheduled} of them have a future publication time and appear then."
+        self.message_user(request, message, messages.SUCCESS)
+
+    @admin.action(description="Unpublish selected terms (back to draft)", permissions=["change"])
+    def unpublish(self, request: HttpRequest, queryset: QuerySet) -> None:
+        def change(term: Term) -> None:
+            term.status = Term.Status.DRAFT
+
+        count = self._bulk(request, queryset, "Unpublished (bulk action).", change)
+        self.message_user(request, f"Moved {count} term{'s' if count != 1 else ''} to draft.")
+
+    @admin.action(description="Mark selected terms reviewed today", permissions=["change"])
+    def mark_reviewed(self, request: HttpRequest, queryset: QuerySet) -> None:
+        today = timezone.localdate()
+
+        def change(term: Term) -> None:
+            term.last_reviewed = today
+
+        count = self._bulk(request, queryset, "Marked reviewed (bulk action).", change)
+        self.message_user(
+            request, f"Marked {count} term{'s' if count != 1 else ''} reviewed on {today:%d %b %Y}."
+        )
+
+    # --- saving -----------------------------------------------------------------
+
+    def save_model(self, request, obj, form, change):
+        request._glossary_change_comment = form.cleaned_data.get("change_comment", "").strip()
+        state = getattr(request, "_glossary_state_before_revert", None)
+        if state is not None:
+            obj._state_before_revert = state
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        for broken in links.broken_internal_links(form.instance):
+            messages.warning(
+                request,
+                f"Check the link to {broken.href}: {broken.reason}. "
+                "The term was saved; readers following this link will not reach a live term.",
+            )
+
+    def _comment(self, request, entry) -> None:
+        note = getattr(request, "_glossary_change_comment", "")
+        if note and reversion.is_active():
+            reversion.set_comment(f"{note} ({entry.get_change_message()})")
+
+    def log_addition(self, request, obj, message):
+        entry = super().log_addition(request, obj, message)
+        self._comment(request, entry)
+        return entry
+
+    def log_change(self, request, obj, message):
+        entry = super().log_change(request, obj, message)
+        self._comment(request, entry)
+        return entry
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["conflict"] = getattr(context["adminform"].form, "conflict", None)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    # --- history ----------------------------------------------------------------
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/history/<int:version_id>/compare/",
+                self.admin_site.admin_view(self.compare_view),
+                name="{}_{}_compare".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def revision_view(self, request, object_id, version_id, extra_context=None):
+        # The revert writes the old row before the form is saved; Term.save() needs the
+        # state before it to leave a redirect for a changed slug and relink mentions.
+        request._glossary_state_before_revert = (
+            Term.objects.filter(pk=unquote(object_id)).values(*STATE_FIELDS).first()
+        )
+        return super().revision_view(request, object_id, version_id, extra_context)
+
+    def compare_view(self, request, object_id: str, version_id: int) -> HttpResponse:
+        """One stored version beside the term as it is now: changed fields and line diffs."""
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        term = get_object_or_404(Term, pk=unquote(object_id))
+        version = get_object_or_404(
+            Version.objects.get_for_object(term).select_related("revision__user"), pk=version_id
+        )
+        changes = history.compare(history.version_fields(version), history.term_fields(term))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": term,
+            "object_id": term.pk,
+            "title": f"Changes since {version.revision.date_created:%d %b %Y %H:%M}",
+            "version": version,
+            "changes": changes,
+            "revert_url": reverse(
+                f"admin:{self.opts.app_label}_{self.opts.model_name}_revision",
+                args=[term.pk, version.pk],
+            ),
+        }
+        return TemplateResponse(request, "admin/glossary/term/compare.html", context)
+
+    object_history_template = "admin/glossary/term/object_history.html"
+
+    class Media:
+        css = {"all": ["css/admin.css"]}
+        js = ["js/editor.js"]
+
+
+@admin.register(RetiredSlug)
+class RetiredSlugAdmin(admin.ModelAdmin):
+    list_display = ["slug", "target", "title", "retired_at"]
+    search_fields = ["slug", "title"]
+    list_select_related = ["term"]
+    readonly_fields = ["slug", "term", "title", "retired_at"]
+
+    @admin.display(description="Now")
+    def target(self, retired: RetiredSlug) -> str:
+        return retired.term.slug if retired.term_id else "410 Gone"
+
+    def has_add_permission(self, request):
+        return False

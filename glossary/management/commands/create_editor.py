@@ -1,0 +1,50 @@
+"""`manage.py create_editor <username>`: a staff account in the Editors group.
+
+The generated password is printed once and stored only as a hash; the editor changes
+it after logging in (admin → Change password).
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+EDITORS = "Editors"
+
+
+class Command(BaseCommand):
+    help = "Create a staff user in the Editors group and print a generated password once."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("username")
+        parser.add_argument("--email", default="", help="The editor's email address.")
+
+    @transaction.atomic
+    def handle(self, *args, username: str, email: str, **options) -> None:
+        User = get_user_model()
+        username = username.strip()
+        if not username:
+            raise CommandError("Give a username, for example: manage.py create_editor alice")
+        if User.objects.filter(username__iexact=username).exists():
+            raise CommandError(
+                f"A user named “{username}” already exists; nothing was changed. "
+                "Add them to the Editors group in the admin instead."
+            )
+        try:
+            group = Group.objects.get(name=EDITORS)
+        except Group.DoesNotExist as missing:
+            raise CommandError(
+                "The Editors group does not exist: run `manage.py migrate` first."
+            ) from missing
+        password = secrets.token_urlsafe(15)
+        user = User.objects.create_user(username=username, email=email, password=password)
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+        user.groups.add(group)
+        self.stdout.write(f"Created editor “{username}”. Their password (shown only once):")
+        self.stdout.write(f"    {password}")
+        self.stdout.write("Ask them to change it after logging in at /admin/.")
