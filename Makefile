@@ -6,7 +6,7 @@ PORT   ?= 8000
 STAMP_RUN  := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test
 
-.PHONY: run test lint format bench install install-test migrate clean browser-deps
+.PHONY: run test lint format bench install install-test migrate clean browser-deps screenshots
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: '$(PYTHON)' was not found (set PYTHON=/path/to/python3.11)."; exit 1; }
@@ -40,6 +40,10 @@ test: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Refresh the README's screenshots (docs/screenshots/) with the browser tests that take them.
+screenshots: install-test
+	SCREENSHOTS_DIR=docs/screenshots $(BIN)/python -m pytest tests/browser/test_screenshots.py -q -p no:cacheprovider
 
 lint: install-test
 	$(BIN)/ruff check .

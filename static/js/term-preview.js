@@ -56,7 +56,8 @@
   popover.appendChild(titleEl);
   popover.appendChild(summaryEl);
   popover.appendChild(moreEl);
-  document.body.appendChild(popover);
+  // Inside <main> so that every piece of content sits in a landmark.
+  (document.querySelector("main") || document.body).appendChild(popover);
 
   var current = null; // the link whose preview is shown
   var mode = null; // "hover", "focus" or "tap"
