@@ -33,6 +33,8 @@ run: migrate
 	@echo "  The glossary is at http://127.0.0.1:$(PORT)/"
 	@echo "  To use the admin (http://127.0.0.1:$(PORT)/admin/), create an account first:"
 	@echo "      $(BIN)/python manage.py createsuperuser"
+	@echo "  Then add writers (Editors group, password printed once):"
+	@echo "      $(BIN)/python manage.py create_editor <username>"
 	@echo ""
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 

@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (pytest fixtures imported from tests.glossary.editor_helpers)
 """Writing and publishing terms through the admin, driven by the test client."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (pytest fixtures imported from tests.glossary.editor_helpers)
 """The markdownx preview and upload endpoints are ours, and safe.
 
 django-markdownx's own views accept anonymous requests, return unsanitized HTML, trust
