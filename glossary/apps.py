@@ -7,4 +7,8 @@ class GlossaryConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from glossary import signals  # noqa: F401
+        from django.db.models.signals import post_migrate
+
+        from glossary import search_index, signals  # noqa: F401
+
+        post_migrate.connect(search_index.restore_after_migrate, sender=self)

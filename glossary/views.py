@@ -9,7 +9,7 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils.cache import add_never_cache_headers
+from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.views.decorators.http import require_GET
 
 from glossary import retired, structured_data
@@ -126,16 +126,27 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
-    query = glossary_search.clean_query(request.GET.get("q", ""))
-    results = glossary_search.search_terms(query)
+    results = glossary_search.search_terms(request.GET.get("q", ""))
+    query = results.text
     page = page_or_last(Paginator(results, settings.GLOSSARY_SEARCH_PAGE_SIZE), request)
+    no_results = bool(query) and not page.object_list
     return render(
         request,
         "glossary/search.html",
-        {"query": query, "page_obj": page, "page_query": f"q={quote(query)}&"},
+        {
+            "query": query,
+            "page_obj": page,
+            "capped": results.capped,
+            "page_query": f"q={quote(query)}&",
+            "did_you_mean": glossary_search.close_titles(query) if no_results else [],
+        },
     )
 
 
 @require_GET
 def search_suggest(request: HttpRequest) -> JsonResponse:
-    return JsonResponse({"suggestions": glossary_search.suggest_titles(request.GET.get("q", ""))})
+    response = JsonResponse(
+        {"suggestions": glossary_search.suggest_titles(request.GET.get("q", ""))}
+    )
+    patch_cache_control(response, public=True, max_age=glossary_search.SUGGEST_MAX_AGE)
+    return response

@@ -1,0 +1,168 @@
+"""The database objects behind glossary search, one set per database vendor.
+
+The index lives in the database, not in the Term model: on SQLite two FTS5 tables
+kept in step by triggers on glossary_term; on PostgreSQL a weighted tsvector column
+kept in step by a trigger, with a GIN index, and a pg_trgm index on titles. Triggers
+(not Django signals) keep the index right whatever writes the rows: save(),
+queryset .update(), bulk_create(), bulk deletes and raw SQL alike.
+
+Migration 0002 creates these objects; `ensure_search_index` runs after every
+`migrate`, because on SQLite Django rebuilds a table to alter it (dropping its
+triggers), so a later migration on glossary_term would otherwise silently stop
+the index from following edits.
+"""
+
+from __future__ import annotations
+
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+FTS_TABLE = "glossary_term_fts"
+TRIGRAM_TABLE = "glossary_term_title_trgm"
+SQLITE_TRIGGERS = (
+    "glossary_term_search_ai",
+    "glossary_term_search_au",
+    "glossary_term_search_ad",
+)
+PG_VECTOR_COLUMN = "search_vector"
+PG_FUNCTION = "glossary_term_search_vector_update"
+PG_TRIGGER = "glossary_term_search_vector_trigger"
+PG_VECTOR_INDEX = "glossary_term_search_vector_idx"
+PG_TITLE_TRIGRAM_INDEX = "glossary_term_title_trgm_idx"
+# English stemming after accent folding, so "cafe" finds "Café" as it does on SQLite.
+PG_CONFIG = "glossary_english"
+
+# Own-content FTS5 tables (not external-content): deleting by rowid can never
+# corrupt the index, even if glossary_term was changed while triggers were absent.
+_SQLITE_TABLES = [
+    f"""CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5(
+        title, aliases, summary, body,
+        tokenize = 'porter unicode61 remove_diacritics 2',
+        prefix = '2 3 4'
+    )""",
+    f"""CREATE VIRTUAL TABLE IF NOT EXISTS {TRIGRAM_TABLE} USING fts5(
+        title, tokenize = 'trigram'
+    )""",
+]
+_SQLITE_INSERT_NEW = f"""
+    INSERT INTO {FTS_TABLE}(rowid, title, aliases, summary, body)
+        VALUES (new.id, new.title, new.aliases, new.summary, new.body);
+    INSERT INTO {TRIGRAM_TABLE}(rowid, title) VALUES (new.id, new.title);"""
+_SQLITE_DELETE_OLD = f"""
+    DELETE FROM {FTS_TABLE} WHERE rowid = old.id;
+    DELETE FROM {TRIGRAM_TABLE} WHERE rowid = old.id;"""
+_SQLITE_TRIGGER_SQL = [
+    f"""CREATE TRIGGER IF NOT EXISTS glossary_term_search_ai AFTER INSERT ON glossary_term
+    BEGIN {_SQLITE_INSERT_NEW}
+    END""",
+    # Only the indexed columns: relinking rewrites body_html and must not re-index.
+    f"""CREATE TRIGGER IF NOT EXISTS glossary_term_search_au
+    AFTER UPDATE OF id, title, aliases, summary, body ON glossary_term
+    BEGIN {_SQLITE_DELETE_OLD} {_SQLITE_INSERT_NEW}
+    END""",
+    f"""CREATE TRIGGER IF NOT EXISTS glossary_term_search_ad AFTER DELETE ON glossary_term
+    BEGIN {_SQLITE_DELETE_OLD}
+    END""",
+]
+_SQLITE_REBUILD = [
+    f"DELETE FROM {FTS_TABLE}",
+    f"DELETE FROM {TRIGRAM_TABLE}",
+    f"""INSERT INTO {FTS_TABLE}(rowid, title, aliases, summary, body)
+        SELECT id, title, aliases, summary, body FROM glossary_term""",
+    f"INSERT INTO {TRIGRAM_TABLE}(rowid, title) SELECT id, title FROM glossary_term",
+]
+
+_PG_VECTOR_EXPRESSION = f"""
+    setweight(to_tsvector('{PG_CONFIG}', coalesce({{row}}.title, '')), 'A')
+    || setweight(to_tsvector('{PG_CONFIG}', coalesce({{row}}.aliases, '')), 'A')
+    || setweight(to_tsvector('{PG_CONFIG}', coalesce({{row}}.summary, '')), 'B')
+    || setweight(to_tsvector('{PG_CONFIG}', coalesce({{row}}.body, '')), 'C')"""
+_PG_CREATE = [
+    f"""DO $$ BEGIN
+        IF NOT EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = '{PG_CONFIG}') THEN
+            CREATE TEXT SEARCH CONFIGURATION {PG_CONFIG} (COPY = english);
+            ALTER TEXT SEARCH CONFIGURATION {PG_CONFIG}
+                ALTER MAPPING FOR hword, hword_part, word WITH unaccent, english_stem;
+        END IF;
+    END $$""",
+    f"ALTER TABLE glossary_term ADD COLUMN IF NOT EXISTS {PG_VECTOR_COLUMN} tsvector",
+    f"""CREATE OR REPLACE FUNCTION {PG_FUNCTION}() RETURNS trigger AS $$
+    BEGIN
+        NEW.{PG_VECTOR_COLUMN} := {_PG_VECTOR_EXPRESSION.format(row="NEW")};
+        RETURN NEW;
+    END
+    $$ LANGUAGE plpgsql""",
+    f"DROP TRIGGER IF EXISTS {PG_TRIGGER} ON glossary_term",
+    f"""CREATE TRIGGER {PG_TRIGGER}
+    BEFORE INSERT OR UPDATE OF title, aliases, summary, body ON glossary_term
+    FOR EACH ROW EXECUTE FUNCTION {PG_FUNCTION}()""",
+    f"""UPDATE glossary_term
+    SET {PG_VECTOR_COLUMN} = {_PG_VECTOR_EXPRESSION.format(row="glossary_term")}""",
+    f"""CREATE INDEX IF NOT EXISTS {PG_VECTOR_INDEX}
+    ON glossary_term USING gin ({PG_VECTOR_COLUMN})""",
+    f"""CREATE INDEX IF NOT EXISTS {PG_TITLE_TRIGRAM_INDEX}
+    ON glossary_term USING gin (title gin_trgm_ops)""",
+]
+_PG_DROP = [
+    f"DROP TRIGGER IF EXISTS {PG_TRIGGER} ON glossary_term",
+    f"DROP FUNCTION IF EXISTS {PG_FUNCTION}()",
+    f"DROP INDEX IF EXISTS {PG_TITLE_TRIGRAM_INDEX}",
+    f"DROP INDEX IF EXISTS {PG_VECTOR_INDEX}",
+    f"ALTER TABLE glossary_term DROP COLUMN IF EXISTS {PG_VECTOR_COLUMN}",
+    f"DROP TEXT SEARCH CONFIGURATION IF EXISTS {PG_CONFIG}",
+]
+
+
+def _execute(connection: BaseDatabaseWrapper, statements: list[str]) -> None:
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
+
+
+def create_search_index(connection: BaseDatabaseWrapper) -> None:
+    """Create the index objects for this vendor and fill them from existing rows."""
+    if connection.vendor == "sqlite":
+        _execute(connection, _SQLITE_TABLES + _SQLITE_TRIGGER_SQL + _SQLITE_REBUILD)
+    elif connection.vendor == "postgresql":
+        _execute(connection, _PG_CREATE)
+
+
+def drop_search_index(connection: BaseDatabaseWrapper) -> None:
+    """Remove the index objects (the migration's reverse)."""
+    if connection.vendor == "sqlite":
+        _execute(
+            connection,
+            [f"DROP TRIGGER IF EXISTS {name}" for name in SQLITE_TRIGGERS]
+            + [f"DROP TABLE IF EXISTS {FTS_TABLE}", f"DROP TABLE IF EXISTS {TRIGRAM_TABLE}"],
+        )
+    elif connection.vendor == "postgresql":
+        _execute(connection, _PG_DROP)
+
+
+def sqlite_triggers_present(connection: BaseDatabaseWrapper) -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'glossary_term'"
+        )
+        return {row[0] for row in cursor.fetchall()} & set(SQLITE_TRIGGERS)
+
+
+def ensure_search_index(connection: BaseDatabaseWrapper) -> bool:
+    """Restore SQLite triggers a table rebuild dropped, and re-index; True if it had to."""
+    if connection.vendor != "sqlite":
+        return False
+    table_names = connection.introspection.table_names()
+    if "glossary_term" not in table_names or FTS_TABLE not in table_names:
+        return False  # migration 0002 has not run yet: it will create everything
+    if sqlite_triggers_present(connection) == set(SQLITE_TRIGGERS):
+        return False
+    with connection.cursor() as cursor:
+        for statement in _SQLITE_TABLES + _SQLITE_TRIGGER_SQL + _SQLITE_REBUILD:
+            cursor.execute(statement)
+    return True
+
+
+def restore_after_migrate(sender: object, using: str = "default", **kwargs: object) -> None:
+    """post_migrate receiver: see ensure_search_index."""
+    from django.db import connections
+
+    ensure_search_index(connections[using])

@@ -1,0 +1,556 @@
+"""Full-text search: the same behaviour on SQLite FTS5 and PostgreSQL full-text search."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from glossary import search, search_index
+from glossary.models import Term
+
+SEARCH_URL = reverse("glossary:search")
+SUGGEST_URL = reverse("glossary:search_suggest")
+
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="PostgreSQL behaviour: runs when DATABASE_URL points at PostgreSQL (CI does)",
+)
+sqlite_only = pytest.mark.skipif(
+    connection.vendor != "sqlite", reason="SQLite FTS5 behaviour: runs on the SQLite database"
+)
+
+
+def titles(query: str) -> list[str]:
+    results = search.search_terms(query)
+    return [hit.title for hit in results[: results.count()]]
+
+
+def page_html(client, **params) -> str:
+    response = client.get(SEARCH_URL, params)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+# --- Ranking and matching ---------------------------------------------------------------
+
+
+class TestRanking:
+    def test_exact_title_ranks_first(self, make_term):
+        make_term("Autophagy markers", summary="Autophagy, autophagy and more autophagy.")
+        make_term("Mitophagy", body="Autophagy of mitochondria. Autophagy autophagy autophagy.")
+        make_term("Autophagy", summary="Cells recycling their own parts.")
+        assert titles("autophagy")[0] == "Autophagy"
+
+    def test_exact_alias_ranks_first(self, make_term):
+        make_term("Hormesis", summary="Mentions BDNF. BDNF rises, BDNF falls, BDNF again.")
+        make_term("Brain-derived neurotrophic factor", aliases="BDNF", summary="A growth factor.")
+        assert titles("bdnf")[0] == "Brain-derived neurotrophic factor"
+
+    def test_title_outranks_summary_and_summary_outranks_body(self, make_term):
+        make_term("Glycation", summary="Sugars binding proteins.", body="Nothing about fats.")
+        make_term("Fasting", summary="Ketone bodies rise.", body="Plain body.")
+        make_term("Ketone ester drinks", summary="A supplement.", body="Plain body.")
+        make_term("Diet", summary="Eating.", body="Ketone metabolism in depth.")
+        assert titles("ketone") == ["Ketone ester drinks", "Fasting", "Diet"]
+
+    def test_alias_match(self, make_term):
+        make_term("Blood-brain barrier", aliases="BBB\nhaematoencephalic barrier")
+        assert titles("haematoencephalic") == ["Blood-brain barrier"]
+
+    def test_summary_match(self, make_term):
+        make_term("Myokines", summary="Signalling proteins released by contracting muscle.")
+        assert titles("contracting") == ["Myokines"]
+
+    def test_body_match(self, make_term):
+        make_term("Proprioception", body="## Mechanism\n\nMuscle spindles sense stretch.")
+        assert titles("spindles") == ["Proprioception"]
+
+    def test_word_forms_match(self, make_term):
+        make_term("Neurogenesis", summary="New neurons are born in the hippocampus.")
+        assert titles("neuron") == ["Neurogenesis"]
+
+    def test_every_word_must_match(self, make_term):
+        make_term("Sarcopenia", summary="Loss of muscle with age.")
+        make_term("Hypertrophy", summary="Growth of muscle fibres.")
+        assert titles("muscle age") == ["Sarcopenia"]
+
+    def test_accents_do_not_matter(self, make_term):
+        make_term("Café au lait spots", summary="Flat pigmented patches.")
+        assert titles("cafe") == ["Café au lait spots"]
+
+    def test_quoted_phrase_matches_words_in_order(self, make_term):
+        make_term("Muscle protein synthesis", summary="Protein synthesis in muscle.")
+        make_term("Protein turnover", summary="Synthesis balanced against protein breakdown.")
+        assert titles('"protein synthesis"') == ["Muscle protein synthesis"]
+
+    def test_minus_excludes_a_word(self, make_term):
+        make_term("Aerobic exercise", summary="Exercise that trains the heart.")
+        make_term("Resistance exercise", summary="Exercise that trains muscle.")
+        assert titles("exercise -heart") == ["Resistance exercise"]
+
+    def test_or_finds_either_word(self, make_term):
+        make_term("Ketosis", summary="Burning fat.")
+        make_term("Glycolysis", summary="Burning sugar.")
+        make_term("Sleep", summary="Resting.")
+        assert sorted(titles("ketosis or glycolysis")) == ["Glycolysis", "Ketosis"]
+
+
+class TestVisibility:
+    def test_draft_terms_are_not_found(self, make_term):
+        make_term("Senolytics", status=Term.Status.DRAFT)
+        assert titles("senolytics") == []
+
+    def test_scheduled_terms_are_not_found_until_their_time(self, make_term):
+        term = make_term("Senolytics", published_at=timezone.now() + timezone.timedelta(days=1))
+        assert titles("senolytics") == []
+        Term.objects.filter(pk=term.pk).update(
+            published_at=timezone.now() - timezone.timedelta(seconds=1)
+        )
+        assert titles("senolytics") == ["Senolytics"]
+
+    def test_suggestions_skip_drafts(self, client, make_term):
+        make_term("Senolytics", status=Term.Status.DRAFT)
+        make_term("Senescence")
+        data = client.get(SUGGEST_URL, {"q": "sen"}).json()
+        assert [s["title"] for s in data["suggestions"]] == ["Senescence"]
+
+    def test_close_titles_skip_drafts(self, make_term):
+        make_term("Neurogenesis", status=Term.Status.DRAFT)
+        assert search.close_titles("neurogenisis") == []
+
+
+# --- The index follows every write ---------------------------------------------------------
+
+
+class TestIndexFollowsWrites:
+    def test_save_indexes_new_and_changed_text(self, make_term):
+        term = make_term("Hormesis", summary="A little stress helps.")
+        assert titles("stress") == ["Hormesis"]
+        term.summary = "Small doses of a stressor strengthen."
+        term.save()
+        assert titles("helps") == []
+        assert titles("doses") == ["Hormesis"]
+
+    def test_rename_changes_what_is_found(self, make_term):
+        term = make_term("Hormesis", summary="Small doses help.")
+        term.title = "Adaptive stress response"
+        term.save()
+        assert titles("hormesis") == []
+        assert titles("adaptive") == ["Adaptive stress response"]
+
+    def test_queryset_update_is_indexed(self, make_term):
+        term = make_term("Hormesis", body="Old words.")
+        Term.objects.filter(pk=term.pk).update(body="Xenohormesis in plants.")
+        assert titles("xenohormesis") == ["Hormesis"]
+        assert titles("old") == []
+
+    def test_bulk_create_is_indexed(self, db):
+        now = timezone.now() - timezone.timedelta(minutes=1)
+        Term.objects.bulk_create(
+            Term(
+                title=f"Bulk term {n}",
+                slug=f"bulk-term-{n}",
+                sort_title=f"bulk term {n}",
+                letter="b",
+                summary=f"Imported definition number{n}.",
+                status=Term.Status.PUBLISHED,
+                published_at=now,
+            )
+            for n in range(3)
+        )
+        assert titles("imported") == ["Bulk term 0", "Bulk term 1", "Bulk term 2"]
+        assert titles("number1") == ["Bulk term 1"]
+
+    def test_delete_removes_from_index(self, make_term):
+        term = make_term("Hormesis")
+        term.delete()
+        assert titles("hormesis") == []
+
+    def test_bulk_delete_removes_from_index(self, make_term):
+        make_term("Hormesis one")
+        make_term("Hormesis two")
+        Term.objects.filter(title__startswith="Hormesis").delete()
+        assert titles("hormesis") == []
+
+    def test_unpublishing_hides_the_term(self, make_term):
+        term = make_term("Hormesis")
+        term.status = Term.Status.DRAFT
+        term.save()
+        assert titles("hormesis") == []
+
+
+# --- Snippets -------------------------------------------------------------------------------
+
+
+class TestSnippets:
+    def test_snippet_highlights_the_matching_words(self, make_term):
+        make_term("Myokines", summary="Signalling proteins released by contracting muscle.")
+        [hit] = search.search_terms("contracting")[:1]
+        assert "<mark>contracting</mark>" in hit.snippet
+
+    def test_body_match_shows_a_passage_of_the_body(self, make_term):
+        make_term(
+            "Proprioception",
+            summary="The sense of where the body is.",
+            body="## Mechanism\n\nMuscle **spindles** sense stretch.",
+        )
+        [hit] = search.search_terms("spindles")[:1]
+        assert "<mark>spindles</mark>" in hit.snippet
+        assert "##" not in hit.snippet and "**" not in hit.snippet
+
+    def test_title_only_match_shows_the_summary(self, make_term):
+        make_term("Hormesis", summary="A little stress helps.", body="Nothing.")
+        [hit] = search.search_terms("hormesis")[:1]
+        assert hit.snippet == "A little stress helps."
+
+    def test_snippet_escapes_markup_from_the_text(self, client, make_term):
+        make_term(
+            "Injection attempt",
+            summary="Harmless <b>bold</b> & summary.",
+            body="Payload <script>alert('x')</script> <img src=x onerror=alert(1)> payload.",
+        )
+        html = page_html(client, q="payload")
+        assert "<mark>Payload</mark>" in html
+        assert "<script>alert" not in html
+        assert "<img src=x" not in html
+        html = page_html(client, q="harmless")
+        assert "<mark>Harmless</mark>" in html
+        assert "<b>bold</b>" not in html
+
+    def test_highlight_keeps_only_its_own_markup(self):
+        text = f"<i>{search.START}x{search.STOP}</i> {search.STOP}{search.START}open"
+        assert search.highlight(text) == "&lt;i&gt;<mark>x</mark>&lt;/i&gt; <mark>open</mark>"
+
+
+# --- The search page --------------------------------------------------------------------------
+
+
+class TestSearchPage:
+    def test_results_link_to_their_term_pages(self, client, make_term):
+        term = make_term("Hormesis")
+        html = page_html(client, q="hormesis")
+        assert f'<a href="{term.get_absolute_url()}">Hormesis</a>' in html
+        assert "1 result for “hormesis”" in html
+
+    def test_bdnf_finds_brain_derived_neurotrophic_factor_first(self, client, seed):
+        response = client.get(SEARCH_URL, {"q": "BDNF"})
+        first = response.context["page_obj"].object_list[0]
+        assert first.title == "Brain-derived neurotrophic factor"
+        assert first.url == reverse(
+            "glossary:term_detail", args=[seed_slug(seed, "Brain-derived neurotrophic factor")]
+        )
+        assert len(response.context["page_obj"].object_list) >= 2  # the seed article mentions it
+
+    def test_results_are_paginated(self, client, make_term, settings):
+        settings.GLOSSARY_SEARCH_PAGE_SIZE = 2
+        for n in range(5):
+            make_term(f"Telomere fact {n}")
+        first = client.get(SEARCH_URL, {"q": "telomere"}).context["page_obj"]
+        third = client.get(SEARCH_URL, {"q": "telomere", "page": 3}).context["page_obj"]
+        assert first.paginator.count == 5 and first.paginator.num_pages == 3
+        seen = [hit.title for hit in first] + [
+            hit.title
+            for page in (2, 3)
+            for hit in client.get(SEARCH_URL, {"q": "telomere", "page": page}).context["page_obj"]
+        ]
+        assert sorted(seen) == [f"Telomere fact {n}" for n in range(5)]
+        assert len(third.object_list) == 1
+        assert "q=telomere&amp;page=2" in page_html(client, q="telomere")
+
+    @pytest.mark.parametrize(
+        ("page", "expected"), [("99", 3), ("-1", 3), ("abc", 1), ("", 1), ("2\x00", 1)]
+    )
+    def test_out_of_range_or_garbage_page_gives_last_or_first(
+        self, client, make_term, settings, page, expected
+    ):
+        settings.GLOSSARY_SEARCH_PAGE_SIZE = 2
+        for n in range(5):
+            make_term(f"Telomere fact {n}")
+        response = client.get(SEARCH_URL, {"q": "telomere", "page": page})
+        assert response.status_code == 200
+        assert response.context["page_obj"].number == expected
+
+    def test_no_results_page_says_so_and_links_to_the_index(self, client, make_term):
+        make_term("Hormesis")
+        html = page_html(client, q="zebrafish")
+        assert "No terms match “zebrafish”" in html
+        assert f'href="{reverse("glossary:term_index")}"' in html
+
+    def test_no_results_suggests_close_titles(self, client, make_term):
+        term = make_term("Neurogenesis", summary="New neurons.")
+        make_term("Hormesis")
+        html = page_html(client, q="neurogenisis")
+        assert "Did you mean" in html
+        assert f'<a href="{term.get_absolute_url()}">Neurogenesis</a>' in html
+        assert "Hormesis" not in html
+
+    def test_empty_query_shows_the_form_only(self, client, make_term):
+        make_term("Hormesis")
+        html = page_html(client, q="")
+        assert "No terms match" not in html
+        assert 'role="search"' in html
+
+    def test_search_page_query_budget(
+        self, client, make_term, settings, django_assert_max_num_queries
+    ):
+        settings.GLOSSARY_SEARCH_PAGE_SIZE = 20
+        for n in range(30):
+            make_term(f"Telomere fact {n}", summary="Telomere telomere.")
+        with django_assert_max_num_queries(4):
+            response = client.get(SEARCH_URL, {"q": "telomere", "page": 2})
+        assert len(response.context["page_obj"].object_list) == 10
+        with django_assert_max_num_queries(4):
+            response = client.get(SEARCH_URL, {"q": "telomeer"})
+        assert response.context["did_you_mean"]
+
+    def test_count_stops_at_a_cap_and_says_more_than(self, client, make_term, monkeypatch):
+        monkeypatch.setattr(search, "MAX_COUNTED", 3)
+        for n in range(5):
+            make_term(f"Telomere fact {n}")
+        html = page_html(client, q="telomere")
+        assert "More than 3 results" in html
+
+
+def seed_slug(seed: dict[str, Term], title: str) -> str:
+    return next(slug for slug, term in seed.items() if term.title == title)
+
+
+# --- Bad input ----------------------------------------------------------------------------------
+
+BAD_QUERIES = [
+    pytest.param("a" * 10_000, id="ten-thousand-characters"),
+    pytest.param("neuro " * 2_000, id="two-thousand-words"),
+    pytest.param('"', id="lone-quote"),
+    pytest.param('"unclosed phrase', id="unclosed-quote"),
+    pytest.param("*", id="star"),
+    pytest.param("neuro*", id="prefix-star"),
+    pytest.param("NEAR(brain muscle, 2)", id="near"),
+    pytest.param("(brain", id="open-paren"),
+    pytest.param("brain)", id="close-paren"),
+    pytest.param("title:brain", id="column-filter"),
+    pytest.param("{title aliases}: brain", id="column-set"),
+    pytest.param("^brain", id="caret"),
+    pytest.param("-", id="lone-minus"),
+    pytest.param("-brain", id="only-negation"),
+    pytest.param("brain AND OR NOT muscle", id="boolean-operators"),
+    pytest.param("AND", id="only-and"),
+    pytest.param("'; DROP TABLE glossary_term; --", id="sql-drop"),
+    pytest.param("' OR 1=1 --", id="sql-or"),
+    pytest.param("brain\x00muscle", id="null-byte"),
+    pytest.param("\x00", id="only-null-byte"),
+    pytest.param("brain\x01\x1b[31m\x7fmuscle", id="control-characters"),
+    pytest.param("!@#$%^&*()_+-=[]{}|;:',.<>/?`~", id="only-punctuation"),
+    pytest.param("🧠💪", id="emoji"),
+    pytest.param("brain 🧠 muscle", id="words-and-emoji"),
+    pytest.param("\ue000brain\ue001", id="our-own-markers"),
+    pytest.param("a:* & !b | c <-> d", id="tsquery-operators"),
+    pytest.param("\\", id="backslash"),
+    pytest.param("%_%", id="like-wildcards"),
+]
+
+
+class TestBadInput:
+    @pytest.mark.parametrize("query", BAD_QUERIES)
+    def test_bad_query_returns_a_normal_page(self, client, seed, query):
+        response = client.get(SEARCH_URL, {"q": query})
+        assert response.status_code == 200
+        assert 'role="search"' in response.content.decode()
+        assert Term.objects.count() == len(seed)
+
+    @pytest.mark.parametrize("query", BAD_QUERIES)
+    def test_bad_query_suggestions_are_an_empty_or_normal_list(self, client, seed, query):
+        response = client.get(SUGGEST_URL, {"q": query})
+        assert response.status_code == 200
+        assert isinstance(response.json()["suggestions"], list)
+
+    def test_operator_characters_are_plain_text(self, make_term):
+        make_term("Near infrared light", summary="Light therapy.")
+        make_term("Brain", summary="Not about near infrared.", status=Term.Status.DRAFT)
+        assert titles("NEAR") == ["Near infrared light"]
+        assert titles("near*") == ["Near infrared light"]
+        assert titles("(near)") == ["Near infrared light"]
+
+    def test_sql_fragment_is_searched_as_words(self, make_term):
+        make_term("Drop sets", summary="A resistance training table of drop sets.")
+        assert titles("'; DROP TABLE glossary_term; --") == []
+        assert titles("drop table") == ["Drop sets"]
+        assert Term.objects.filter(title="Drop sets").exists()
+
+    def test_null_bytes_and_controls_are_removed_from_the_query(self, client, make_term):
+        make_term("Brain", summary="Muscle talks to the brain.")
+        response = client.get(SEARCH_URL, {"q": "brain\x00\x07muscle"})
+        assert response.context["query"] == "brain muscle"
+        assert [hit.title for hit in response.context["page_obj"]] == ["Brain"]
+
+    def test_long_query_is_cut_to_the_maximum(self, client, db):
+        response = client.get(SEARCH_URL, {"q": "x" * 10_000})
+        assert len(response.context["query"]) == search.MAX_QUERY_LENGTH
+
+    def test_post_is_not_allowed(self, client, db):
+        assert client.post(SEARCH_URL, {"q": "brain"}).status_code == 405
+
+
+# --- Suggestions for the search box -------------------------------------------------------------
+
+
+class TestSuggest:
+    def test_suggests_titles_by_prefix(self, client, make_term):
+        make_term("Neurogenesis")
+        make_term("Neuroplasticity")
+        make_term("Hormesis")
+        data = client.get(SUGGEST_URL, {"q": "neur"}).json()
+        assert [s["title"] for s in data["suggestions"]] == ["Neurogenesis", "Neuroplasticity"]
+        assert (
+            data["suggestions"][0]["url"]
+            == Term.objects.get(title="Neurogenesis").get_absolute_url()
+        )
+
+    def test_title_starting_with_the_text_comes_first(self, client, make_term):
+        make_term("Adult neurogenesis in mice")
+        make_term("Neurogenesis")
+        data = client.get(SUGGEST_URL, {"q": "neurogen"}).json()
+        assert data["suggestions"][0]["title"] == "Neurogenesis"
+
+    def test_suggests_by_alias_and_says_which(self, client, make_term):
+        make_term("Brain-derived neurotrophic factor", aliases="BDNF")
+        data = client.get(SUGGEST_URL, {"q": "bdn"}).json()
+        assert data["suggestions"] == [
+            {
+                "title": "Brain-derived neurotrophic factor",
+                "url": Term.objects.get().get_absolute_url(),
+                "alias": "BDNF",
+            }
+        ]
+
+    def test_several_words_all_match(self, client, make_term):
+        make_term("Brain-derived neurotrophic factor")
+        make_term("Brain fog")
+        data = client.get(SUGGEST_URL, {"q": "brain neuro"}).json()
+        assert [s["title"] for s in data["suggestions"]] == ["Brain-derived neurotrophic factor"]
+
+    def test_at_most_eight_suggestions(self, client, make_term):
+        for n in range(12):
+            make_term(f"Telomere fact {n}")
+        data = client.get(SUGGEST_URL, {"q": "telo"}).json()
+        assert len(data["suggestions"]) == 8
+
+    def test_too_short_text_suggests_nothing(self, client, make_term):
+        make_term("Neurogenesis")
+        assert client.get(SUGGEST_URL, {"q": "n"}).json() == {"suggestions": []}
+        assert client.get(SUGGEST_URL).json() == {"suggestions": []}
+
+    def test_suggestions_are_cacheable_for_a_short_time(self, client, make_term):
+        response = client.get(SUGGEST_URL, {"q": "neur"})
+        assert response["Content-Type"] == "application/json"
+        assert "max-age=300" in response["Cache-Control"]
+        assert "public" in response["Cache-Control"]
+
+    def test_suggestions_take_one_query(self, make_term, django_assert_num_queries):
+        for n in range(12):
+            make_term(f"Telomere fact {n}", aliases=f"TF{n}")
+        with django_assert_num_queries(1):
+            assert len(search.suggest_titles("telo")) == 8
+
+    def test_summary_and_body_words_are_not_suggested(self, client, make_term):
+        make_term("Hormesis", summary="Neuro things.", body="Neuro words.")
+        assert client.get(SUGGEST_URL, {"q": "neuro"}).json() == {"suggestions": []}
+
+
+# --- The index objects, per database ---------------------------------------------------------
+
+
+@sqlite_only
+class TestSQLiteIndex:
+    def test_fts5_tables_and_triggers_exist(self, db):
+        tables = connection.introspection.table_names()
+        assert search_index.FTS_TABLE in tables
+        assert search_index.TRIGRAM_TABLE in tables
+        assert search_index.sqlite_triggers_present(connection) == set(search_index.SQLITE_TRIGGERS)
+
+    def test_updating_only_rendered_html_does_not_reindex(self, make_term):
+        term = make_term("Hormesis")
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {search_index.FTS_TABLE}")
+        Term.objects.filter(pk=term.pk).update(body_html="<p>changed</p>")
+        assert titles("hormesis") == []  # the trigger fires only on indexed columns
+
+    def test_lost_triggers_are_restored_and_index_rebuilt(self, make_term):
+        """A later migration that rebuilds glossary_term drops its triggers: migrate repairs."""
+        make_term("Hormesis")
+        with connection.cursor() as cursor:
+            for name in search_index.SQLITE_TRIGGERS:
+                cursor.execute(f"DROP TRIGGER {name}")
+        Term.objects.filter(title="Hormesis").update(summary="Unindexed words.")
+        assert titles("unindexed") == []
+        assert search_index.ensure_search_index(connection) is True
+        assert titles("unindexed") == ["Hormesis"]
+        assert search_index.ensure_search_index(connection) is False
+
+    def test_match_expression_is_only_quoted_words(self):
+        groups = search.parse_query('NEAR(a b) "x y" -z OR w* ^v title:u')
+        assert search.fts5_expression(groups) == (
+            '("NEAR a" AND "b" AND "x y" NOT "z") OR ("w" AND "v" AND "title u")'
+        )
+
+    def test_misspelling_suggests_close_title(self, make_term):
+        make_term("Neurogenesis")
+        make_term("Neuroplasticity")
+        assert search.close_titles("neurogenisis")[0].title == "Neurogenesis"
+
+
+@postgres_only
+class TestPostgresIndex:
+    def test_gin_and_trigram_indexes_exist(self, db):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'glossary_term'"
+            )
+            indexes = dict(cursor.fetchall())
+        assert "USING gin (search_vector)" in indexes[search_index.PG_VECTOR_INDEX]
+        assert "gin_trgm_ops" in indexes[search_index.PG_TITLE_TRIGRAM_INDEX]
+
+    def test_search_vector_is_weighted(self, make_term):
+        term = make_term("Hormesis", aliases="Adaptive stress", summary="Dose.", body="Curve.")
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT search_vector::text FROM glossary_term WHERE id = %s", [term.pk])
+            vector = cursor.fetchone()[0]
+        assert "'hormesi':1A" in vector, vector
+        assert "'adapt':2A" in vector
+        assert "'dose':4B" in vector
+        assert "C" in vector.split("'curv':")[1]
+
+    def test_websearch_exact_phrase(self, make_term):
+        make_term("Muscle protein synthesis", summary="Protein synthesis in muscle.")
+        make_term("Protein turnover", summary="Synthesis balanced against protein breakdown.")
+        assert titles('"protein synthesis"') == ["Muscle protein synthesis"]
+
+    def test_websearch_excluded_word(self, make_term):
+        make_term("Aerobic exercise", summary="Exercise that trains the heart.")
+        make_term("Resistance exercise", summary="Exercise that trains muscle.")
+        assert titles("exercise -heart") == ["Resistance exercise"]
+
+    def test_trigram_fallback_for_misspelling(self, client, make_term):
+        make_term("Neurogenesis")
+        make_term("Hormesis")
+        assert [t.title for t in search.close_titles("neurogenisis")] == ["Neurogenesis"]
+
+    def test_search_uses_the_gin_index(self, make_term):
+        for n in range(30):
+            make_term(f"Telomere fact {n}")
+        with connection.cursor() as cursor:
+            cursor.execute("SET enable_seqscan = off")
+            cursor.execute(
+                "EXPLAIN SELECT id FROM glossary_term "
+                "WHERE search_vector @@ websearch_to_tsquery('english', 'telomere')"
+            )
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            cursor.execute("SET enable_seqscan = on")
+        assert search_index.PG_VECTOR_INDEX in plan
+
+
+def test_page_carries_no_private_markers(client, make_term):
+    make_term("Hormesis", summary="A little stress helps.")
+    html = page_html(client, q="stress")
+    assert search.START not in html and search.STOP not in html
