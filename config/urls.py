@@ -26,6 +26,7 @@ urlpatterns = [
         {"sitemaps": sitemaps},
         name="sitemap_section",
     ),
+    path("", include("consent.urls")),
     path("", include("glossary.urls")),
 ]
 

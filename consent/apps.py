@@ -1,7 +1,24 @@
+from __future__ import annotations
+
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_migrate, post_save
 
 
 class ConsentConfig(AppConfig):
     name = "consent"
     verbose_name = "Cookie consent"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from cookie_consent.models import Cookie, CookieGroup
+
+        from consent import catalog
+        from consent.models import CookieDetails, TrackingScript
+
+        # post_save also fires for loaddata's raw saves, which upstream's save() misses.
+        for model in (CookieGroup, Cookie, CookieDetails, TrackingScript):
+            uid = f"consent-catalog-{model._meta.label_lower}"
+            post_save.connect(catalog.on_model_change, sender=model, dispatch_uid=f"{uid}-save")
+            post_delete.connect(catalog.on_model_change, sender=model, dispatch_uid=f"{uid}-del")
+        # Data migrations use historical models, whose saves the receivers above never see.
+        post_migrate.connect(catalog.on_model_change, dispatch_uid="consent-catalog-migrate")

@@ -63,6 +63,11 @@ def seed(db) -> dict[str, Term]:
     from glossary.seed import load_seed_content
 
     load_seed_content()
+    # Every page reads the consent catalog from the cache; warm it as on a running site
+    # (a cold cache costs two queries once: tests/consent/test_catalog.py).
+    from consent.catalog import get_catalog
+
+    get_catalog()
     return {term.slug: term for term in Term.objects.all()}
 
 

@@ -1,0 +1,95 @@
+"""Per-response consent work: CSP sources for tracking scripts, Vary, cookie cleaning.
+
+Must sit after ``csp.middleware.CSPMiddleware`` in MIDDLEWARE, so that its response
+phase runs first and the CSP middleware sees the additions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+from django.http import HttpRequest, HttpResponseBase
+from django.utils.cache import patch_vary_headers
+
+from consent import state as consent_state
+from consent.catalog import Catalog, get_catalog
+
+_EMBED_HOSTS_ATTR = "_consent_frame_sources"
+
+
+def script_sources(catalog: Catalog) -> tuple[list[str], list[str]]:
+    """(script-src additions, connect-src additions) for the enabled tracking scripts.
+
+    External scripts add their origin (they are https-only); inline scripts add the
+    sha256 hash of their code, so no 'unsafe-inline' is ever needed.
+    """
+    scripts, connect = [], []
+    for script in catalog.scripts:
+        if script.code:
+            scripts.append(script.code_hash)
+        elif script.src.startswith("https://"):
+            parts = urlsplit(script.src)
+            origin = f"https://{parts.netloc}"
+            scripts.append(origin)
+            connect.append(origin)
+    return list(dict.fromkeys(scripts)), list(dict.fromkeys(connect))
+
+
+def allow_frame_source(request: HttpRequest, origin: str) -> None:
+    """Let a consent-gated embed's origin into this response's frame-src."""
+    sources = getattr(request, _EMBED_HOSTS_ATTR, None)
+    if sources is None:
+        sources = []
+        setattr(request, _EMBED_HOSTS_ATTR, sources)
+    if origin not in sources:
+        sources.append(origin)
+
+
+class ConsentMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        catalog = get_catalog()
+        if "html" in response.get("Content-Type", ""):
+            self._extend_csp(request, response, catalog)
+        self._expire_unconsented_cookies(request, response, catalog)
+        if consent_state.was_read(request):
+            patch_vary_headers(response, ("Cookie",))
+        return response
+
+    def _extend_csp(
+        self, request: HttpRequest, response: HttpResponseBase, catalog: Catalog
+    ) -> None:
+        scripts, connect = script_sources(catalog)
+        frames = getattr(request, _EMBED_HOSTS_ATTR, [])
+        if not (scripts or connect or frames):
+            return
+        update = dict(getattr(response, "_csp_update", None) or {})
+        for directive, sources in (
+            ("script-src", scripts),
+            ("connect-src", connect),
+            ("frame-src", frames),
+        ):
+            if sources:
+                update[directive] = [*update.get(directive, []), *sources]
+        response._csp_update = update
+
+    def _expire_unconsented_cookies(
+        self, request: HttpRequest, response: HttpResponseBase, catalog: Catalog
+    ) -> None:
+        """Declared cookies of categories that are not granted never survive a response."""
+        present = [
+            category.varname
+            for category in catalog.optional
+            if any(
+                declared.matches(name) for declared in category.cookies for name in request.COOKIES
+            )
+        ]
+        if not present:
+            return
+        current = consent_state.for_request(request)
+        not_granted = [varname for varname in present if not current.granted(varname)]
+        consent_state.expire_cookies(request, response, catalog, not_granted)

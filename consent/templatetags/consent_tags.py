@@ -1,0 +1,136 @@
+"""Template API of the consent app.
+
+- ``{% consent_config %}``: the JSON block consent.js reads (same for every visitor).
+- ``{% tracking_scripts "head" %}`` / ``{% tracking_scripts "body" %}``: inert scripts.
+- ``{% consent_banner %}``: the banner, only while the visitor has categories undecided.
+- ``{% consent_granted "marketing" as ok %}`` or ``{{ consent.marketing }}``: server-side gating.
+- ``{% consent_embed url title provider %}``: a click-to-load placeholder for an iframe.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from django import template
+from django.conf import settings
+from django.urls import reverse
+from django.utils.html import format_html, json_script
+from django.utils.safestring import SafeString, mark_safe
+
+from consent import state as consent_state
+from consent.catalog import get_catalog
+from consent.middleware import allow_frame_source
+
+register = template.Library()
+
+_UNSAFE_INLINE = re.compile(r"</script|<!--|<script", re.IGNORECASE)
+
+
+@register.simple_tag
+def consent_config() -> SafeString:
+    catalog = get_catalog()
+    data = {
+        "cookieName": settings.COOKIE_CONSENT_NAME,
+        "csrfCookieName": settings.CSRF_COOKIE_NAME,
+        "maxCookieLength": consent_state.MAX_COOKIE_LENGTH,
+        "clockSkewSeconds": int(consent_state.CLOCK_SKEW.total_seconds()),
+        "acceptUrl": reverse("consent:accept"),
+        "declineUrl": reverse("consent:decline"),
+        "categories": [
+            {
+                "varname": category.varname,
+                "required": category.required,
+                "version": consent_state.format_version(category.version)
+                if category.version
+                else None,
+                "cookies": [
+                    {"name": c.name, "path": c.path, "domain": c.domain}
+                    for c in category.cookies
+                    if c.storage == "cookie"
+                ],
+                "localStorage": [c.name for c in category.cookies if c.storage == "localStorage"],
+            }
+            for category in catalog.categories
+        ],
+    }
+    return json_script(data, "consent-config")
+
+
+@register.simple_tag
+def tracking_scripts(placement: str) -> SafeString:
+    """Every enabled script of this placement, inert until consent.js activates it."""
+    tags = []
+    for script in get_catalog().scripts:
+        if script.placement != placement:
+            continue
+        if script.src:
+            tags.append(
+                format_html(
+                    '<script type="text/plain" data-consent-category="{}" '
+                    'data-consent-src="{}" data-consent-name="{}"></script>',
+                    script.category,
+                    script.src,
+                    script.name,
+                )
+            )
+        elif not _UNSAFE_INLINE.search(script.code):
+            # Raw text: a type="text/plain" script's content is not entity-decoded, so the
+            # code must go out verbatim for its CSP hash to match (validated on save).
+            tags.append(
+                format_html(
+                    '<script type="text/plain" data-consent-category="{}" '
+                    'data-consent-name="{}">{}</script>',
+                    script.category,
+                    script.name,
+                    mark_safe(script.code),
+                )
+            )
+    return mark_safe("\n".join(tags))
+
+
+@register.inclusion_tag("consent/banner.html", takes_context=True)
+def consent_banner(context: template.Context) -> dict:
+    request = context.get("request")
+    show = (
+        request is not None
+        and not context.get("hide_consent_banner")
+        and consent_state.for_request(request).needs_decision
+    )
+    return {
+        "show": show,
+        "request": request,
+        "csrf_token": context.get("csrf_token"),
+        "site_name": context.get("site_name", ""),
+    }
+
+
+@register.simple_tag(takes_context=True)
+def consent_granted(context: template.Context, varname: str) -> bool:
+    request = context.get("request")
+    return request is not None and consent_state.for_request(request).granted(varname)
+
+
+@register.inclusion_tag("consent/embed.html", takes_context=True)
+def consent_embed(
+    context: template.Context,
+    url: str,
+    title: str,
+    provider: str,
+    category: str = "marketing",
+) -> dict:
+    """An iframe that loads only once ``category`` is granted; a placeholder says why until then."""
+    parts = urlsplit(url)
+    usable = parts.scheme == "https" and bool(parts.hostname)
+    request = context.get("request")
+    if usable and request is not None:
+        allow_frame_source(request, f"https://{parts.netloc}")
+    known = get_catalog().category(category)
+    return {
+        "url": url,
+        "usable": usable,
+        "title": title,
+        "provider": provider,
+        "category": category,
+        "category_name": known.name if known else category,
+    }

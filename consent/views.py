@@ -1,0 +1,127 @@
+"""Banner and preferences forms: POST + redirect without JS, JSON when consent.js fetches."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlencode
+
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+
+from consent import state as consent_state
+from consent.catalog import get_catalog
+from consent.forms import DecisionForm, PreferencesForm
+from consent.signals import consent_decided
+
+
+def safe_next(request: HttpRequest, candidate: str | None) -> str | None:
+    """``candidate`` if it is a URL on this site, else None (no open redirects)."""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return None
+
+
+def _back_to(request: HttpRequest, next_url: str | None) -> str:
+    return safe_next(request, next_url) or safe_next(request, request.headers.get("Referer")) or "/"
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _respond(
+    request: HttpRequest, response: HttpResponseBase, grant: list[str], refuse: list[str]
+) -> HttpResponseBase:
+    decision = consent_state.decide(request, response, grant=grant, refuse=refuse)
+    if isinstance(response, JsonResponse):
+        # The body is written once the decision is known (its cookies are already set).
+        response.content = json.dumps(
+            {
+                "granted": list(decision.state.granted_categories),
+                "refused": list(decision.state.refused_categories),
+                "undecided": list(decision.state.undecided),
+                "withdrawn": list(decision.withdrawn),
+            }
+        )
+    consent_decided.send(sender=None, request=request, response=response, decision=decision)
+    add_never_cache_headers(response)
+    return response
+
+
+def _bad_request(request: HttpRequest, form) -> HttpResponse:
+    message = " ".join(error for errors in form.errors.values() for error in errors)
+    if _wants_json(request):
+        return JsonResponse({"error": message}, status=400)
+    return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+
+
+def _decision_view(request: HttpRequest, accept: bool) -> HttpResponseBase:
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        return _bad_request(request, form)
+    categories = form.categories()
+    if _wants_json(request):
+        response: HttpResponseBase = JsonResponse({})
+    else:
+        response = redirect(_back_to(request, form.cleaned_data["next"]))
+    if accept:
+        return _respond(request, response, grant=categories, refuse=[])
+    return _respond(request, response, grant=[], refuse=categories)
+
+
+@require_POST
+def accept(request: HttpRequest) -> HttpResponseBase:
+    """Grant the posted categories (``all=1`` for every optional category)."""
+    return _decision_view(request, accept=True)
+
+
+@require_POST
+def decline(request: HttpRequest) -> HttpResponseBase:
+    """Refuse the posted categories and expire their cookies."""
+    return _decision_view(request, accept=False)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def preferences(request: HttpRequest) -> HttpResponseBase:
+    """The cookie policy and the preferences form in one page."""
+    if request.method == "POST":
+        form = PreferencesForm(request.POST)
+        if not form.is_valid():
+            return _bad_request(request, form)
+        grant, refuse = form.decision()
+        if _wants_json(request):
+            return _respond(request, JsonResponse({}), grant=grant, refuse=refuse)
+        query = {"saved": "1"}
+        if next_url := safe_next(request, form.cleaned_data["next"]):
+            query["next"] = next_url
+        response = redirect(f"{reverse('consent:preferences')}?{urlencode(query)}")
+        return _respond(request, response, grant=grant, refuse=refuse)
+
+    current = consent_state.for_request(request)
+    next_url = safe_next(request, request.GET.get("next"))
+    if next_url and next_url.split("?")[0] == reverse("consent:preferences"):
+        next_url = None
+    categories = [
+        {"category": category, "granted": current.granted(category.varname)}
+        for category in get_catalog().categories
+    ]
+    response = render(
+        request,
+        "consent/preferences.html",
+        {
+            "categories": categories,
+            "next_url": next_url,
+            "saved": request.GET.get("saved") == "1",
+            "decided": not current.needs_decision,
+            # The page itself holds every choice the banner offers.
+            "hide_consent_banner": True,
+        },
+    )
+    add_never_cache_headers(response)
+    return response

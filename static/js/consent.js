@@ -1,0 +1,298 @@
+/*
+ * Cookie consent: runs tracking scripts only for granted categories, and sends the
+ * banner and preferences forms without a page reload.
+ *
+ * Everything here enhances HTML that already works: the forms POST and redirect without
+ * JavaScript, and tracking scripts stay inert (<script type="text/plain"
+ * data-consent-category="...">) unless this file activates them.
+ *
+ * - The consent state comes from the consent cookie, read here with the same rules as
+ *   consent/state.py (no request per page). The categories, their versions and declared
+ *   cookies come from the JSON block #consent-config, identical for every visitor.
+ * - Activation copies each inert script of a granted category into a real one, in page
+ *   order; an external script must load before the next one runs.
+ * - Withdrawing a category removes its declared script-readable cookies and localStorage
+ *   keys (the server response expires the HttpOnly ones) and reloads the page if scripts
+ *   of that category already ran, so no tracker code stays alive.
+ * - CSP: no inline code of our own; inline tracking code runs because its sha256 hash is
+ *   in the page's script-src.
+ */
+(function () {
+  "use strict";
+
+  var configBlock = document.getElementById("consent-config");
+  if (!configBlock) return;
+  var config;
+  try {
+    config = JSON.parse(configBlock.textContent);
+  } catch (error) {
+    return;
+  }
+
+  var VERSION_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\d{2})$/;
+  var DECLINED = "-1";
+  var categories = Object.create(null);
+  config.categories.forEach(function (category) {
+    categories[category.varname] = category;
+  });
+  var ran = Object.create(null); // categories whose scripts ran on this page
+  var banner = document.querySelector("[data-consent-banner]");
+  var lastFocus = null;
+
+  function cookieEntries() {
+    return document.cookie ? document.cookie.split(";") : [];
+  }
+
+  function readCookie(name) {
+    // The last one wins, as in Django's parse_cookie.
+    var value = "";
+    cookieEntries().forEach(function (entry) {
+      var at = entry.indexOf("=");
+      if (at > -1 && entry.slice(0, at).trim() === name) value = entry.slice(at + 1).trim();
+    });
+    if (value.length > 1 && value.charAt(0) === '"' && value.charAt(value.length - 1) === '"') {
+      value = value.slice(1, -1);
+      if (value.indexOf("\\") > -1) return ""; // escapes never appear in a cookie we wrote
+    }
+    return value;
+  }
+
+  function parseConsent(raw) {
+    var decisions = Object.create(null);
+    if (!raw || raw.length > config.maxCookieLength) return decisions;
+    var now = Date.now();
+    var pairs = raw.split("|").map(function (part) { return part.split("="); });
+    var counts = Object.create(null);
+    pairs.forEach(function (pair) { counts[pair[0]] = (counts[pair[0]] || 0) + 1; });
+    pairs.forEach(function (pair) {
+      if (pair.length !== 2) return;
+      var category = categories[pair[0]];
+      if (!category || category.required || counts[pair[0]] !== 1) return;
+      if (pair[1] === DECLINED) {
+        decisions[pair[0]] = false;
+        return;
+      }
+      if (!VERSION_RE.test(pair[1])) return;
+      var moment = Date.parse(pair[1]);
+      if (isNaN(moment) || moment > now + config.clockSkewSeconds * 1000) return;
+      if (category.version && moment < Date.parse(category.version)) return;
+      decisions[pair[0]] = true;
+    });
+    return decisions;
+  }
+
+  function currentState() {
+    var decisions = parseConsent(readCookie(config.cookieName));
+    return {
+      granted: function (varname) {
+        var category = categories[varname];
+        return Boolean(category && (category.required || decisions[varname] === true));
+      },
+      refused: function (varname) { return decisions[varname] === false; },
+      undecided: config.categories.some(function (category) {
+        return !category.required && !(category.varname in decisions);
+      })
+    };
+  }
+
+  function activateScripts(state) {
+    var pending = Array.prototype.filter.call(
+      document.querySelectorAll('script[type="text/plain"][data-consent-category]'),
+      function (inert) {
+        return !inert.hasAttribute("data-consent-ran") && state.granted(inert.dataset.consentCategory);
+      }
+    );
+    pending.forEach(function (inert) { inert.setAttribute("data-consent-ran", ""); });
+    (function runFrom(index) {
+      if (index >= pending.length) return;
+      var inert = pending[index];
+      var live = document.createElement("script");
+      ran[inert.dataset.consentCategory] = true;
+      if (inert.dataset.consentSrc) {
+        live.async = false;
+        live.onload = live.onerror = function () { runFrom(index + 1); };
+        live.src = inert.dataset.consentSrc;
+        inert.after(live);
+      } else {
+        live.textContent = inert.textContent;
+        inert.after(live);
+        runFrom(index + 1);
+      }
+    })(0);
+  }
+
+  function csrfToken() {
+    return readCookie(config.csrfCookieName);
+  }
+
+  function activateEmbeds(state) {
+    document.querySelectorAll("[data-consent-embed]").forEach(function (embed) {
+      var template = embed.querySelector("template");
+      if (state.granted(embed.dataset.consentEmbed) && template) {
+        embed.replaceChildren(template.content.cloneNode(true));
+        embed.classList.add("consent-embed-loaded");
+        return;
+      }
+      var load = embed.querySelector("[data-consent-embed-load]");
+      if (load && template && csrfToken()) load.hidden = false;
+    });
+  }
+
+  function namesMatching(declared, names) {
+    if (declared.charAt(declared.length - 1) !== "*") return names.indexOf(declared) > -1 ? [declared] : [];
+    var prefix = declared.slice(0, -1);
+    return names.filter(function (name) { return name.indexOf(prefix) === 0; });
+  }
+
+  function removeClientStorage(varname) {
+    var category = categories[varname];
+    if (!category) return;
+    var names = cookieEntries().map(function (entry) { return entry.split("=")[0].trim(); });
+    category.cookies.forEach(function (declared) {
+      namesMatching(declared.name, names).forEach(function (name) {
+        var expired = name + "=; Max-Age=0; path=" + (declared.path || "/");
+        document.cookie = expired;
+        document.cookie = expired + "; domain=" + (declared.domain || location.hostname);
+      });
+    });
+    var keys = [];
+    try {
+      for (var i = 0; i < localStorage.length; i++) keys.push(localStorage.key(i));
+      category.localStorage.forEach(function (declared) {
+        namesMatching(declared, keys).forEach(function (key) { localStorage.removeItem(key); });
+      });
+    } catch (error) {
+      // Storage disabled: nothing stored either.
+    }
+  }
+
+  function apply(state) {
+    activateScripts(state);
+    activateEmbeds(state);
+  }
+
+  function confirmationText(form, submitter) {
+    var action = form.getAttribute("action") || "";
+    if (action === config.acceptUrl) return "You’ve accepted all cookies.";
+    if (action === config.declineUrl) return "You’ve rejected optional cookies.";
+    if (submitter && submitter.value === "accept_all") return "You’ve accepted all cookies.";
+    if (submitter && submitter.value === "reject_all") return "You’ve rejected optional cookies.";
+    return "Your cookie preferences were saved.";
+  }
+
+  function showBannerConfirmation(text) {
+    if (!banner) return;
+    var message = banner.querySelector("[data-consent-message]");
+    var confirmation = banner.querySelector("[data-consent-confirmation]");
+    if (message) message.hidden = true;
+    if (!confirmation) return;
+    confirmation.querySelector("[data-consent-confirmation-text]").textContent = text;
+    confirmation.hidden = false;
+    if (lastFocus && document.contains(lastFocus)) lastFocus.focus();
+    else confirmation.focus();
+  }
+
+  function showPreferencesStatus(form, state, text) {
+    form.querySelectorAll('input[type="checkbox"][name="granted"]').forEach(function (box) {
+      box.checked = state.granted(box.value);
+    });
+    var status = document.querySelector("[data-consent-status]");
+    if (!status) return;
+    status.hidden = false;
+    var strong = status.querySelector("strong");
+    if (strong) strong.textContent = text;
+  }
+
+  function afterDecision(form, submitter, result) {
+    var state = currentState();
+    var reload = false;
+    config.categories.forEach(function (category) {
+      if (!state.refused(category.varname)) return;
+      removeClientStorage(category.varname);
+      if (ran[category.varname]) reload = true;
+    });
+    if (reload) {
+      window.location.reload();
+      return;
+    }
+    apply(state);
+    var text = confirmationText(form, submitter);
+    if (form.hasAttribute("data-consent-preferences")) showPreferencesStatus(form, state, text);
+    else if (banner && banner.contains(form)) showBannerConfirmation(text);
+    if (banner && !banner.contains(form) && !state.undecided) banner.hidden = true;
+    document.dispatchEvent(new CustomEvent("consent:changed", { detail: result }));
+  }
+
+  function send(form, submitter) {
+    var body = new FormData(form);
+    if (submitter && submitter.name) body.append(submitter.name, submitter.value);
+    return fetch(form.action, {
+      method: "POST",
+      body: body,
+      credentials: "same-origin",
+      headers: { Accept: "application/json" }
+    }).then(function (response) {
+      if (!response.ok) throw new Error("consent: " + response.status);
+      return response.json();
+    });
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target.closest("form[data-consent-form]");
+    if (!form) return;
+    event.preventDefault();
+    var submitter = event.submitter || null;
+    send(form, submitter).then(
+      function (result) { afterDecision(form, submitter, result); },
+      function () {
+        // Fall back to the plain form post, which works without this script.
+        if (submitter && submitter.name) {
+          var field = document.createElement("input");
+          field.type = "hidden";
+          field.name = submitter.name;
+          field.value = submitter.value;
+          form.appendChild(field);
+        }
+        form.submit();
+      }
+    );
+  });
+
+  document.addEventListener("click", function (event) {
+    var hide = event.target.closest("[data-consent-hide]");
+    if (hide && banner) {
+      banner.hidden = true;
+      var main = document.getElementById("main-content");
+      if (main) main.focus();
+      return;
+    }
+    var load = event.target.closest("[data-consent-embed-load]");
+    if (load) {
+      var embed = load.closest("[data-consent-embed]");
+      var body = new FormData();
+      body.append("category", embed.dataset.consentEmbed);
+      fetch(config.acceptUrl, {
+        method: "POST",
+        body: body,
+        credentials: "same-origin",
+        headers: { Accept: "application/json", "X-CSRFToken": csrfToken() }
+      }).then(function (response) {
+        if (response.ok) apply(currentState());
+      });
+    }
+  });
+
+  document.addEventListener("focusin", function (event) {
+    if (!banner || !banner.contains(event.target)) lastFocus = event.target;
+  });
+
+  function start() {
+    var state = currentState();
+    // A page from a cache (or the back button) may still carry the banner.
+    if (banner && !state.undecided) banner.hidden = true;
+    apply(state);
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();
