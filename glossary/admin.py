@@ -11,6 +11,7 @@ import datetime
 
 import reversion
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -29,6 +30,10 @@ from glossary import history, links
 from glossary.models import LETTER_GROUPS, Category, RetiredSlug, Term, letter_label
 
 REVIEW_INTERVAL = datetime.timedelta(days=365)
+
+admin.site.site_header = f"{settings.SITE_NAME}: editors"
+admin.site.site_title = f"{settings.SITE_NAME} admin"
+admin.site.index_title = "Write, review and publish"
 STATE_FIELDS = ("title", "aliases", "status", "published_at", "slug")
 
 
