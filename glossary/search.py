@@ -429,19 +429,24 @@ def suggest_titles(prefix: str, limit: int = SUGGEST_LIMIT) -> list[dict[str, st
     suggestions = []
     for term in get_backend().suggest(words, limit):
         item = {"title": term.title, "url": term.get_absolute_url()}
-        alias = _matching_alias(term, text)
+        alias = _matching_alias(term, words)
         if alias:
             item["alias"] = alias
         suggestions.append(item)
     return suggestions
 
 
-def _matching_alias(term: Term, text: str) -> str:
-    """The alias a suggestion was found by, when the title itself does not start with it."""
-    wanted = sort_key(text)
-    if sort_key(term.title).startswith(wanted):
+def _matching_alias(term: Term, words: list[str]) -> str:
+    """The alias a suggestion was found by, when its title alone does not explain it."""
+    wanted = [sort_key(word) for word in words]
+
+    def explains(name: str) -> bool:
+        name_words = WORD.findall(sort_key(name).replace("_", " "))
+        return all(any(w.startswith(part) for w in name_words) for part in wanted)
+
+    if explains(term.title):
         return ""
-    return next((a for a in term.alias_list if sort_key(a).startswith(wanted)), "")
+    return next((alias for alias in term.alias_list if explains(alias)), "")
 
 
 def close_titles(query: str, limit: int = CLOSE_TITLE_LIMIT) -> list[Term]:
