@@ -57,8 +57,8 @@ def csp_violations(page: Page) -> list[str]:
 def test_reader_searches_for_bdnf_and_follows_a_cross_link(page, seeded_live_server):
     page.goto(seeded_live_server.url + "/")
 
-    page.get_by_role("searchbox", name="Search the glossary").last.fill("BDNF")
-    page.get_by_role("searchbox", name="Search the glossary").last.press("Enter")
+    page.get_by_label("Search the glossary").last.fill("BDNF")
+    page.get_by_label("Search the glossary").last.press("Enter")
 
     expect(page).to_have_url(re.compile(r"/search/\?q=BDNF"))
     page.locator("main").get_by_role("link", name="Brain-derived neurotrophic factor").first.click()
@@ -221,8 +221,8 @@ def test_article_is_readable_without_javascript(browser, seeded_live_server):
         expect(page).to_have_url(seeded_live_server.url + "/glossary/myokines/")
 
         page.goto(seeded_live_server.url + "/")
-        page.get_by_role("searchbox").last.fill("neurogenesis")
-        page.get_by_role("searchbox").last.press("Enter")
+        page.get_by_label("Search the glossary").last.fill("neurogenesis")
+        page.get_by_label("Search the glossary").last.press("Enter")
         expect(page.locator("main").get_by_role("link", name="Neurogenesis").first).to_be_visible()
     finally:
         context.close()
@@ -244,7 +244,7 @@ def test_no_horizontal_scrolling_at_320_pixels(browser, seeded_live_server, path
 
 def test_print_hides_site_chrome_and_keeps_the_article(page, seeded_live_server):
     page.goto(seeded_live_server.url + SEED)
-    page.emulate_media(media="print")
+    page.emulate_media(media="print", color_scheme="dark")
 
     expect(page.locator(".site-header")).to_be_hidden()
     expect(page.locator(".site-footer")).to_be_hidden()
@@ -256,6 +256,9 @@ def test_print_hides_site_chrome_and_keeps_the_article(page, seeded_live_server)
     expect(page.locator("article h1")).to_be_visible()
     expect(page.locator(".term-body")).to_be_visible()
     expect(page.locator(".references")).to_be_visible()
+    # Paper is black on white even when the screen is in dark mode.
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(255, 255, 255)"
+    assert page.evaluate("getComputedStyle(document.body).color") == "rgb(0, 0, 0)"
 
 
 READER_PAGES = [
