@@ -219,17 +219,12 @@ class TermAdmin(VersionAdmin):
         note = "scheduled, not public yet" if term.is_scheduled else "draft, visible to staff only"
         return format_html('<a href="{0}">{0}</a> ({1})', term.get_absolute_url(), note)
 
-    def get_search_results(self, request, queryset, search_term):
+    def get_search_fields(self, request):
         # The autocomplete widgets search names only: matching every body of 50,000
         # terms on each keystroke would be slow, and a name is what editors type there.
         if request.path.endswith("/autocomplete/"):
-            queryset = queryset.only("pk", "title")
-            self.search_fields = ["title", "aliases"]
-            try:
-                return super().get_search_results(request, queryset, search_term)
-            finally:
-                self.search_fields = TermAdmin.search_fields
-        return super().get_search_results(request, queryset, search_term)
+            return ["title", "aliases"]
+        return super().get_search_fields(request)
 
     def changelist_view(self, request, extra_context=None):
         # Not wrapped in one revision (as VersionAdmin does): a bulk action records one
