@@ -26,7 +26,7 @@ import ahocorasick
 import markdown
 import nh3
 from django.conf import settings
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -102,6 +102,8 @@ class TermIndex:
     def __init__(self, rows: Iterable[tuple[int, str, str, str]]) -> None:
         self.automaton = ahocorasick.Automaton()
         self.names_by_term: dict[int, set[str]] = {}
+        # The reverse map, so "which terms share one of these names?" costs no scan of all terms.
+        self.terms_by_name: dict[str, set[int]] = {}
         taken: set[str] = set()
         for term_id, slug, title, aliases in rows:
             names = [title, *(a for a in aliases.splitlines() if a.strip())]
@@ -109,6 +111,8 @@ class TermIndex:
             for name in names:
                 forms |= name_forms(name)
             self.names_by_term[term_id] = forms
+            for form in forms:
+                self.terms_by_name.setdefault(form, set()).add(term_id)
             target = LinkTarget(term_id, slug)
             for form in forms:
                 if form not in taken:
@@ -139,6 +143,13 @@ class TermIndex:
                 chosen.append((start, start - negative_length, target))
                 covered_until = start - negative_length
         return chosen
+
+    def terms_named(self, names: set[str]) -> set[int]:
+        """Ids of the terms that have any of these name forms."""
+        found: set[int] = set()
+        for name in names:
+            found |= self.terms_by_name.get(name, set())
+        return found
 
 
 def _lower_same_length(text: str) -> str:
@@ -192,14 +203,25 @@ def _heading_slug(value: str, separator: str) -> str:
     return slugify(value) or "section"
 
 
+_converters = threading.local()
+
+
+def _markdown_converter() -> markdown.Markdown:
+    """One converter per thread, reset before each use (building one costs more than a render)."""
+    converter = getattr(_converters, "markdown", None)
+    if converter is None:
+        converter = markdown.Markdown(
+            extensions=["toc", "tables", "fenced_code", "sane_lists"],
+            extension_configs={"toc": {"slugify": _heading_slug, "toc_depth": "1-6"}},
+            output_format="html",
+        )
+        _converters.markdown = converter
+    return converter.reset()
+
+
 def markdown_to_safe_html(source: str) -> str:
     """Markdown to HTML that passed the allow-list sanitizer (nothing executable survives)."""
-    converter = markdown.Markdown(
-        extensions=["toc", "tables", "fenced_code", "sane_lists"],
-        extension_configs={"toc": {"slugify": _heading_slug, "toc_depth": "1-6"}},
-        output_format="html",
-    )
-    raw = converter.convert(source or "")
+    raw = _markdown_converter().convert(source or "")
     return nh3.clean(
         raw,
         tags=ALLOWED_TAGS,
@@ -321,18 +343,32 @@ def render_references(source: str) -> str:
 
 
 def render_term(term: Term, index: TermIndex | None = None) -> RenderedTerm:
-    exclude = {term.pk} if term.pk else set()
+    return render_fields(
+        term.title, term.aliases, term.body, term.references, own_id=term.pk, index=index
+    )
+
+
+def render_fields(
+    title: str,
+    aliases: str,
+    body: str,
+    references: str,
+    own_id: int | None = None,
+    index: TermIndex | None = None,
+) -> RenderedTerm:
+    """Render a term from its fields (bulk loads render rows that are not saved yet)."""
+    exclude = {own_id} if own_id else set()
     if index is None:
         index = term_index()
     # A term never links to itself, even under a name it is about to take.
     own_names: set[str] = set()
-    for name in [term.title, *term.alias_list]:
+    for name in [title, *(a.strip() for a in aliases.splitlines() if a.strip())]:
         own_names |= name_forms(name)
-    exclude |= {tid for tid, names in index.names_by_term.items() if names & own_names}
-    body_html, toc, linked = render_markdown(term.body, exclude_ids=exclude, index=index)
+    exclude |= index.terms_named(own_names)
+    body_html, toc, linked = render_markdown(body, exclude_ids=exclude, index=index)
     return RenderedTerm(
         body_html=body_html,
-        references_html=render_references(term.references),
+        references_html=render_references(references),
         toc=toc,
         linked_term_ids=list(linked),
     )
@@ -369,12 +405,68 @@ def relink_all(batch_size: int = 2000) -> int:
     from glossary.models import Term
 
     forget_term_index()
-    index = term_index()
-    count = 0
-    queryset = Term.objects.order_by("pk").only("pk", "title", "aliases", "body")
-    for term in queryset.iterator(chunk_size=batch_size):
-        count += relink([term], index=index)
-    return count
+    return relink_bulk(Term.objects.all(), index=term_index(), batch_size=batch_size)
+
+
+def relink_bulk(
+    terms: QuerySet[Term], index: TermIndex | None = None, batch_size: int = 1000
+) -> int:
+    """What relink() does, for many terms: a few queries per batch instead of a few per term."""
+    from glossary import bulk
+    from glossary.models import Term
+
+    index = index or term_index()
+    links = Term.linked_terms.through
+    # Ids first, then batches by id: never write to a table while a cursor over it is open.
+    ids = list(terms.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), batch_size):
+        batch = list(
+            Term.objects.filter(pk__in=ids[start : start + batch_size])
+            .order_by("pk")
+            .only("pk", "title", "aliases", "body")
+        )
+        link_rows = []
+        for term in batch:
+            # References hold no term links, so they are not re-rendered here.
+            rendered = render_fields(term.title, term.aliases, term.body, "", term.pk, index)
+            term.body_html, term.toc = rendered.body_html, rendered.toc
+            link_rows += [
+                links(from_term_id=term.pk, to_term_id=t) for t in rendered.linked_term_ids
+            ]
+        bulk.update_rows(batch, ["body_html", "toc"])
+        links.objects.filter(from_term_id__in=[term.pk for term in batch]).delete()
+        links.objects.bulk_create(link_rows, batch_size=2000)
+    return len(ids)
+
+
+def terms_mentioning(names: Iterable[str], exclude_ids: Iterable[int] = ()) -> list[int]:
+    """Ids of terms whose body mentions any of these names (one automaton scan of all bodies)."""
+    from glossary.models import Term
+
+    automaton = ahocorasick.Automaton()
+    forms: set[str] = set()
+    for name in names:
+        forms |= name_forms(name)
+    for form in forms:
+        automaton.add_word(form, len(form))
+    if not forms:
+        return []
+    automaton.make_automaton()
+    excluded = set(exclude_ids)
+    found = []
+    rows = Term.objects.order_by("pk").values_list("pk", "body")
+    for pk, body in rows.iterator(chunk_size=2000):
+        if pk in excluded or not body:
+            continue
+        lowered = _lower_same_length(body)
+        for end, length in automaton.iter(lowered):
+            start = end - length + 1
+            before_ok = start == 0 or not WORD_CHARS.match(body[start - 1])
+            after_ok = end + 1 >= len(body) or not WORD_CHARS.match(body[end + 1])
+            if before_ok and after_ok:
+                found.append(pk)
+                break
+    return found
 
 
 def affected_by(term: Term, names: set[str]) -> list[Term]:
