@@ -29,6 +29,9 @@
     return;
   }
 
+  // Styles and tests can tell that the enhanced behaviour is in place.
+  document.documentElement.classList.add("consent-js");
+
   var VERSION_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\d{2})$/;
   var DECLINED = "-1";
   var categories = Object.create(null);
@@ -116,7 +119,7 @@
       } else {
         live.textContent = inert.textContent;
         inert.after(live);
-        runFrom(index + 1);
+        later(function () { runFrom(index + 1); });
       }
     })(0);
   }
@@ -166,9 +169,14 @@
     }
   }
 
+  // Work is split into short tasks so that no single one blocks input (INP, long tasks).
+  function later(task) {
+    window.setTimeout(task, 0);
+  }
+
   function apply(state) {
-    activateScripts(state);
-    activateEmbeds(state);
+    later(function () { activateScripts(state); });
+    later(function () { activateEmbeds(state); });
   }
 
   function confirmationText(form, submitter) {
@@ -215,18 +223,19 @@
       window.location.reload();
       return;
     }
-    apply(state);
     var text = confirmationText(form, submitter);
     if (form.hasAttribute("data-consent-preferences")) showPreferencesStatus(form, state, text);
     else if (banner && banner.contains(form)) showBannerConfirmation(text);
     if (banner && !banner.contains(form) && !state.undecided) banner.hidden = true;
+    apply(state);
     document.dispatchEvent(new CustomEvent("consent:changed", { detail: result }));
   }
 
   function send(form, submitter) {
     var body = new FormData(form);
     if (submitter && submitter.name) body.append(submitter.name, submitter.value);
-    return fetch(form.action, {
+    // getAttribute: a control named "action" would shadow form.action.
+    return fetch(new URL(form.getAttribute("action") || "", location.href), {
       method: "POST",
       body: body,
       credentials: "same-origin",
@@ -294,5 +303,5 @@
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
-  else start();
+  else later(start);
 })();

@@ -1,0 +1,34 @@
+"""Test-only URLs: the site plus a fake tracker that records hits and sets a cookie.
+
+Used by tests/browser/test_consent.py through the ``settings`` fixture (ROOT_URLCONF);
+never part of config/urls.py.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import include, path
+
+HITS: list[str] = []
+_LOCK = threading.Lock()
+
+
+def tracker(request: HttpRequest, category: str) -> HttpResponse:
+    """Record the hit, set an HttpOnly cookie, and leave a script-readable one behind."""
+    with _LOCK:
+        HITS.append(category)
+    code = (
+        f"window.__trackers = (window.__trackers || []).concat([{category!r}]);\n"
+        f'document.cookie = "_tj_{category}=1; path=/; max-age=3600";\n'
+    )
+    response = HttpResponse(code, content_type="text/javascript")
+    response.set_cookie(f"_tt_{category}", "1", max_age=3600, httponly=True, samesite="Lax")
+    return response
+
+
+urlpatterns = [
+    path("test-tracker/<slug:category>.js", tracker),
+    path("", include("config.urls")),
+]

@@ -1,0 +1,371 @@
+"""Cookie consent in a real browser: banner, preferences, and trackers that wait for consent.
+
+Each optional category has a tracking script pointing at a local fake tracker
+(tests/browser/consent_urls.py) that records every hit and sets an HttpOnly cookie; its
+script sets a script-readable cookie too. Analytics also has an inline script, which
+runs under the strict CSP through its sha256 hash.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+from collections.abc import Iterator
+
+import pytest
+from cookie_consent.models import Cookie, CookieGroup
+from django.apps import apps as django_apps
+from django.conf import settings as django_settings
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from consent.models import CookieDetails, TrackingScript
+from consent.state import cookie_value
+from tests.browser import consent_urls
+
+SEED = "/glossary/resistance-training-neurological-benefits/"
+OTHER = "/glossary/"
+OPTIONAL = ("analytics", "personalization", "marketing")
+INLINE = 'document.documentElement.setAttribute("data-inline-analytics", "ran");'
+CSP_WATCHER = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolations.push(`${event.effectiveDirective} blocked ${event.blockedURI}`);
+});
+"""
+
+
+@pytest.fixture
+def site(seeded_live_server, settings) -> Iterator[str]:
+    """The live server with one tracker per category and its cookies declared."""
+    settings.ROOT_URLCONF = "tests.browser.consent_urls"
+    consent_urls.HITS.clear()
+    # Live-server tests flush the tables after each test: restore the migration's data.
+    categories = importlib.import_module("consent.migrations.0002_categories_and_declared_cookies")
+    categories.create(django_apps, None)
+    for order, varname in enumerate(OPTIONAL):
+        group = CookieGroup.objects.get(varname=varname)
+        for prefix, purpose in (("_tt_", "Set by the tracker"), ("_tj_", "Set by its script")):
+            cookie = Cookie.objects.create(
+                cookiegroup=group, name=prefix + varname, description=purpose
+            )
+            CookieDetails.objects.create(cookie=cookie, lifetime="1 hour")
+        TrackingScript.objects.create(
+            name=f"{varname} tracker",
+            category=group,
+            src=f"/test-tracker/{varname}.js",
+            placement="head" if varname == "analytics" else "body",
+            order=order,
+        )
+    TrackingScript.objects.create(
+        name="inline analytics", category=CookieGroup.objects.get(varname="analytics"), code=INLINE
+    )
+    yield seeded_live_server.url
+    consent_urls.HITS.clear()
+
+
+def wait_until(page: Page, expression: str, timeout: float = 10.0) -> None:
+    """Poll an expression (wait_for_function would need 'unsafe-eval' under our CSP)."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout}s: {expression}")
+        page.wait_for_timeout(50)
+
+
+def ready(page: Page) -> None:
+    """Wait until consent.js is in place (it is deferred)."""
+    wait_until(page, "document.documentElement.classList.contains('consent-js')")
+
+
+def visit(page: Page, url: str):
+    """Open a page once consent.js is in place."""
+    response = page.goto(url)
+    ready(page)
+    return response
+
+
+def tracker_cookies(page: Page) -> set[str]:
+    return {c["name"] for c in page.context.cookies() if c["name"].startswith(("_tt_", "_tj_"))}
+
+
+def cookie_names(page: Page) -> set[str]:
+    return {c["name"] for c in page.context.cookies()}
+
+
+def ran(page: Page) -> list[str]:
+    return page.evaluate("window.__trackers || []")
+
+
+def grant(page: Page, url: str, **decisions: bool) -> None:
+    """Give the browser a consent cookie as if the visitor had decided earlier."""
+    page.context.add_cookies(
+        [
+            {
+                "name": django_settings.COOKIE_CONSENT_NAME,
+                "value": f'"{cookie_value(decisions, timezone.now())}"',
+                "url": url,
+            }
+        ]
+    )
+
+
+BANNER = "[data-consent-banner]"
+
+
+def test_1_first_visit_shows_the_banner_and_runs_nothing(page: Page, site):
+    visit(page, site + SEED)
+    banner = page.locator(BANNER)
+    expect(banner).to_be_visible()
+    expect(banner).to_have_attribute("role", "region")
+    page.wait_for_load_state("networkidle")
+    assert consent_urls.HITS == []
+    assert ran(page) == []
+    assert cookie_names(page) <= {"csrftoken"}
+
+    # Three actions of equal weight.
+    styles = page.eval_on_selector_all(
+        f"{BANNER} .consent-actions .consent-button",
+        """els => els.map(el => {
+            const s = getComputedStyle(el), r = el.getBoundingClientRect();
+            return [el.textContent.trim(), s.fontFamily, s.fontSize, s.fontWeight, s.color,
+                    s.backgroundColor, s.borderTopWidth, s.borderTopStyle, s.borderTopColor,
+                    s.borderRadius, s.paddingTop, s.textDecorationLine,
+                    Math.round(r.width), Math.round(r.height)];
+        })""",
+    )
+    assert [style[0] for style in styles] == ["Accept all", "Reject all", "Manage preferences"]
+    assert len({tuple(style[1:]) for style in styles}) == 1
+
+    # The banner is in the flow above the article, never over it.
+    box = banner.bounding_box()
+    heading = page.locator("h1").bounding_box()
+    assert box["y"] + box["height"] <= heading["y"]
+    page.mouse.wheel(0, 800)
+    visit(page, site + OTHER)  # scrolling and navigating are not consent
+    expect(page.locator(BANNER)).to_be_visible()
+    assert consent_urls.HITS == []
+
+
+def test_1b_banner_is_usable_at_320px_in_dark_mode(browser, site):
+    context = browser.new_context(viewport={"width": 320, "height": 700}, color_scheme="dark")
+    page = context.new_page()
+    visit(page, site + SEED)
+    for label in ("Accept all", "Reject all", "Manage preferences"):
+        expect(page.locator(BANNER).get_by_text(label, exact=True)).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    page.locator(BANNER).get_by_role("button", name="Reject all").click()
+    expect(page.locator("[data-consent-confirmation]")).to_be_visible()
+    context.close()
+
+
+def test_2_reject_all_runs_nothing_across_navigation(page: Page, site):
+    visit(page, site + SEED)
+    page.get_by_role("button", name="Reject all").click()
+    expect(page.locator("[data-consent-confirmation]")).to_contain_text("rejected")
+    page.get_by_role("link", name="Glossary A–Z").first.click()
+    page.wait_for_load_state("networkidle")
+    expect(page.locator(BANNER)).to_have_count(0)
+    assert consent_urls.HITS == []
+    assert ran(page) == []
+    assert tracker_cookies(page) == set()
+
+
+def test_3_manage_preferences_grant_analytics_only_runs_it_without_reload(page: Page, site):
+    visit(page, site + SEED)
+    page.get_by_role("link", name="Manage preferences").click()
+    expect(page.locator("h1")).to_have_text("Cookies")
+    ready(page)
+    page.evaluate("window.__sameDocument = true")
+    page.get_by_role("switch", name="Allow analytics cookies").check()
+    page.get_by_role("button", name="Save preferences").click()
+    expect(page.locator("[data-consent-status]")).to_be_visible()
+    wait_until(page, "(window.__trackers || []).includes('analytics')")
+    assert page.evaluate("window.__sameDocument") is True  # no reload
+    assert page.get_attribute("html", "data-inline-analytics") == "ran"
+    page.wait_for_load_state("networkidle")
+    assert consent_urls.HITS == ["analytics"]
+    assert ran(page) == ["analytics"]
+    assert tracker_cookies(page) == {"_tt_analytics", "_tj_analytics"}
+    expect(
+        page.get_by_role("link", name="Go back to the page you were looking at")
+    ).to_have_attribute("href", SEED)
+
+
+def test_4_later_visit_runs_analytics_at_load_without_banner(page: Page, site):
+    grant(page, site, analytics=True, personalization=False, marketing=False)
+    visit(page, site + SEED)
+    wait_until(page, "(window.__trackers || []).includes('analytics')")
+    expect(page.locator(BANNER)).to_have_count(0)
+    page.wait_for_load_state("networkidle")
+    assert consent_urls.HITS == ["analytics"]
+    assert page.get_attribute("html", "data-inline-analytics") == "ran"
+
+
+def test_5_withdrawing_analytics_deletes_its_cookies_and_stops_it(page: Page, site):
+    grant(page, site, analytics=True, personalization=False, marketing=False)
+    visit(page, site + SEED)
+    wait_until(page, "(window.__trackers || []).includes('analytics')")
+    page.wait_for_load_state("networkidle")
+    assert tracker_cookies(page) == {"_tt_analytics", "_tj_analytics"}
+
+    page.get_by_role("contentinfo").get_by_role("link", name="Cookie preferences").click()
+    ready(page)
+    wait_until(page, "(window.__trackers || []).includes('analytics')")  # runs here too
+    switch = page.get_by_role("switch", name="Allow analytics cookies")
+    expect(switch).to_be_checked()
+    switch.uncheck()
+    with page.expect_navigation():  # scripts of the category were running: reload
+        page.get_by_role("button", name="Save preferences").click()
+    page.wait_for_load_state("networkidle")
+    assert tracker_cookies(page) == set()
+    hits = len(consent_urls.HITS)
+    visit(page, site + OTHER)
+    page.wait_for_load_state("networkidle")
+    assert ran(page) == []
+    assert len(consent_urls.HITS) == hits
+    assert page.get_attribute("html", "data-inline-analytics") is None
+
+
+def test_6_whole_flow_without_javascript(browser, site):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(site + SEED)
+    expect(page.locator(BANNER)).to_be_visible()
+    page.get_by_role("link", name="Manage preferences").click()
+    page.get_by_label("Allow analytics cookies").check()
+    page.get_by_role("button", name="Save preferences").click()
+    expect(page.locator("[data-consent-status]")).to_contain_text("saved")
+    page.get_by_role("link", name="Go back to the page you were looking at").click()
+    assert page.url == site + SEED
+    expect(page.locator(BANNER)).to_have_count(0)
+    assert consent_urls.HITS == []  # without JavaScript no tracker is ever requested
+
+    page.get_by_role("contentinfo").get_by_role("link", name="Cookie preferences").click()
+    expect(page.get_by_label("Allow analytics cookies")).to_be_checked()
+    page.get_by_role("button", name="Reject all").click()
+    expect(page.get_by_label("Allow analytics cookies")).not_to_be_checked()
+    context.close()
+
+    fresh = browser.new_context(java_script_enabled=False)
+    page = fresh.new_page()
+    page.goto(site + SEED)
+    page.locator(BANNER).get_by_role("button", name="Accept all").click()
+    assert page.url == site + SEED  # redirected back to where the visitor was
+    expect(page.locator(BANNER)).to_have_count(0)
+    assert consent_urls.HITS == []
+    fresh.close()
+
+
+def test_7_whole_flow_by_keyboard(page: Page, site):
+    visit(page, site + SEED)
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.textContent.trim()")
+    assert focused == "Accept all"  # the banner comes before the page content
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none"
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Manage preferences"
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/cookies/**")
+    ready(page)
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "switch-analytics":
+            break
+    assert page.evaluate("document.activeElement.id") == "switch-analytics"
+    page.keyboard.press("Space")
+    while page.evaluate("document.activeElement.textContent.trim()") != "Save preferences":
+        page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    wait_until(page, "(window.__trackers || []).includes('analytics')")
+    expect(page.locator("[data-consent-status]")).to_be_visible()
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Save preferences"
+    assert ran(page) == ["analytics"]
+
+
+def test_7b_banner_choice_by_keyboard_keeps_focus_in_place(page: Page, site):
+    visit(page, site + SEED)
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # Reject all
+    confirmation = page.locator("[data-consent-confirmation]")
+    expect(confirmation).to_be_focused()
+    page.keyboard.press("Tab")
+    assert "change your cookie preferences" in page.evaluate("document.activeElement.textContent")
+
+
+def test_8_consent_flow_has_no_csp_violations(page: Page, site):
+    messages: list[str] = []
+    page.on("console", lambda message: messages.append(message.text))
+    page.add_init_script(CSP_WATCHER)
+    response = visit(page, site + SEED)
+    policy = response.headers["content-security-policy"]
+    assert "unsafe-inline" not in policy and "'sha256-" in policy
+    page.get_by_role("button", name="Accept all").click()
+    wait_until(page, "(window.__trackers || []).length === 3")
+    assert page.get_attribute("html", "data-inline-analytics") == "ran"
+    visit(page, site + OTHER)
+    wait_until(page, "(window.__trackers || []).length === 3")
+    page.get_by_role("contentinfo").get_by_role("link", name="Cookie preferences").click()
+    ready(page)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Reject all").click()
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate("window.__cspViolations") == []
+    assert not [m for m in messages if "Content Security Policy" in m]
+    assert sorted(consent_urls.HITS) == sorted(OPTIONAL * 3)  # three pages with all granted
+
+
+# Long animation frames name the scripts that ran in them (sourceURL, duration), so work
+# done by consent.js can be told apart from the browser's own parsing and layout.
+LONG_FRAMES = """
+window.__consentScriptTime = [];
+new PerformanceObserver((list) => {
+  for (const frame of list.getEntries()) {
+    for (const script of frame.scripts || []) {
+      if ((script.sourceURL || "").includes("/js/consent.js")) {
+        window.__consentScriptTime.push(script.duration);
+      }
+    }
+  }
+}).observe({ type: "long-animation-frame", buffered: true });
+"""
+
+
+def test_9_consent_js_adds_no_long_task_with_cpu_throttled(page: Page, site):
+    page.add_init_script(LONG_FRAMES)
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Emulation.setCPUThrottlingRate", {"rate": 4})
+    grant(page, site, analytics=True, personalization=True)  # scripts run at load
+    visit(page, site + SEED)
+    assert page.evaluate("PerformanceObserver.supportedEntryTypes.includes('long-animation-frame')")
+    wait_until(page, "(window.__trackers || []).length === 2")
+    assert page.evaluate("navigator.webdriver") is True  # driven by automation...
+    banner = page.locator(BANNER)
+    expect(banner).to_be_visible()  # ...and the banner still works (no bot detection)
+    banner.get_by_role("button", name="Accept all").click()
+    wait_until(page, "(window.__trackers || []).length === 3")
+    expect(page.locator("[data-consent-confirmation]")).to_be_visible()
+    page.wait_for_timeout(300)  # let the last frames be reported
+    durations = page.evaluate("window.__consentScriptTime")
+    assert all(duration <= 50 for duration in durations), durations
+    cdp.send("Emulation.setCPUThrottlingRate", {"rate": 1})
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_10_axe_finds_no_violations_in_banner_and_preferences(browser, site, scheme):
+    from axe_playwright_python.sync_playwright import Axe
+
+    context = browser.new_context(color_scheme=scheme)
+    page = context.new_page()
+    axe = Axe()
+    visit(page, site + SEED)
+    expect(page.locator(BANNER)).to_be_visible()
+    results = axe.run(page, context={"include": [[BANNER]]})
+    assert results.violations_count == 0, results.generate_report()
+    visit(page, site + "/cookies/")
+    results = axe.run(page)
+    assert results.violations_count == 0, results.generate_report()
+    context.close()
