@@ -1,0 +1,40 @@
+"""`manage.py export_terms --format json|markdown PATH`: every term, for backups and git."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from glossary import transfer
+
+
+class Command(BaseCommand):
+    help = (
+        "Export every term (all fields, categories, related terms, references). "
+        "json: one file; markdown: a folder with one <slug>.md per term and categories.yaml."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--format", choices=["json", "markdown"], default="json")
+        parser.add_argument("path", help="The .json file, or the folder for markdown files.")
+
+    def handle(self, *args, **options) -> None:
+        path = Path(options["path"])
+        started = time.perf_counter()
+        try:
+            if options["format"] == "json":
+                if path.is_dir():
+                    raise CommandError(f"{path} is a folder; give a file name such as terms.json")
+                count = transfer.export_json(path)
+            else:
+                if path.exists() and not path.is_dir():
+                    raise CommandError(f"{path} is a file; the markdown format writes a folder")
+                count = transfer.export_markdown(path)
+        except OSError as error:
+            raise CommandError(f"Could not write {path}: {error.strerror or error}") from None
+        elapsed = time.perf_counter() - started
+        self.stdout.write(
+            self.style.SUCCESS(f"Exported {count:,} terms to {path} in {elapsed:.1f} s.")
+        )

@@ -1,0 +1,664 @@
+"""Export every term to JSON or to a folder of markdown files, and import them back.
+
+The fields written are the term's editable model fields plus its timestamps, found
+from the model itself, so a field added to Term later travels without a change here.
+Import is all or nothing: everything is read and checked first, and a problem is
+reported with its file, line or record, and reason, before anything is written. The
+writes are bulk operations in one transaction, ended by one cross-link pass.
+
+The markdown format is one `<slug>.md` per term: a YAML front-matter header between
+`---` lines and the markdown body below it, so the content can live in git. Categories
+go to `categories.yaml` beside the term files.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+from django.utils import dateparse, timezone
+
+from glossary import bulk, rendering
+from glossary.models import Category, Term, letter_group, sort_key
+
+FORMAT_NAME = "glossary-terms"
+FORMAT_VERSION = 1
+CATEGORIES_FILE = "categories.yaml"
+# Stored as one item per line; written as lists so a diff shows one alias per line.
+LINE_LIST_FIELDS = ("aliases", "references")
+RELATION_KEYS = ("categories", "related")
+CATEGORY_FIELDS = ("slug", "name", "description")
+MAX_REPORTED_ERRORS = 20
+
+
+class TransferError(Exception):
+    """One or more problems in the input; nothing was imported."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        shown = problems[:MAX_REPORTED_ERRORS]
+        more = len(problems) - len(shown)
+        text = "\n".join(f"  - {p}" for p in shown)
+        if more:
+            text += f"\n  ... and {more} more"
+        super().__init__(f"Nothing was imported: {len(problems)} problem(s) found.\n{text}")
+
+
+# --- The fields that travel ----------------------------------------------------------------
+
+
+def term_fields() -> list[models.Field]:
+    """Editable fields plus created/updated times; derived fields (HTML, TOC...) are rebuilt."""
+    fields = []
+    for model_field in Term._meta.concrete_fields:
+        if model_field.primary_key or model_field.is_relation:
+            continue
+        timestamp = getattr(model_field, "auto_now", False) or getattr(
+            model_field, "auto_now_add", False
+        )
+        if model_field.editable or timestamp:
+            fields.append(model_field)
+    return fields
+
+
+def _required(model_field: models.Field) -> bool:
+    return not model_field.blank and not model_field.has_default() and not model_field.null
+
+
+def _dump_value(model_field: models.Field, value: Any) -> Any:
+    if value is None:
+        return None
+    if model_field.name in LINE_LIST_FIELDS:
+        return value.split("\n") if value else []
+    if isinstance(model_field, models.DateTimeField):
+        return value.astimezone(datetime.UTC).isoformat()
+    if isinstance(model_field, models.DateField):
+        return value.isoformat()
+    if isinstance(value, str | int | float | bool | list | dict):
+        return value
+    return model_field.value_to_string(Term(**{model_field.attname: value}))
+
+
+def _load_value(model_field: models.Field, value: Any) -> Any:
+    """A value from a file, checked and converted as the model field would (ValueError if bad)."""
+    name = model_field.name
+    if value is None:
+        if model_field.null:
+            return None
+        raise ValueError(f"{name}: may not be empty")
+    if name in LINE_LIST_FIELDS:
+        if isinstance(value, list) and all(isinstance(item, str) for item in value):
+            return "\n".join(value)
+        if isinstance(value, str):
+            return value
+        raise ValueError(f"{name}: expected a list of strings")
+    if isinstance(model_field, models.DateTimeField):
+        parsed = dateparse.parse_datetime(value) if isinstance(value, str) else None
+        if parsed is None:
+            raise ValueError(
+                f"{name}: {value!r} is not a valid date and time "
+                "(expected ISO 8601, for example 2026-01-31T09:30:00+00:00)"
+            )
+        if timezone.is_naive(parsed):
+            parsed = timezone.make_aware(parsed)
+        return parsed
+    if isinstance(model_field, models.DateField):
+        try:
+            parsed = dateparse.parse_date(value) if isinstance(value, str) else None
+        except ValueError:
+            parsed = None
+        if parsed is None:
+            raise ValueError(
+                f"{name}: {value!r} is not a valid date (expected YYYY-MM-DD, e.g. 2026-01-31)"
+            )
+        return parsed
+    if isinstance(value, list | dict) and not isinstance(model_field, models.JSONField):
+        raise ValueError(f"{name}: expected a single value, not {type(value).__name__}")
+    try:
+        return model_field.clean(value, None)
+    except ValidationError as error:
+        raise ValueError(f"{name}: {' '.join(error.messages)}") from None
+
+
+# --- Export ----------------------------------------------------------------------------------
+
+
+def _relations() -> tuple[dict[int, list[str]], dict[int, list[str]]]:
+    """Category slugs and related-term slugs of every term: two queries, whatever the count."""
+    categories: dict[int, list[str]] = {}
+    for term_id, slug in Term.categories.through.objects.values_list(
+        "term_id", "category__slug"
+    ).iterator(chunk_size=5000):
+        categories.setdefault(term_id, []).append(slug)
+    related: dict[int, list[str]] = {}
+    for term_id, slug in Term.related_terms.through.objects.values_list(
+        "from_term_id", "to_term__slug"
+    ).iterator(chunk_size=5000):
+        related.setdefault(term_id, []).append(slug)
+    return categories, related
+
+
+def export_records() -> tuple[list[dict], list[dict]]:
+    """(categories, terms) as plain data, sorted by slug so exports diff cleanly."""
+    fields = term_fields()
+    categories_of, related_of = _relations()
+    categories = [
+        {name: getattr(category, name) for name in CATEGORY_FIELDS}
+        for category in Category.objects.order_by("slug")
+    ]
+    terms = []
+    names = ["pk"] + [f.attname for f in fields]
+    for row in Term.objects.order_by("slug").values(*names).iterator(chunk_size=2000):
+        record = {"slug": row["slug"], "title": row["title"]}
+        for model_field in fields:
+            record[model_field.name] = _dump_value(model_field, row[model_field.attname])
+        record["categories"] = sorted(categories_of.get(row["pk"], []))
+        record["related"] = sorted(related_of.get(row["pk"], []))
+        terms.append(record)
+    return categories, terms
+
+
+def export_json(path: Path) -> int:
+    categories, terms = export_records()
+    document = {
+        "format": FORMAT_NAME,
+        "version": FORMAT_VERSION,
+        "categories": categories,
+        "terms": terms,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return len(terms)
+
+
+def _yaml_dump(data: Any) -> str:
+    return yaml.dump(
+        data,
+        Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper),
+        allow_unicode=True,
+        sort_keys=False,
+        default_flow_style=False,
+        width=88,
+    )
+
+
+def markdown_document(record: dict) -> str:
+    header = {key: value for key, value in record.items() if key != "body"}
+    return f"---\n{_yaml_dump(header)}---\n{record.get('body', '')}"
+
+
+def export_markdown(directory: Path) -> int:
+    """One <slug>.md per term plus categories.yaml; term files of deleted terms are removed."""
+    categories, terms = export_records()
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / CATEGORIES_FILE).write_text(_yaml_dump(categories), encoding="utf-8")
+    written = set()
+    for record in terms:
+        name = f"{record['slug']}.md"
+        (directory / name).write_text(markdown_document(record), encoding="utf-8")
+        written.add(name)
+    for stale in directory.glob("*.md"):
+        if stale.name not in written and _looks_like_term_file(stale):
+            stale.unlink()
+    return len(terms)
+
+
+def _looks_like_term_file(path: Path) -> bool:
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return handle.readline().rstrip("\r\n") == "---"
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+# --- Reading files ----------------------------------------------------------------------------
+
+
+class _FrontMatterLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """Safe YAML where dates stay strings, so one parser (ours) checks every date."""
+
+
+_FrontMatterLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+@dataclass
+class Record:
+    """One term or category read from a file, with where it came from (for messages)."""
+
+    data: dict
+    where: str
+    lines: dict[str, int] = field(default_factory=dict)
+
+    def at(self, key: str | None = None) -> str:
+        line = self.lines.get(key) if key else None
+        return f"{self.where}, line {line}" if line else self.where
+
+
+def _read_text(path: Path) -> str:
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise TransferError(
+            [
+                f"{path}, line {line}: the file is not UTF-8 text "
+                f"(byte 0x{raw[error.start]:02x}); save it as UTF-8"
+            ]
+        ) from None
+
+
+def read_json(path: Path) -> tuple[list[Record], list[Record]]:
+    text = _read_text(path)
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise TransferError(
+            [f"{path}, line {error.lineno}, column {error.colno}: invalid JSON: {error.msg}"]
+        ) from None
+    if isinstance(document, list):
+        document = {"terms": document}
+    if not isinstance(document, dict) or not isinstance(document.get("terms"), list):
+        raise TransferError([f'{path}: expected an object with a list of "terms"'])
+    if document.get("format", FORMAT_NAME) != FORMAT_NAME:
+        raise TransferError([f"{path}: not a glossary export (format {document['format']!r})"])
+    categories = document.get("categories", [])
+    if not isinstance(categories, list):
+        raise TransferError([f'{path}: "categories" must be a list'])
+    return (
+        [Record(item, f"{path}, categories[{n}]") for n, item in enumerate(categories)],
+        [Record(item, _record_label(path, n, item)) for n, item in enumerate(document["terms"])],
+    )
+
+
+def _record_label(path: Path, number: int, item: Any) -> str:
+    slug = item.get("slug") if isinstance(item, dict) else None
+    return f"{path}, terms[{number}]" + (f" (slug {slug!r})" if isinstance(slug, str) else "")
+
+
+def parse_markdown(text: str, where: str, default_slug: str | None = None) -> Record:
+    """A term file: `---`, YAML front matter, `---`, then the markdown body, kept verbatim."""
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].rstrip("\r\n") != "---":
+        raise TransferError([f"{where}, line 1: expected a front-matter header ('---' on line 1)"])
+    for number, line in enumerate(lines[1:], start=2):
+        if line.rstrip("\r\n") == "---":
+            closing = number
+            break
+    else:
+        raise TransferError(
+            [f"{where}: the front matter opened on line 1 is never closed (no '---' line)"]
+        )
+    header = "".join(lines[1 : closing - 1])
+    try:
+        data = yaml.load(header, Loader=_FrontMatterLoader)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = f", line {mark.line + 2}" if mark is not None else ""
+        problem = getattr(error, "problem", None) or str(error)
+        raise TransferError([f"{where}{line}: invalid front matter: {problem}"]) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise TransferError([f"{where}, line 2: the front matter must be 'key: value' lines"])
+    if "body" in data:
+        raise TransferError([f"{where}: 'body' belongs below the front matter, not in it"])
+    data["body"] = "".join(lines[closing:])
+    if default_slug is not None:
+        data.setdefault("slug", default_slug)
+    key_lines = {}
+    for number, line in enumerate(lines[1 : closing - 1], start=2):
+        match = re.match(r"([A-Za-z_][\w-]*)\s*:", line)
+        if match:
+            key_lines.setdefault(match.group(1), number)
+    return Record(data, where, key_lines)
+
+
+def read_markdown_dir(directory: Path) -> tuple[list[Record], list[Record]]:
+    problems: list[str] = []
+    categories: list[Record] = []
+    category_file = directory / CATEGORIES_FILE
+    if category_file.exists():
+        try:
+            items = yaml.load(_read_text(category_file), Loader=_FrontMatterLoader) or []
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None)
+            line = f", line {mark.line + 1}" if mark is not None else ""
+            raise TransferError([f"{category_file}{line}: invalid YAML"]) from None
+        if not isinstance(items, list):
+            raise TransferError([f"{category_file}: expected a list of categories"])
+        categories = [
+            Record(item, f"{category_file}, item {n + 1}") for n, item in enumerate(items)
+        ]
+    terms = []
+    for path in sorted(directory.glob("*.md")):
+        try:
+            terms.append(parse_markdown(_read_text(path), str(path), default_slug=path.stem))
+        except TransferError as error:
+            problems += error.problems
+    if problems:
+        raise TransferError(problems)
+    if not terms:
+        raise TransferError([f"{directory}: no .md term files found"])
+    for record in terms:
+        stem = Path(record.where).stem
+        if isinstance(record.data.get("slug"), str) and record.data["slug"] != stem:
+            problems.append(
+                f"{record.at('slug')}: slug {record.data['slug']!r} does not match the "
+                f"file name ({stem}.md)"
+            )
+    if problems:
+        raise TransferError(problems)
+    return categories, terms
+
+
+def read_path(path: Path) -> tuple[list[Record], list[Record]]:
+    """Detect the format from the path: a .json file, a folder of .md files, or one .md file."""
+    if not path.exists():
+        raise TransferError([f"{path}: no such file or folder"])
+    if path.is_dir():
+        return read_markdown_dir(path)
+    if path.suffix.lower() == ".json":
+        return read_json(path)
+    if path.suffix.lower() == ".md":
+        return [], [parse_markdown(_read_text(path), str(path), default_slug=path.stem)]
+    raise TransferError(
+        [f"{path}: cannot tell the format (expected a .json file or a folder of .md files)"]
+    )
+
+
+# --- Checking -----------------------------------------------------------------------------------
+
+
+@dataclass
+class TermPlan:
+    values: dict[str, Any]
+    categories: list[str] | None
+    related: list[str] | None
+    record: Record
+
+
+def _check_categories(records: list[Record], problems: list[str]) -> dict[str, dict]:
+    planned: dict[str, dict] = {}
+    existing_names = dict(Category.objects.values_list("name", "slug"))
+    names_seen: dict[str, str] = {}
+    for record in records:
+        data = record.data
+        if not isinstance(data, dict):
+            problems.append(f"{record.where}: expected 'slug', 'name' and 'description'")
+            continue
+        unknown = set(data) - set(CATEGORY_FIELDS)
+        if unknown:
+            problems.append(f"{record.where}: unknown field(s) {', '.join(sorted(unknown))}")
+        values = {}
+        for name in CATEGORY_FIELDS:
+            model_field = Category._meta.get_field(name)
+            try:
+                values[name] = model_field.clean(data.get(name, ""), None)
+            except ValidationError as error:
+                problems.append(f"{record.where}: {name}: {' '.join(error.messages)}")
+        slug, name = values.get("slug"), values.get("name")
+        if not slug or not name:
+            continue
+        if slug in planned:
+            problems.append(f"{record.where}: category slug {slug!r} appears twice")
+        if name in names_seen and names_seen[name] != slug:
+            problems.append(f"{record.where}: category name {name!r} appears twice")
+        if existing_names.get(name, slug) != slug:
+            problems.append(
+                f"{record.where}: category name {name!r} is already used by the category "
+                f"{existing_names[name]!r}"
+            )
+        names_seen[name] = slug
+        planned[slug] = values
+    return planned
+
+
+def _slug_list(record: Record, key: str, problems: list[str]) -> list[str] | None:
+    if key not in record.data:
+        return None
+    value = record.data[key]
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        problems.append(f"{record.at(key)}: {key}: expected a list of slugs")
+        return None
+    return value
+
+
+def _check_terms(
+    records: list[Record], category_slugs: set[str], problems: list[str]
+) -> list[TermPlan]:
+    fields = {f.name: f for f in term_fields()}
+    allowed = set(fields) | set(RELATION_KEYS)
+    plans: list[TermPlan] = []
+    for record in records:
+        data = record.data
+        if not isinstance(data, dict):
+            problems.append(f"{record.where}: expected an object with the term's fields")
+            continue
+        unknown = sorted(set(data) - allowed)
+        if unknown:
+            problems.append(f"{record.at(unknown[0])}: unknown field(s) {', '.join(unknown)}")
+        values: dict[str, Any] = {}
+        for name, model_field in fields.items():
+            if name not in data:
+                if _required(model_field):
+                    problems.append(f"{record.where}: missing required field {name!r}")
+                continue
+            try:
+                values[name] = _load_value(model_field, data[name])
+            except ValueError as error:
+                problems.append(f"{record.at(name)}: {error}")
+        categories = _slug_list(record, "categories", problems)
+        related = _slug_list(record, "related", problems)
+        for slug in categories or []:
+            if slug not in category_slugs:
+                problems.append(f"{record.at('categories')}: unknown category {slug!r}")
+        plans.append(TermPlan(values, categories, related, record))
+
+    by_slug: dict[str, TermPlan] = {}
+    by_title: dict[str, TermPlan] = {}
+    for plan in plans:
+        slug, title = plan.values.get("slug"), plan.values.get("title")
+        if slug:
+            if slug in by_slug:
+                problems.append(
+                    f"{plan.record.at('slug')}: duplicate slug {slug!r} "
+                    f"(also in {by_slug[slug].record.where})"
+                )
+            by_slug[slug] = plan
+        if title:
+            key = title.lower()
+            if key in by_title:
+                problems.append(
+                    f"{plan.record.at('title')}: title {title!r} clashes with "
+                    f"{by_title[key].values['title']!r} in {by_title[key].record.where} "
+                    "(titles are unique, ignoring case)"
+                )
+            by_title[key] = plan
+    for title, slug in Term.objects.values_list("title", "slug").iterator(chunk_size=5000):
+        plan = by_title.get(title.lower())
+        if plan and plan.values.get("slug") != slug and slug not in by_slug:
+            problems.append(
+                f"{plan.record.at('title')}: title {plan.values['title']!r} is already used by "
+                f"the term {slug!r} (titles are unique, ignoring case)"
+            )
+    known_slugs = set(by_slug)
+    missing = {s for plan in plans for s in plan.related or [] if s not in known_slugs}
+    if missing:
+        known_slugs |= set(Term.objects.filter(slug__in=missing).values_list("slug", flat=True))
+    for plan in plans:
+        for slug in plan.related or []:
+            if slug not in known_slugs:
+                problems.append(f"{plan.record.at('related')}: unknown related term {slug!r}")
+            elif slug == plan.values.get("slug"):
+                problems.append(f"{plan.record.at('related')}: a term cannot be related to itself")
+    return plans
+
+
+# --- Writing ------------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportResult:
+    created: int
+    updated: int
+    categories: int
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def import_records(category_records: list[Record], term_records: list[Record]) -> ImportResult:
+    """Check everything, then write everything in one transaction (or nothing at all)."""
+    problems: list[str] = []
+    with transaction.atomic():
+        planned_categories = _check_categories(category_records, problems)
+        category_slugs = set(planned_categories) | set(
+            Category.objects.values_list("slug", flat=True)
+        )
+        plans = _check_terms(term_records, category_slugs, problems)
+        if problems:
+            raise TransferError(problems)
+        try:
+            result = _write(planned_categories, plans)
+        except IntegrityError as error:
+            raise TransferError([f"the database refused the import: {error}"]) from None
+    return result
+
+
+def _write(planned_categories: dict[str, dict], plans: list[TermPlan]) -> ImportResult:
+    existing_categories = {c.slug: c for c in Category.objects.all()}
+    new_categories, changed_categories = [], []
+    for slug, values in planned_categories.items():
+        category = existing_categories.get(slug)
+        if category is None:
+            new_categories.append(Category(**values))
+        else:
+            category.name, category.description = values["name"], values["description"]
+            changed_categories.append(category)
+    Category.objects.bulk_create(new_categories, batch_size=bulk.BATCH_SIZE)
+    Category.objects.bulk_update(changed_categories, ["name", "description"], batch_size=500)
+    category_ids = dict(Category.objects.values_list("slug", "pk"))
+
+    fields = term_fields()
+    existing_ids = dict(
+        Term.objects.filter(slug__in=[p.values["slug"] for p in plans]).values_list("slug", "pk")
+    )
+    now = timezone.now()
+    new_terms: list[Term] = []
+    updates: dict[int, dict[str, Any]] = {}
+    for plan in plans:
+        values = dict(plan.values)
+        pk = existing_ids.get(values["slug"])
+        if pk is None:
+            values.setdefault("created_at", now)
+            values.setdefault("updated_at", now)
+            term = Term(**values)
+            _derive(term)
+            new_terms.append(term)
+        else:
+            values.setdefault("updated_at", now)
+            updates[pk] = values
+    with bulk.explicit_timestamps():
+        Term.objects.bulk_create(new_terms, batch_size=bulk.BATCH_SIZE)
+        _update_terms(updates, fields)
+    term_ids = {t.slug: t.pk for t in new_terms} | existing_ids
+
+    imported = [term_ids[p.values["slug"]] for p in plans]
+    with_categories = [p for p in plans if p.categories is not None]
+    through = Term.categories.through
+    for chunk in _chunks([term_ids[p.values["slug"]] for p in with_categories], 2000):
+        through.objects.filter(term_id__in=chunk).delete()
+    bulk.add_categories(
+        (term_ids[p.values["slug"]], category_ids[slug])
+        for p in with_categories
+        for slug in p.categories or []
+    )
+    with_related = [p for p in plans if p.related is not None]
+    if with_related:
+        all_ids = dict(Term.objects.values_list("slug", "pk"))
+        through = Term.related_terms.through
+        for chunk in _chunks([term_ids[p.values["slug"]] for p in with_related], 2000):
+            through.objects.filter(from_term_id__in=chunk).delete()
+            through.objects.filter(to_term_id__in=chunk).delete()
+        bulk.add_related(
+            (term_ids[p.values["slug"]], all_ids[slug])
+            for p in with_related
+            for slug in p.related or []
+        )
+    relink_everything()
+    return ImportResult(
+        created=len(new_terms),
+        updated=len(imported) - len(new_terms),
+        categories=len(planned_categories),
+    )
+
+
+def _derive(term: Term) -> None:
+    """What save() derives, except the body's HTML: the relink pass at the end renders it."""
+    term.sort_title = sort_key(term.title)[:200]
+    term.letter = letter_group(term.title)
+    term.references_html = rendering.render_references(term.references)
+    if hasattr(term, "edit_token"):
+        term.edit_token = uuid.uuid4()  # forms opened before the import are now stale
+
+
+def _update_terms(updates: dict[int, dict[str, Any]], fields: list[models.Field]) -> None:
+    if not updates:
+        return
+    terms = []
+    for chunk in _chunks(list(updates), 2000):
+        for term in Term.objects.filter(pk__in=chunk):
+            for name, value in updates[term.pk].items():
+                setattr(term, name, value)
+            _derive(term)
+            terms.append(term)
+    names = [f.name for f in fields] + ["sort_title", "letter", "references_html"]
+    if hasattr(Term, "edit_token"):
+        names.append("edit_token")
+    bulk.update_rows(terms, names)
+
+
+def relink_everything() -> int:
+    """The one cross-link pass after an import: every body re-rendered against every name."""
+    rendering.forget_term_index()
+    index = rendering.term_index()
+    ids = list(Term.objects.order_by("pk").values_list("pk", flat=True))
+    links = Term.linked_terms.through
+    for chunk in _chunks(ids, 10_000):
+        terms = list(
+            Term.objects.filter(pk__in=chunk).order_by("pk").only("pk", "title", "aliases", "body")
+        )
+        rendered = bulk.render_many([(t.title, t.aliases, t.body, "", t.pk) for t in terms], index)
+        for term, result in zip(terms, rendered, strict=True):
+            term.body_html, term.toc = result.body_html, result.toc
+        bulk.update_rows(terms, ["body_html", "toc"])
+        links.objects.filter(from_term_id__in=chunk).delete()
+        bulk.add_links(
+            (t.pk, target)
+            for t, r in zip(terms, rendered, strict=True)
+            for target in r.linked_term_ids
+        )
+    rendering.forget_term_index()
+    return len(ids)
+
+
+def import_path(path: Path) -> ImportResult:
+    categories, terms = read_path(path)
+    return import_records(categories, terms)
