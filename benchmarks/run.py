@@ -1,0 +1,388 @@
+"""`make bench`: build a 50,000-term glossary and measure it. Prints figures; asserts nothing.
+
+For SQLite (a file in a temporary folder) and, when reachable, PostgreSQL (database
+`glossary_bench`), with the Redis cache (db 5) when reachable:
+  1. generation time of N demo terms (generate_demo_terms);
+  2. export (JSON and markdown) and import of all of them into an empty database;
+  3. rendering throughput, the cost of one save that triggers relinking, query counts;
+  4. HTTP latency (p50/p95) and throughput of the term page, the A–Z index, a letter
+     page, search and suggestions, from a load generator in a second process against
+     gunicorn on 127.0.0.1, and the term page at 100 terms for comparison.
+Every loop is bounded in requests and seconds. The figures go to benchmarks/RESULTS.md.
+
+    python benchmarks/run.py [--terms 50000] [--seconds 6] [--no-postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+PG_SERVER = "postgres://postgres@127.0.0.1:5432"
+PG_DATABASE = "glossary_bench"
+REDIS_URL = "redis://127.0.0.1:6379/5"
+STEP_TIMEOUT = 900  # seconds; no single step may hang the benchmark
+LOAD_CONCURRENCY = 8
+LOAD_MAX_REQUESTS = 20_000
+GUNICORN_WORKERS = 4
+
+
+def say(text: str) -> None:
+    print(text, flush=True)
+
+
+def manage(env: dict, *args: str) -> tuple[str, float]:
+    started = time.perf_counter()
+    done = subprocess.run(
+        [PYTHON, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=STEP_TIMEOUT,
+        check=False,
+    )
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{done.stderr[-3000:]}")
+    return done.stdout, elapsed
+
+
+def reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def recreate_pg(name: str) -> str:
+    import psycopg
+
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return f"{PG_SERVER}/{name}"
+
+
+def drop_pg(name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def flush_redis() -> None:
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+
+
+def base_env(database_url: str, use_redis: bool) -> dict:
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=database_url,
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_ALLOWED_HOSTS="127.0.0.1",
+        DJANGO_SECURE_SSL_REDIRECT="0",
+        DATABASE_CONN_MAX_AGE="600",
+        PYTHONPATH=str(ROOT),
+    )
+    env.pop("REDIS_URL", None)
+    if use_redis:
+        env["REDIS_URL"] = REDIS_URL
+    return env
+
+
+def build(env: dict, count: int) -> float:
+    manage(env, "migrate", "--noinput", "-v0")
+    manage(env, "load_seed_content")
+    _, elapsed = manage(env, "generate_demo_terms", "--count", str(count), "--seed", "1")
+    return elapsed
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """gunicorn on 127.0.0.1 with several sync workers, started and stopped by us."""
+
+    def __init__(self, env: dict) -> None:
+        self.port = free_port()
+        self.process = subprocess.Popen(
+            [
+                str(Path(PYTHON).parent / "gunicorn"),
+                "config.wsgi:application",
+                "--workers",
+                str(GUNICORN_WORKERS),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/robots.txt", timeout=5)
+                return
+            except OSError:
+                time.sleep(0.5)
+        self.stop()
+        raise RuntimeError("gunicorn did not start within 60 s")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def load(port: int, seconds: float, urls: list[str]) -> dict:
+    done = subprocess.run(
+        [
+            PYTHON,
+            str(ROOT / "benchmarks" / "load.py"),
+            str(port),
+            str(seconds),
+            str(LOAD_CONCURRENCY),
+            str(LOAD_MAX_REQUESTS),
+            *urls,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 120,
+        check=True,
+    )
+    return json.loads(done.stdout)
+
+
+def http_figures(env: dict, probe: dict, seconds: float) -> dict:
+    slugs, words = probe["sample_slugs"], probe["sample_words"] or ["sleep"]
+    targets = {
+        "term page": [f"/glossary/{slug}/" for slug in slugs],
+        "A–Z index": ["/glossary/"],
+        "letter page": [f"/glossary/letter/{c}/?page={n}" for c in "mcs" for n in (1, 2, 5)],
+        "search": [f"/search/?q={word}" for word in words],
+        "suggest": [f"/search/suggest/?q={word[:4]}" for word in words],
+    }
+    server = Server(env)
+    try:
+        for urls in targets.values():  # warm every worker and the caches
+            load(server.port, 1, urls[:20])
+        results = {}
+        for name, urls in targets.items():
+            results[name] = load(server.port, seconds, urls)
+            r = results[name]
+            say(
+                f"    {name:12} p50 {r.get('p50_ms', 0):7.1f} ms  p95 {r.get('p95_ms', 0):7.1f} ms"
+                f"  {r.get('rps', 0):7.1f} req/s  ({r['requests']} requests, {r['errors']} errors)"
+            )
+        return results
+    finally:
+        server.stop()
+
+
+def probe(env: dict) -> dict:
+    done = subprocess.run(
+        [PYTHON, str(ROOT / "benchmarks" / "probe.py")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=STEP_TIMEOUT,
+        check=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def run_backend(name: str, make_db, drop_db, count: int, seconds: float, use_redis: bool) -> dict:
+    say(f"\n== {name} ({count:,} terms{', Redis cache' if use_redis else ''}) ==")
+    figures: dict = {"backend": name, "redis": use_redis}
+    if use_redis:
+        flush_redis()
+    env = base_env(make_db("main"), use_redis)
+    figures["generate_s"] = build(env, count)
+    say(f"  generate_demo_terms --count {count:,}: {figures['generate_s']:.1f} s")
+
+    workdir = Path(tempfile.mkdtemp(prefix="glossary-bench-export-"))
+    try:
+        _, figures["export_json_s"] = manage(env, "export_terms", "--format", "json",
+                                             str(workdir / "terms.json"))  # fmt: skip
+        _, figures["export_markdown_s"] = manage(env, "export_terms", "--format", "markdown",
+                                                 str(workdir / "md"))  # fmt: skip
+        say(f"  export JSON: {figures['export_json_s']:.1f} s, "
+            f"markdown: {figures['export_markdown_s']:.1f} s")  # fmt: skip
+        import_env = base_env(make_db("import"), False)
+        manage(import_env, "migrate", "--noinput", "-v0")
+        _, figures["import_json_s"] = manage(
+            import_env, "import_terms", str(workdir / "terms.json")
+        )
+        say(f"  import_terms (JSON, empty database): {figures['import_json_s']:.1f} s")
+        drop_db("import")
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    figures["probe"] = probe(env)
+    p = figures["probe"]
+    say(f"  rendering: {p['render_articles_per_s']:.0f} articles/s; automaton build "
+        f"{p['index_build_s']:.2f} s")  # fmt: skip
+    say(f"  one save that renames a term (relinks {p['save_with_relink_articles']} articles): "
+        f"{p['save_with_relink_s']:.2f} s; a save without rename: "
+        f"{p['save_without_rename_s']:.2f} s")  # fmt: skip
+    for page, q in p["queries"].items():
+        say(f"  queries, {page}: {q['queries']} (HTTP {q['status']})")
+    say(
+        f"  HTTP (gunicorn, {GUNICORN_WORKERS} workers; "
+        f"load: {LOAD_CONCURRENCY} threads, {seconds:g} s per page):"
+    )
+    figures["http"] = http_figures(env, p, seconds)
+
+    if use_redis:
+        flush_redis()
+    small_env = base_env(make_db("small"), use_redis)
+    build(small_env, 100)
+    small = probe(small_env)
+    say("  at 100 terms:")
+    figures["http_small"] = {"term page": load_only_term(small_env, small, seconds)}
+    drop_db("small")
+    drop_db("main")
+    return figures
+
+
+def load_only_term(env: dict, probe_figures: dict, seconds: float) -> dict:
+    server = Server(env)
+    try:
+        urls = [f"/glossary/{slug}/" for slug in probe_figures["sample_slugs"]]
+        load(server.port, 1, urls[:20])
+        result = load(server.port, seconds, urls)
+        say(f"    term page    p50 {result['p50_ms']:7.1f} ms  p95 {result['p95_ms']:7.1f} ms"
+            f"  {result['rps']:7.1f} req/s")  # fmt: skip
+        return result
+    finally:
+        server.stop()
+
+
+def sqlite_databases() -> tuple:
+    folder = Path(tempfile.mkdtemp(prefix="glossary-bench-"))
+
+    def make(kind: str) -> str:
+        return f"sqlite:///{folder / (kind + '.sqlite3')}"
+
+    def drop(kind: str) -> None:
+        for path in folder.glob(kind + ".sqlite3*"):
+            path.unlink()
+
+    return make, drop, folder
+
+
+def postgres_databases() -> tuple:
+    names = {
+        "main": PG_DATABASE,
+        "import": PG_DATABASE + "_import",
+        "small": PG_DATABASE + "_small",
+    }
+    return (lambda kind: recreate_pg(names[kind])), (lambda kind: drop_pg(names[kind]))
+
+
+def write_results(all_figures: list[dict], count: int, seconds: float) -> None:
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Measured by `make bench` (benchmarks/run.py) on {time.strftime('%Y-%m-%d')}: "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}, {count:,} demo terms "
+        f"(+ the seed terms). HTTP: gunicorn with {GUNICORN_WORKERS} sync workers on 127.0.0.1, "
+        f"DEBUG off; load from a second process, {LOAD_CONCURRENCY} keep-alive threads, "
+        f"{seconds:g} s per page. The machine was shared with other work, so treat figures "
+        "as orders of magnitude.",
+        "",
+    ]
+    for f in all_figures:
+        p = f["probe"]
+        title = f["backend"] + (" + Redis cache" if f["redis"] else "")
+        lines += [f"## {title}", "", "| Measure | Result |", "| --- | --- |"]
+        lines += [
+            f"| Generate {count:,} terms (generate_demo_terms) | {f['generate_s']:.1f} s |",
+            f"| Export {count:,} terms, JSON | {f['export_json_s']:.1f} s |",
+            f"| Export {count:,} terms, markdown files | {f['export_markdown_s']:.1f} s |",
+            f"| Import {count:,} terms (JSON, empty database) | {f['import_json_s']:.1f} s |",
+            f"| Rendering throughput | {p['render_articles_per_s']:.0f} articles/s |",
+            f"| Build the name automaton ({p['terms']:,} terms) | {p['index_build_s']:.2f} s |",
+            f"| One save renaming a term (relinks {p['save_with_relink_articles']} articles) "
+            f"| {p['save_with_relink_s']:.2f} s |",
+            f"| One save without a rename | {p['save_without_rename_s']:.2f} s |",
+        ]
+        for page, q in p["queries"].items():
+            lines.append(f"| Queries, {page} | {q['queries']} |")
+        lines += ["", "| Page | p50 | p95 | Throughput |", "| --- | --- | --- | --- |"]
+        for page, r in f["http"].items():
+            lines.append(
+                f"| {page} | {r.get('p50_ms', 0):.1f} ms | {r.get('p95_ms', 0):.1f} ms "
+                f"| {r.get('rps', 0):.0f} req/s |"
+            )
+        small = f["http_small"]["term page"]
+        big = f["http"]["term page"]
+        lines.append(
+            f"| term page at 100 terms | {small['p50_ms']:.1f} ms | {small['p95_ms']:.1f} ms "
+            f"| {small['rps']:.0f} req/s |"
+        )
+        lines += [
+            "",
+            f"Term page p50 at {count:,} terms vs at 100 terms: "
+            f"**{big['p50_ms'] / small['p50_ms']:.2f}×**; throughput ratio "
+            f"{big['rps'] / small['rps']:.2f}×.",
+            "",
+        ]
+    (ROOT / "benchmarks" / "RESULTS.md").write_text("\n".join(lines), encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--terms", type=int, default=50_000)
+    parser.add_argument("--seconds", type=float, default=6.0)
+    parser.add_argument("--no-postgres", action="store_true")
+    options = parser.parse_args()
+    started = time.perf_counter()
+    say(f"Benchmark: {options.terms:,} terms, {os.cpu_count()} cores.")
+    env = base_env("sqlite:///unused", False)
+    manage(env, "collectstatic", "--noinput", "-v0")  # DEBUG off serves hashed static files
+    use_redis = reachable("127.0.0.1", 6379)
+    results = []
+    make, drop, folder = sqlite_databases()
+    try:
+        results.append(run_backend("SQLite", make, drop, options.terms, options.seconds, use_redis))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    if options.no_postgres or not reachable("127.0.0.1", 5432):
+        say("\nPostgreSQL not reachable (or --no-postgres): skipped.")
+    else:
+        make, drop = postgres_databases()
+        results.append(
+            run_backend("PostgreSQL", make, drop, options.terms, options.seconds, use_redis)
+        )
+    write_results(results, options.terms, options.seconds)
+    say(f"\nWrote benchmarks/RESULTS.md in {time.perf_counter() - started:.0f} s.")
+
+
+if __name__ == "__main__":
+    main()
