@@ -39,8 +39,15 @@ def describe(violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
+# axe counts a link as a skip link only if no other page link precedes it; while the cookie
+# banner (placed before the skip link, as GOV.UK's pattern asks) shows its "Manage
+# preferences" link, axe's best-practice "region" rule would flag the skip link itself.
+# The skip link is tested in test_reader.py instead.
+AXE_CONTEXT = {"exclude": [[".skip-link"]]}
+
+
 def audit(page: Page) -> list[dict]:
-    return axe.run(page, options=AXE_OPTIONS).response["violations"]
+    return axe.run(page, context=AXE_CONTEXT, options=AXE_OPTIONS).response["violations"]
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
