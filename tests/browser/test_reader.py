@@ -228,7 +228,9 @@ def test_article_is_readable_without_javascript(browser, seeded_live_server):
         context.close()
 
 
-@pytest.mark.parametrize("path", ["/", "/glossary/", SEED])
+@pytest.mark.parametrize(
+    "path", ["/", "/glossary/", "/glossary/letter/r/", SEED, "/search/?q=BDNF", "/nope/"]
+)
 def test_no_horizontal_scrolling_at_320_pixels(browser, seeded_live_server, path):
     context = browser.new_context(viewport={"width": 320, "height": 640})
     page = context.new_page()
