@@ -183,20 +183,26 @@ class Backend(Protocol):
 
 
 class SQLiteBackend:
-    """FTS5 with bm25 column weights and snippet(); trigram FTS5 table for misspellings."""
+    """FTS5 with bm25 column weights and snippet(); a trigram FTS5 table for misspellings.
 
-    WEIGHTS = "10.0, 8.0, 4.0, 1.0"  # title, aliases, summary, body
+    Ranking and the visibility check read only the FTS table (status and publication
+    time are copied into it), so glossary_term is read for the page's rows alone.
+    """
 
-    def _published(self, alias: str) -> tuple[str, list]:
+    # Columns: status, published_at (unindexed), title, aliases, summary, body.
+    BM25 = f"bm25({FTS_TABLE}, 0.0, 0.0, 10.0, 8.0, 4.0, 1.0)"
+    SUMMARY, BODY = 4, 5
+
+    def _visible(self) -> tuple[str, list]:
         now = connection.ops.adapt_datetimefield_value(timezone.now())
-        return f"{alias}.status = %s AND {alias}.published_at <= %s", [Term.Status.PUBLISHED, now]
+        sql = f"{FTS_TABLE}.status = %s AND {FTS_TABLE}.published_at <= %s"
+        return sql, [Term.Status.PUBLISHED, now]
 
     def count(self, text: str, groups: list[list[Clause]], limit: int) -> int:
-        published, params = self._published("t")
+        visible, params = self._visible()
         sql = f"""
             SELECT count(*) FROM (
-                SELECT 1 FROM {FTS_TABLE} JOIN glossary_term t ON t.id = {FTS_TABLE}.rowid
-                WHERE {FTS_TABLE} MATCH %s AND {published} LIMIT %s
+                SELECT 1 FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s AND {visible} LIMIT %s
             )"""
         with connection.cursor() as cursor:
             cursor.execute(sql, [fts5_expression(groups), *params, limit])
@@ -205,41 +211,35 @@ class SQLiteBackend:
     def page(
         self, text: str, groups: list[list[Clause]], offset: int, limit: int
     ) -> list[SearchHit]:
-        published, params = self._published("t")
+        visible, params = self._visible()
         match = fts5_expression(groups)
         key = exact_key(text)
-        order = f"""(t.sort_title = %s OR instr(
-                char(10) || replace(lower(t.aliases), char(13), '') || char(10), %s) > 0) DESC,
-            bm25({FTS_TABLE}, {self.WEIGHTS}), t.sort_title, t.id"""
-        order_params = [sort_key(text), f"\n{key}\n"]
-        # The inner query ranks ids only; snippets are made for the page's rows alone.
+        # Rank ids in the FTS table alone; then, for the page's rows only, look up
+        # each id again (MATCH with rowid = ? is a seek) for its snippets.
         sql = f"""
-            SELECT t.id, t.title, t.slug, t.summary,
-                snippet({FTS_TABLE}, 2, %s, %s, '…', {SNIPPET_WORDS}) AS summary_snippet,
-                snippet({FTS_TABLE}, 3, %s, %s, '…', {SNIPPET_WORDS}) AS body_snippet
-            FROM {FTS_TABLE} JOIN glossary_term t ON t.id = {FTS_TABLE}.rowid
-            WHERE {FTS_TABLE} MATCH %s AND {FTS_TABLE}.rowid IN (
-                SELECT t.id FROM {FTS_TABLE} JOIN glossary_term t ON t.id = {FTS_TABLE}.rowid
-                WHERE {FTS_TABLE} MATCH %s AND {published}
-                ORDER BY {order} LIMIT %s OFFSET %s
+            WITH ranked AS (
+                SELECT {FTS_TABLE}.rowid AS id, {FTS_TABLE}.title AS title,
+                    (lower({FTS_TABLE}.title) = %s OR instr(char(10)
+                        || replace(lower({FTS_TABLE}.aliases), char(13), '') || char(10), %s) > 0)
+                    AS exact,
+                    {self.BM25} AS score
+                FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s AND {visible}
+                ORDER BY exact DESC, score, title, id LIMIT %s OFFSET %s
             )
-            ORDER BY {order}"""
-        all_params = [
-            START,
-            STOP,
-            START,
-            STOP,
-            match,
-            match,
-            *params,
-            *order_params,
-            limit,
-            offset,
-            *order_params,
-        ]
+            SELECT t.id, t.title, t.slug, t.summary,
+                snippet({FTS_TABLE}, {self.SUMMARY}, %s, %s, '…', {SNIPPET_WORDS})
+                    AS summary_snippet,
+                snippet({FTS_TABLE}, {self.BODY}, %s, %s, '…', {SNIPPET_WORDS}) AS body_snippet
+            FROM ranked
+            CROSS JOIN {FTS_TABLE} ON {FTS_TABLE}.rowid = ranked.id AND {FTS_TABLE} MATCH %s
+            CROSS JOIN glossary_term t ON t.id = ranked.id
+            ORDER BY ranked.exact DESC, ranked.score, ranked.title, ranked.id"""
+        all_params = [key, f"\n{key}\n", match, *params, limit, offset]
+        all_params += [START, STOP, START, STOP, match]
         return [
             SearchHit(
-                term, highlight(best_snippet(term.summary_snippet, term.body_snippet, term.summary))
+                term,
+                highlight(best_snippet(term.summary_snippet, term.body_snippet, term.summary)),
             )
             for term in Term.objects.raw(sql, all_params)
         ]
@@ -247,15 +247,20 @@ class SQLiteBackend:
     def suggest(self, words: list[str], limit: int) -> list[Term]:
         phrases = [f'"{word}"' for word in words[:-1]] + [f'"{words[-1]}"*']
         match = "{title aliases} : (" + " AND ".join(phrases) + ")"
-        published, params = self._published("t")
-        prefix = sort_key(" ".join(words))
+        visible, params = self._visible()
+        prefix = exact_key(" ".join(words))
         sql = f"""
+            WITH found AS (
+                SELECT {FTS_TABLE}.rowid AS id, row_number() OVER (ORDER BY
+                    lower(substr({FTS_TABLE}.title, 1, %s)) = %s DESC,
+                    length({FTS_TABLE}.title), {FTS_TABLE}.title) AS position
+                FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s AND {visible}
+                ORDER BY position LIMIT %s
+            )
             SELECT t.id, t.title, t.slug, t.aliases
-            FROM {FTS_TABLE} JOIN glossary_term t ON t.id = {FTS_TABLE}.rowid
-            WHERE {FTS_TABLE} MATCH %s AND {published}
-            ORDER BY substr(t.sort_title, 1, %s) = %s DESC, length(t.title), t.sort_title
-            LIMIT %s"""
-        return list(Term.objects.raw(sql, [match, *params, len(prefix), prefix, limit]))
+            FROM found CROSS JOIN glossary_term t ON t.id = found.id
+            ORDER BY found.position"""
+        return list(Term.objects.raw(sql, [len(prefix), prefix, match, *params, limit]))
 
     def close_titles(self, text: str, limit: int) -> list[Term]:
         grams: list[str] = []
@@ -265,14 +270,20 @@ class SQLiteBackend:
         if not grams:
             return []
         match = " OR ".join(f'"{gram}"' for gram in grams)
-        published, params = self._published("t")
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        # Best candidates first, visibility after: drafts are few, and checking
+        # every title that shares a trigram would read most of the table.
         sql = f"""
+            WITH candidates AS (
+                SELECT rowid AS id, bm25({TRIGRAM_TABLE}) AS score FROM {TRIGRAM_TABLE}
+                WHERE {TRIGRAM_TABLE} MATCH %s ORDER BY score LIMIT %s
+            )
             SELECT t.id, t.title, t.slug
-            FROM {TRIGRAM_TABLE} JOIN glossary_term t ON t.id = {TRIGRAM_TABLE}.rowid
-            WHERE {TRIGRAM_TABLE} MATCH %s AND {published}
-            ORDER BY bm25({TRIGRAM_TABLE}) LIMIT %s"""
-        candidates = list(Term.objects.raw(sql, [match, *params, CLOSE_TITLE_CANDIDATES]))
-        return _closest(text, candidates, limit)
+            FROM candidates CROSS JOIN glossary_term t ON t.id = candidates.id
+            WHERE t.status = %s AND t.published_at <= %s
+            ORDER BY candidates.score"""
+        params = [match, CLOSE_TITLE_CANDIDATES, Term.Status.PUBLISHED, now]
+        return _closest(text, list(Term.objects.raw(sql, params)), limit)
 
 
 def _closest(text: str, candidates: list[Term], limit: int) -> list[Term]:

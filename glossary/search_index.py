@@ -33,9 +33,11 @@ PG_CONFIG = "glossary_english"
 
 # Own-content FTS5 tables (not external-content): deleting by rowid can never
 # corrupt the index, even if glossary_term was changed while triggers were absent.
+# status and published_at ride along unindexed, first, so visibility is checked
+# without reading glossary_term rows (whose bodies make them long).
 _SQLITE_TABLES = [
     f"""CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5(
-        title, aliases, summary, body,
+        status UNINDEXED, published_at UNINDEXED, title, aliases, summary, body,
         tokenize = 'porter unicode61 remove_diacritics 2',
         prefix = '2 3 4'
     )""",
@@ -44,8 +46,9 @@ _SQLITE_TABLES = [
     )""",
 ]
 _SQLITE_INSERT_NEW = f"""
-    INSERT INTO {FTS_TABLE}(rowid, title, aliases, summary, body)
-        VALUES (new.id, new.title, new.aliases, new.summary, new.body);
+    INSERT INTO {FTS_TABLE}(rowid, status, published_at, title, aliases, summary, body)
+        VALUES (new.id, new.status, new.published_at,
+                new.title, new.aliases, new.summary, new.body);
     INSERT INTO {TRIGRAM_TABLE}(rowid, title) VALUES (new.id, new.title);"""
 _SQLITE_DELETE_OLD = f"""
     DELETE FROM {FTS_TABLE} WHERE rowid = old.id;
@@ -56,7 +59,7 @@ _SQLITE_TRIGGER_SQL = [
     END""",
     # Only the indexed columns: relinking rewrites body_html and must not re-index.
     f"""CREATE TRIGGER IF NOT EXISTS glossary_term_search_au
-    AFTER UPDATE OF id, title, aliases, summary, body ON glossary_term
+    AFTER UPDATE OF id, status, published_at, title, aliases, summary, body ON glossary_term
     BEGIN {_SQLITE_DELETE_OLD} {_SQLITE_INSERT_NEW}
     END""",
     f"""CREATE TRIGGER IF NOT EXISTS glossary_term_search_ad AFTER DELETE ON glossary_term
@@ -66,8 +69,8 @@ _SQLITE_TRIGGER_SQL = [
 _SQLITE_REBUILD = [
     f"DELETE FROM {FTS_TABLE}",
     f"DELETE FROM {TRIGRAM_TABLE}",
-    f"""INSERT INTO {FTS_TABLE}(rowid, title, aliases, summary, body)
-        SELECT id, title, aliases, summary, body FROM glossary_term""",
+    f"""INSERT INTO {FTS_TABLE}(rowid, status, published_at, title, aliases, summary, body)
+        SELECT id, status, published_at, title, aliases, summary, body FROM glossary_term""",
     f"INSERT INTO {TRIGRAM_TABLE}(rowid, title) SELECT id, title FROM glossary_term",
 ]
 
@@ -146,15 +149,39 @@ def sqlite_triggers_present(connection: BaseDatabaseWrapper) -> set[str]:
         return {row[0] for row in cursor.fetchall()} & set(SQLITE_TRIGGERS)
 
 
+def _sqlite_schema(connection: BaseDatabaseWrapper) -> dict[str, str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name, sql FROM sqlite_master WHERE name IN (%s, %s)",
+            [FTS_TABLE, TRIGRAM_TABLE],
+        )
+        return {name: " ".join(sql.split()) for name, sql in cursor.fetchall()}
+
+
+def _expected_sqlite_schema() -> dict[str, str]:
+    names = [FTS_TABLE, TRIGRAM_TABLE]
+    return {
+        name: " ".join(sql.replace(" IF NOT EXISTS", "").split())
+        for name, sql in zip(names, _SQLITE_TABLES, strict=True)
+    }
+
+
 def ensure_search_index(connection: BaseDatabaseWrapper) -> bool:
-    """Restore SQLite triggers a table rebuild dropped, and re-index; True if it had to."""
+    """Restore what a table rebuild or an older index layout left behind; True if it had to.
+
+    Re-creates missing triggers, replaces FTS tables whose layout is outdated, and
+    re-indexes every term in either case.
+    """
     if connection.vendor != "sqlite":
         return False
     table_names = connection.introspection.table_names()
     if "glossary_term" not in table_names or FTS_TABLE not in table_names:
         return False  # migration 0002 has not run yet: it will create everything
-    if sqlite_triggers_present(connection) == set(SQLITE_TRIGGERS):
+    outdated = _sqlite_schema(connection) != _expected_sqlite_schema()
+    if not outdated and sqlite_triggers_present(connection) == set(SQLITE_TRIGGERS):
         return False
+    if outdated:
+        drop_search_index(connection)
     with connection.cursor() as cursor:
         for statement in _SQLITE_TABLES + _SQLITE_TRIGGER_SQL + _SQLITE_REBUILD:
             cursor.execute(statement)
