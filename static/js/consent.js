@@ -40,7 +40,6 @@
   });
   var ran = Object.create(null); // categories whose scripts ran on this page
   var banner = document.querySelector("[data-consent-banner]");
-  var lastFocus = null;
 
   function cookieEntries() {
     return document.cookie ? document.cookie.split(";") : [];
@@ -196,8 +195,8 @@
     if (!confirmation) return;
     confirmation.querySelector("[data-consent-confirmation-text]").textContent = text;
     confirmation.hidden = false;
-    if (lastFocus && document.contains(lastFocus)) lastFocus.focus();
-    else confirmation.focus();
+    // The buttons the visitor used are gone: focus stays at that place, on the message.
+    confirmation.focus();
   }
 
   function showPreferencesStatus(form, state, text) {
@@ -289,10 +288,6 @@
         if (response.ok) apply(currentState());
       });
     }
-  });
-
-  document.addEventListener("focusin", function (event) {
-    if (!banner || !banner.contains(event.target)) lastFocus = event.target;
   });
 
   function start() {

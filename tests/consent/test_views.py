@@ -29,10 +29,10 @@ def page_url(make_term) -> str:
 
 
 class TestBanner:
-    def test_first_visit_shows_the_banner_before_the_skip_link(self, client, page_url):
+    def test_first_visit_shows_the_banner_right_after_the_skip_link(self, client, page_url):
         html = client.get(page_url).content.decode()
         assert BANNER in html
-        assert html.index(BANNER) < html.index('class="skip-link"') < html.index("<main")
+        assert html.index('class="skip-link"') < html.index(BANNER) < html.index("<header")
         assert 'role="region"' in html and 'aria-labelledby="consent-banner-title"' in html
         for label in ("Accept all", "Reject all", "Manage preferences"):
             assert label in html
