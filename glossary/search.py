@@ -35,7 +35,13 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from glossary.models import Term, sort_key
-from glossary.search_index import FTS_TABLE, PG_CONFIG, PG_VECTOR_COLUMN, TRIGRAM_TABLE
+from glossary.search_index import (
+    FTS_TABLE,
+    PG_CONFIG,
+    PG_NAMES_COLUMN,
+    PG_VECTOR_COLUMN,
+    TRIGRAM_TABLE,
+)
 
 MAX_QUERY_LENGTH = 200
 MAX_WORDS = 16
@@ -350,12 +356,15 @@ class PostgresBackend:
         ]
 
     def suggest(self, words: list[str], limit: int) -> list[Term]:
-        # Weight A holds titles and aliases; ':*' makes the last word a prefix.
-        lexemes = [f"'{word}':A" for word in words[:-1]] + [f"'{words[-1]}':*A"]
+        # A names-only vector (titles and aliases); ':*' makes the last word a prefix.
+        lexemes = [f"'{word}'" for word in words[:-1]] + [f"'{words[-1]}':*"]
         query = SearchQuery(" & ".join(lexemes), search_type="raw", config=self.CONFIG)
+        names = RawSQL(f'"glossary_term"."{PG_NAMES_COLUMN}"', [], output_field=SearchVectorField())
         prefix = sort_key(" ".join(words))
         return list(
-            self._matching(query)
+            Term.objects.published()
+            .annotate(names=names)
+            .filter(names=query)
             .annotate(
                 starts=Case(When(sort_title__startswith=prefix, then=Value(0)), default=Value(1))
             )

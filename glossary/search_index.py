@@ -24,6 +24,10 @@ SQLITE_TRIGGERS = (
     "glossary_term_search_ad",
 )
 PG_VECTOR_COLUMN = "search_vector"
+# Titles and aliases only, for suggestions: a prefix query on the full vector would
+# find every body that mentions the word and then discard most of them.
+PG_NAMES_COLUMN = "search_names"
+PG_NAMES_INDEX = "glossary_term_search_names_idx"
 PG_FUNCTION = "glossary_term_search_vector_update"
 PG_TRIGGER = "glossary_term_search_vector_trigger"
 PG_VECTOR_INDEX = "glossary_term_search_vector_idx"
@@ -79,6 +83,10 @@ _PG_VECTOR_EXPRESSION = f"""
     || setweight(to_tsvector('{PG_CONFIG}', coalesce({{row}}.aliases, '')), 'A')
     || setweight(to_tsvector('{PG_CONFIG}', coalesce({{row}}.summary, '')), 'B')
     || setweight(to_tsvector('{PG_CONFIG}', coalesce({{row}}.body, '')), 'C')"""
+_PG_NAMES_EXPRESSION = (
+    f"to_tsvector('{PG_CONFIG}', "
+    "coalesce({row}.title, '') || ' ' || coalesce({row}.aliases, ''))"
+)
 _PG_CREATE = [
     f"""DO $$ BEGIN
         IF NOT EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = '{PG_CONFIG}') THEN
@@ -88,9 +96,11 @@ _PG_CREATE = [
         END IF;
     END $$""",
     f"ALTER TABLE glossary_term ADD COLUMN IF NOT EXISTS {PG_VECTOR_COLUMN} tsvector",
+    f"ALTER TABLE glossary_term ADD COLUMN IF NOT EXISTS {PG_NAMES_COLUMN} tsvector",
     f"""CREATE OR REPLACE FUNCTION {PG_FUNCTION}() RETURNS trigger AS $$
     BEGIN
         NEW.{PG_VECTOR_COLUMN} := {_PG_VECTOR_EXPRESSION.format(row="NEW")};
+        NEW.{PG_NAMES_COLUMN} := {_PG_NAMES_EXPRESSION.format(row="NEW")};
         RETURN NEW;
     END
     $$ LANGUAGE plpgsql""",
@@ -99,9 +109,12 @@ _PG_CREATE = [
     BEFORE INSERT OR UPDATE OF title, aliases, summary, body ON glossary_term
     FOR EACH ROW EXECUTE FUNCTION {PG_FUNCTION}()""",
     f"""UPDATE glossary_term
-    SET {PG_VECTOR_COLUMN} = {_PG_VECTOR_EXPRESSION.format(row="glossary_term")}""",
+    SET {PG_VECTOR_COLUMN} = {_PG_VECTOR_EXPRESSION.format(row="glossary_term")},
+        {PG_NAMES_COLUMN} = {_PG_NAMES_EXPRESSION.format(row="glossary_term")}""",
     f"""CREATE INDEX IF NOT EXISTS {PG_VECTOR_INDEX}
     ON glossary_term USING gin ({PG_VECTOR_COLUMN})""",
+    f"""CREATE INDEX IF NOT EXISTS {PG_NAMES_INDEX}
+    ON glossary_term USING gin ({PG_NAMES_COLUMN})""",
     f"""CREATE INDEX IF NOT EXISTS {PG_TITLE_TRIGRAM_INDEX}
     ON glossary_term USING gin (title gin_trgm_ops)""",
 ]
@@ -110,6 +123,8 @@ _PG_DROP = [
     f"DROP FUNCTION IF EXISTS {PG_FUNCTION}()",
     f"DROP INDEX IF EXISTS {PG_TITLE_TRIGRAM_INDEX}",
     f"DROP INDEX IF EXISTS {PG_VECTOR_INDEX}",
+    f"DROP INDEX IF EXISTS {PG_NAMES_INDEX}",
+    f"ALTER TABLE glossary_term DROP COLUMN IF EXISTS {PG_NAMES_COLUMN}",
     f"ALTER TABLE glossary_term DROP COLUMN IF EXISTS {PG_VECTOR_COLUMN}",
     f"DROP TEXT SEARCH CONFIGURATION IF EXISTS {PG_CONFIG}",
 ]
@@ -172,6 +187,8 @@ def ensure_search_index(connection: BaseDatabaseWrapper) -> bool:
     Re-creates missing triggers, replaces FTS tables whose layout is outdated, and
     re-indexes every term in either case.
     """
+    if connection.vendor == "postgresql":
+        return _ensure_postgres(connection)
     if connection.vendor != "sqlite":
         return False
     table_names = connection.introspection.table_names()
@@ -185,6 +202,21 @@ def ensure_search_index(connection: BaseDatabaseWrapper) -> bool:
     with connection.cursor() as cursor:
         for statement in _SQLITE_TABLES + _SQLITE_TRIGGER_SQL + _SQLITE_REBUILD:
             cursor.execute(statement)
+    return True
+
+
+def _ensure_postgres(connection: BaseDatabaseWrapper) -> bool:
+    """Bring a database indexed by an earlier layout of 0002 up to date."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_name = 'glossary_term' AND column_name IN (%s, %s)",
+            [PG_VECTOR_COLUMN, PG_NAMES_COLUMN],
+        )
+        present = {row[0] for row in cursor.fetchall()}
+    if PG_VECTOR_COLUMN not in present or PG_NAMES_COLUMN in present:
+        return False  # 0002 not applied yet, or already current
+    _execute(connection, _PG_CREATE)
     return True
 
 

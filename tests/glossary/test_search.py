@@ -510,6 +510,7 @@ class TestPostgresIndex:
             indexes = dict(cursor.fetchall())
         assert "USING gin (search_vector)" in indexes[search_index.PG_VECTOR_INDEX]
         assert "gin_trgm_ops" in indexes[search_index.PG_TITLE_TRIGRAM_INDEX]
+        assert "USING gin (search_names)" in indexes[search_index.PG_NAMES_INDEX]
 
     def test_search_vector_is_weighted(self, make_term):
         term = make_term("Hormesis", aliases="Adaptive stress", summary="Dose.", body="Curve.")
