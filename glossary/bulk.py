@@ -139,6 +139,14 @@ def add_categories(pairs: Iterable[tuple[int, int]]) -> None:
     )
 
 
+def release_slugs(slugs: Sequence[str]) -> None:
+    """A live term owns its slug: drop redirects or 410s left at these addresses."""
+    from glossary.models import RetiredSlug
+
+    for start in range(0, len(slugs), 2000):
+        RetiredSlug.objects.filter(slug__in=slugs[start : start + 2000]).delete()
+
+
 def published_rows() -> list[tuple[int, str, str, str]]:
     """(id, slug, title, aliases) of every published term, for a TermIndex."""
     return list(

@@ -443,6 +443,7 @@ def generate_terms(count: int, seed: int | None = None) -> list[Term]:
             links += [(term._placeholder, target) for target in result.linked_term_ids]  # type: ignore[attr-defined]
         with bulk.explicit_timestamps():
             Term.objects.bulk_create(terms, batch_size=bulk.BATCH_SIZE)
+        bulk.release_slugs([t.slug for t in terms])
         pk_of = {t._placeholder: t.pk for t in terms}  # type: ignore[attr-defined]
         bulk.add_links((pk_of[a], pk_of.get(b, b)) for a, b in links)
 

@@ -28,11 +28,13 @@ from django.db import IntegrityError, models, transaction
 from django.utils import dateparse, timezone
 
 from glossary import bulk, rendering
-from glossary.models import Category, Term, letter_group, sort_key
+from glossary.models import Category, RetiredSlug, Term, letter_group, sort_key
 
 FORMAT_NAME = "glossary-terms"
 FORMAT_VERSION = 1
 CATEGORIES_FILE = "categories.yaml"
+RETIRED_FILE = "retired-slugs.yaml"
+RETIRED_FIELDS = ("slug", "term", "title", "retired_at")
 # Stored as one item per line; written as lists so a diff shows one alias per line.
 LINE_LIST_FIELDS = ("aliases", "references")
 RELATION_KEYS = ("categories", "related")
@@ -167,6 +169,21 @@ def export_records() -> tuple[list[dict], list[dict]]:
     return categories, terms
 
 
+def export_retired() -> list[dict]:
+    """Old addresses: a redirect to a term (by slug) or, with term null, 410 Gone."""
+    return [
+        {
+            "slug": slug,
+            "term": term,
+            "title": title,
+            "retired_at": retired_at.astimezone(datetime.UTC).isoformat(),
+        }
+        for slug, term, title, retired_at in RetiredSlug.objects.order_by("slug").values_list(
+            "slug", "term__slug", "title", "retired_at"
+        )
+    ]
+
+
 def export_json(path: Path) -> int:
     categories, terms = export_records()
     document = {
@@ -174,6 +191,7 @@ def export_json(path: Path) -> int:
         "version": FORMAT_VERSION,
         "categories": categories,
         "terms": terms,
+        "retired_slugs": export_retired(),
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
@@ -201,6 +219,7 @@ def export_markdown(directory: Path) -> int:
     categories, terms = export_records()
     directory.mkdir(parents=True, exist_ok=True)
     (directory / CATEGORIES_FILE).write_text(_yaml_dump(categories), encoding="utf-8")
+    (directory / RETIRED_FILE).write_text(_yaml_dump(export_retired()), encoding="utf-8")
     written = set()
     for record in terms:
         name = f"{record['slug']}.md"
@@ -260,7 +279,23 @@ def _read_text(path: Path) -> str:
         ) from None
 
 
-def read_json(path: Path) -> tuple[list[Record], list[Record]]:
+@dataclass
+class Bundle:
+    """Everything one import reads: categories, terms and retired slugs, as records."""
+
+    categories: list[Record]
+    terms: list[Record]
+    retired: list[Record] = field(default_factory=list)
+
+
+def _record_list(path: Path, document: dict, key: str) -> list[Record]:
+    items = document.get(key, [])
+    if not isinstance(items, list):
+        raise TransferError([f'{path}: "{key}" must be a list'])
+    return [Record(item, f"{path}, {key}[{n}]") for n, item in enumerate(items)]
+
+
+def read_json(path: Path) -> Bundle:
     text = _read_text(path)
     try:
         document = json.loads(text)
@@ -274,12 +309,10 @@ def read_json(path: Path) -> tuple[list[Record], list[Record]]:
         raise TransferError([f'{path}: expected an object with a list of "terms"'])
     if document.get("format", FORMAT_NAME) != FORMAT_NAME:
         raise TransferError([f"{path}: not a glossary export (format {document['format']!r})"])
-    categories = document.get("categories", [])
-    if not isinstance(categories, list):
-        raise TransferError([f'{path}: "categories" must be a list'])
-    return (
-        [Record(item, f"{path}, categories[{n}]") for n, item in enumerate(categories)],
+    return Bundle(
+        _record_list(path, document, "categories"),
         [Record(item, _record_label(path, n, item)) for n, item in enumerate(document["terms"])],
+        _record_list(path, document, "retired_slugs"),
     )
 
 
@@ -326,22 +359,24 @@ def parse_markdown(text: str, where: str, default_slug: str | None = None) -> Re
     return Record(data, where, key_lines)
 
 
-def read_markdown_dir(directory: Path) -> tuple[list[Record], list[Record]]:
+def _yaml_list(path: Path) -> list[Record]:
+    if not path.exists():
+        return []
+    try:
+        items = yaml.load(_read_text(path), Loader=_FrontMatterLoader) or []
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = f", line {mark.line + 1}" if mark is not None else ""
+        raise TransferError([f"{path}{line}: invalid YAML"]) from None
+    if not isinstance(items, list):
+        raise TransferError([f"{path}: expected a list"])
+    return [Record(item, f"{path}, item {n + 1}") for n, item in enumerate(items)]
+
+
+def read_markdown_dir(directory: Path) -> Bundle:
     problems: list[str] = []
-    categories: list[Record] = []
-    category_file = directory / CATEGORIES_FILE
-    if category_file.exists():
-        try:
-            items = yaml.load(_read_text(category_file), Loader=_FrontMatterLoader) or []
-        except yaml.YAMLError as error:
-            mark = getattr(error, "problem_mark", None)
-            line = f", line {mark.line + 1}" if mark is not None else ""
-            raise TransferError([f"{category_file}{line}: invalid YAML"]) from None
-        if not isinstance(items, list):
-            raise TransferError([f"{category_file}: expected a list of categories"])
-        categories = [
-            Record(item, f"{category_file}, item {n + 1}") for n, item in enumerate(items)
-        ]
+    categories = _yaml_list(directory / CATEGORIES_FILE)
+    retired = _yaml_list(directory / RETIRED_FILE)
     terms = []
     for path in sorted(directory.glob("*.md")):
         try:
@@ -361,10 +396,10 @@ def read_markdown_dir(directory: Path) -> tuple[list[Record], list[Record]]:
             )
     if problems:
         raise TransferError(problems)
-    return categories, terms
+    return Bundle(categories, terms, retired)
 
 
-def read_path(path: Path) -> tuple[list[Record], list[Record]]:
+def read_path(path: Path) -> Bundle:
     """Detect the format from the path: a .json file, a folder of .md files, or one .md file."""
     if not path.exists():
         raise TransferError([f"{path}: no such file or folder"])
@@ -373,7 +408,7 @@ def read_path(path: Path) -> tuple[list[Record], list[Record]]:
     if path.suffix.lower() == ".json":
         return read_json(path)
     if path.suffix.lower() == ".md":
-        return [], [parse_markdown(_read_text(path), str(path), default_slug=path.stem)]
+        return Bundle([], [parse_markdown(_read_text(path), str(path), default_slug=path.stem)])
     raise TransferError(
         [f"{path}: cannot tell the format (expected a .json file or a folder of .md files)"]
     )
@@ -524,22 +559,87 @@ def _chunks(items: list, size: int) -> Iterator[list]:
         yield items[start : start + size]
 
 
+def _check_retired(records: list[Record], plans: list[TermPlan], problems: list[str]) -> list:
+    """Retired slugs: each a redirect to a known term, or (term null) a 410 Gone address."""
+    planned = []
+    known = {p.values.get("slug") for p in plans}
+    wanted = {
+        r.data.get("term")
+        for r in records
+        if isinstance(r.data, dict) and isinstance(r.data.get("term"), str)
+    } - known
+    known |= set(Term.objects.filter(slug__in=list(wanted)).values_list("slug", flat=True))
+    for record in records:
+        data = record.data
+        if not isinstance(data, dict):
+            problems.append(f"{record.where}: expected {', '.join(RETIRED_FIELDS)}")
+            continue
+        unknown = set(data) - set(RETIRED_FIELDS)
+        if unknown:
+            problems.append(f"{record.where}: unknown field(s) {', '.join(sorted(unknown))}")
+        values = {}
+        for name in ("slug", "title", "retired_at"):
+            try:
+                values[name] = _load_value(RetiredSlug._meta.get_field(name), data.get(name))
+            except ValueError as error:
+                problems.append(f"{record.where}: {error}")
+        target = data.get("term")
+        if target is not None and (not isinstance(target, str) or target not in known):
+            problems.append(f"{record.where}: redirects to an unknown term {target!r}")
+        values["term"] = target
+        planned.append(values)
+    return planned
+
+
 def import_records(category_records: list[Record], term_records: list[Record]) -> ImportResult:
+    return import_bundle(Bundle(category_records, term_records))
+
+
+def import_bundle(bundle: Bundle) -> ImportResult:
     """Check everything, then write everything in one transaction (or nothing at all)."""
     problems: list[str] = []
     with transaction.atomic():
-        planned_categories = _check_categories(category_records, problems)
+        planned_categories = _check_categories(bundle.categories, problems)
         category_slugs = set(planned_categories) | set(
             Category.objects.values_list("slug", flat=True)
         )
-        plans = _check_terms(term_records, category_slugs, problems)
+        plans = _check_terms(bundle.terms, category_slugs, problems)
+        retired = _check_retired(bundle.retired, plans, problems)
         if problems:
             raise TransferError(problems)
         try:
             result = _write(planned_categories, plans)
+            _write_retired(retired, [p.values["slug"] for p in plans])
         except IntegrityError as error:
             raise TransferError([f"the database refused the import: {error}"]) from None
     return result
+
+
+def _write_retired(retired: list[dict], live_slugs: list[str]) -> None:
+    """A live term owns its slug again; other retired slugs are replaced by the file's."""
+    bulk.release_slugs(live_slugs)
+    live = set(live_slugs)
+    rows = [r for r in retired if r["slug"] not in live]
+    if not rows:
+        return
+    ids = dict(
+        Term.objects.filter(slug__in={r["term"] for r in rows if r["term"]}).values_list(
+            "slug", "pk"
+        )
+    )
+    RetiredSlug.objects.filter(slug__in=[r["slug"] for r in rows]).delete()
+    RetiredSlug.objects.bulk_create(
+        [
+            RetiredSlug(
+                slug=r["slug"],
+                term_id=ids.get(r["term"]),
+                title=r["title"],
+                retired_at=r["retired_at"],
+            )
+            for r in rows
+        ],
+        batch_size=bulk.BATCH_SIZE,
+    )
 
 
 def _write(planned_categories: dict[str, dict], plans: list[TermPlan]) -> ImportResult:
@@ -660,5 +760,4 @@ def relink_everything() -> int:
 
 
 def import_path(path: Path) -> ImportResult:
-    categories, terms = read_path(path)
-    return import_records(categories, terms)
+    return import_bundle(read_path(path))
