@@ -10,7 +10,7 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import add_never_cache_headers, patch_cache_control
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from glossary import retired, structured_data
 from glossary import search as glossary_search
@@ -18,7 +18,7 @@ from glossary.models import LETTER_GROUPS, Category, Term, letter_label
 from glossary.navigation import letter_bar, page_or_last, term_groups_preview
 
 
-@require_GET
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     recent = (
         Term.objects.published()
@@ -36,7 +36,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def term_index(request: HttpRequest) -> HttpResponse:
     letters = letter_bar()
     return render(
@@ -50,7 +50,7 @@ def term_index(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def letter_detail(request: HttpRequest, letter: str) -> HttpResponse:
     letter = letter.lower()
     if letter not in LETTER_GROUPS:
@@ -74,7 +74,7 @@ def letter_detail(request: HttpRequest, letter: str) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def term_detail(request: HttpRequest, slug: str) -> HttpResponse:
     visible = Term.objects.all() if request.user.is_staff else Term.objects.published()
     try:
@@ -107,7 +107,7 @@ def term_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
     category = get_object_or_404(Category, slug=slug)
     terms = category.terms.published().order_by("sort_title", "pk").only("title", "slug", "summary")
@@ -117,14 +117,14 @@ def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def robots_txt(request: HttpRequest) -> HttpResponse:
     sitemap = request.build_absolute_uri("/sitemap.xml")
     lines = ["User-agent: *", "Disallow: /admin/", "Disallow: /search/", f"Sitemap: {sitemap}", ""]
     return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
 
 
-@require_GET
+@require_safe
 def search(request: HttpRequest) -> HttpResponse:
     results = glossary_search.search_terms(request.GET.get("q", ""))
     query = results.text
@@ -143,7 +143,7 @@ def search(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def search_suggest(request: HttpRequest) -> JsonResponse:
     response = JsonResponse(
         {"suggestions": glossary_search.suggest_titles(request.GET.get("q", ""))}

@@ -197,3 +197,13 @@ class TestFeedsSitemapRobots:
     def test_robots_points_at_the_sitemap(self, client, db):
         body = client.get("/robots.txt").content.decode()
         assert "Sitemap: http://testserver/sitemap.xml" in body
+
+
+class TestMethods:
+    @pytest.mark.parametrize("url", ["/", "/glossary/", SEED_URL, "/search/?q=bdnf", "/feed/"])
+    def test_head_is_answered_for_monitors_and_crawlers(self, client, seed, url):
+        assert client.head(url).status_code == 200
+
+    @pytest.mark.parametrize("url", ["/", SEED_URL, "/search/?q=bdnf"])
+    def test_post_to_a_reading_page_is_405(self, client, seed, url):
+        assert client.post(url).status_code == 405
