@@ -93,8 +93,12 @@ def artifacts_dir() -> Path:
 
 
 @pytest.fixture
-def seeded_live_server(live_server, transactional_db):
-    """The live server with the seed content loaded."""
+def seeded_live_server(django_db_serialized_rollback, live_server, transactional_db):
+    """The live server with the seed content loaded.
+
+    Live-server tests empty every table after each test; serialized rollback restores what
+    the migrations created (cookie categories, groups), so each test sees a real install.
+    """
     from glossary.seed import load_seed_content
 
     load_seed_content()
