@@ -373,6 +373,7 @@ def main() -> None:
         results.append(run_backend("SQLite", make, drop, options.terms, options.seconds, use_redis))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+    write_results(results, options.terms, options.seconds)  # kept if a later backend fails
     if options.no_postgres or not reachable("127.0.0.1", 5432):
         say("\nPostgreSQL not reachable (or --no-postgres): skipped.")
     else:

@@ -393,7 +393,8 @@ def relink(terms: Iterable[Term], index: TermIndex | None = None) -> int:
     index = index or term_index()
     count = 0
     for term in terms:
-        rendered = render_term(term, index=index)
+        # Only the body is re-rendered: references hold no term links (and are often deferred).
+        rendered = render_fields(term.title, term.aliases, term.body, "", term.pk, index)
         Term.objects.filter(pk=term.pk).update(body_html=rendered.body_html, toc=rendered.toc)
         term.linked_terms.set(rendered.linked_term_ids)
         count += 1
@@ -473,15 +474,27 @@ def affected_by(term: Term, names: set[str]) -> list[Term]:
     """Terms whose stored links may change because `term` was added, renamed or hidden."""
     from glossary.models import Term
 
-    mentions = Q(linked_terms=term.pk) if term.pk else Q(pk__in=[])
+    # Two plain queries, not one OR across a join: joined to the link table, the text
+    # search ran once per link row (seconds at 50,000 terms) and needed a DISTINCT.
+    ids: set[int] = set()
+    if term.pk:
+        ids |= set(
+            Term.linked_terms.through.objects.filter(to_term_id=term.pk).values_list(
+                "from_term_id", flat=True
+            )
+        )
+    mentions = Q(pk__in=[])
     for name in sorted(names, key=len)[:20]:
         mentions |= Q(body__icontains=name)
-    return list(
-        Term.objects.filter(mentions)
-        .exclude(pk=term.pk)
-        .distinct()
-        .only("pk", "title", "aliases", "body")
-    )
+    ids |= set(Term.objects.filter(mentions).values_list("pk", flat=True))
+    ids.discard(term.pk)
+    ordered = sorted(ids)
+    found: list[Term] = []
+    for start in range(0, len(ordered), 2000):
+        found += Term.objects.filter(pk__in=ordered[start : start + 2000]).only(
+            "pk", "title", "aliases", "body"
+        )
+    return found
 
 
 def names_of(title: str, aliases: str) -> set[str]:
