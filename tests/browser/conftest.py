@@ -93,13 +93,21 @@ def artifacts_dir() -> Path:
 
 
 @pytest.fixture
-def seeded_live_server(django_db_serialized_rollback, live_server, transactional_db):
-    """The live server with the seed content loaded.
+def seeded_live_server(live_server, transactional_db):
+    """The live server with the seed content and the cookie categories a real install has.
 
-    Live-server tests empty every table after each test; serialized rollback restores what
-    the migrations created (cookie categories, groups), so each test sees a real install.
+    Live-server tests empty every table after each test, so what the data migrations
+    created (the four cookie categories and the site's declared cookies) is put back here.
     """
+    import importlib
+
+    from django.apps import apps
+
+    from consent import catalog
     from glossary.seed import load_seed_content
 
+    categories = importlib.import_module("consent.migrations.0002_categories_and_declared_cookies")
+    categories.create(apps, None)
+    catalog.invalidate()
     load_seed_content()
     return live_server
