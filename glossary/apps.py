@@ -9,6 +9,7 @@ class GlossaryConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from glossary import search_index, signals  # noqa: F401
+        from glossary import planner, search_index, signals  # noqa: F401
 
         post_migrate.connect(search_index.restore_after_migrate, sender=self)
+        post_migrate.connect(planner.refresh_after_migrate, sender=self)

@@ -8,7 +8,7 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -68,15 +68,19 @@ class TermQuerySet(models.QuerySet):
 
     def with_neighbours(self) -> TermQuerySet:
         """Annotate the alphabetically previous and next published terms (no extra query)."""
+        # Written as a range on sort_title (plus a tie-break) so the database walks the
+        # sort_title index from this term and stops at the first published neighbour.
         published = Term.objects.published()
-        before = published.filter(
-            Q(sort_title__lt=OuterRef("sort_title"))
-            | Q(sort_title=OuterRef("sort_title"), pk__lt=OuterRef("pk"))
-        ).order_by("-sort_title", "-pk")
-        after = published.filter(
-            Q(sort_title__gt=OuterRef("sort_title"))
-            | Q(sort_title=OuterRef("sort_title"), pk__gt=OuterRef("pk"))
-        ).order_by("sort_title", "pk")
+        before = (
+            published.filter(sort_title__lte=OuterRef("sort_title"))
+            .exclude(sort_title=OuterRef("sort_title"), pk__gte=OuterRef("pk"))
+            .order_by("-sort_title", "-pk")
+        )
+        after = (
+            published.filter(sort_title__gte=OuterRef("sort_title"))
+            .exclude(sort_title=OuterRef("sort_title"), pk__lte=OuterRef("pk"))
+            .order_by("sort_title", "pk")
+        )
         return self.annotate(
             previous_slug=Subquery(before.values("slug")[:1]),
             previous_title=Subquery(before.values("title")[:1]),
@@ -147,8 +151,15 @@ class Term(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "published_at"], name="term_visibility_idx"),
-            models.Index(fields=["letter", "sort_title"], name="term_letter_idx"),
-            models.Index(fields=["-updated_at"], name="term_updated_idx"),
+            # Covering indexes: a letter page and "recently updated" are answered from the
+            # index alone, without reading the (large) rows of terms that are not shown.
+            models.Index(
+                fields=["letter", "sort_title", "status", "published_at"],
+                name="term_letter_visible_idx",
+            ),
+            models.Index(
+                fields=["-updated_at", "status", "published_at"], name="term_recent_visible_idx"
+            ),
         ]
 
     def __str__(self) -> str:

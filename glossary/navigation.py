@@ -1,9 +1,15 @@
-"""The A–Z letter bar and letter groups: aggregate queries, whatever the number of terms."""
+"""The A–Z letter bar and letter groups: aggregate queries, whatever the number of terms.
+
+Both aggregates read every published term, so they are kept in the shared cache. A save
+or delete of a term forgets them (glossary.signals, and bulk loads call forget()); the
+short lifetime covers terms that become public on schedule, which no save announces.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, Window
 from django.db.models.functions import RowNumber
@@ -13,6 +19,20 @@ from django.urls import reverse
 from glossary.models import LETTER_GROUPS, Term, letter_label
 
 PREVIEW_TERMS_PER_LETTER = 8
+LETTER_COUNTS_KEY = "glossary:letter-counts:v1"
+INDEX_PREVIEW_KEY = "glossary:index-preview:v1"
+NAVIGATION_CACHE_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class TermLink:
+    """Just enough of a term to list it; small and picklable for the cache."""
+
+    title: str
+    slug: str
+
+    def get_absolute_url(self) -> str:
+        return reverse("glossary:term_detail", args=[self.slug])
 
 
 @dataclass
@@ -21,7 +41,7 @@ class Letter:
     label: str
     count: int
     url: str
-    terms: list[Term] = field(default_factory=list)
+    terms: list[TermLink] = field(default_factory=list)
 
     @property
     def has_terms(self) -> bool:
@@ -32,9 +52,19 @@ class Letter:
         return max(self.count - len(self.terms), 0)
 
 
+def forget() -> None:
+    """Drop the cached aggregates (after any change to terms)."""
+    cache.delete_many([LETTER_COUNTS_KEY, INDEX_PREVIEW_KEY])
+
+
 def letter_bar() -> list[Letter]:
-    """Every letter group with its count of published terms (one query)."""
-    counts = dict(Term.objects.published().order_by().values_list("letter").annotate(n=Count("pk")))
+    """Every letter group with its count of published terms (one query, then cached)."""
+    counts = cache.get(LETTER_COUNTS_KEY)
+    if counts is None:
+        counts = dict(
+            Term.objects.published().order_by().values_list("letter").annotate(n=Count("pk"))
+        )
+        cache.set(LETTER_COUNTS_KEY, counts, NAVIGATION_CACHE_SECONDS)
     return [
         Letter(
             key=key,
@@ -47,21 +77,24 @@ def letter_bar() -> list[Letter]:
 
 
 def term_groups_preview(letters: list[Letter]) -> list[Letter]:
-    """The first few terms of each non-empty letter (one query, using a window function)."""
-    ranked = (
-        Term.objects.published()
-        .annotate(
-            position=Window(
-                RowNumber(), partition_by=[F("letter")], order_by=[F("sort_title"), F("pk")]
+    """The first few terms of each non-empty letter (one window-function query, cached)."""
+    by_letter = cache.get(INDEX_PREVIEW_KEY)
+    if by_letter is None:
+        ranked = (
+            Term.objects.published()
+            .annotate(
+                position=Window(
+                    RowNumber(), partition_by=[F("letter")], order_by=[F("sort_title"), F("pk")]
+                )
             )
+            .filter(position__lte=PREVIEW_TERMS_PER_LETTER)
+            .order_by("letter", "sort_title", "pk")
+            .values_list("letter", "title", "slug")
         )
-        .filter(position__lte=PREVIEW_TERMS_PER_LETTER)
-        .order_by("letter", "sort_title", "pk")
-        .only("title", "slug", "letter", "summary")
-    )
-    by_letter: dict[str, list[Term]] = {}
-    for term in ranked:
-        by_letter.setdefault(term.letter, []).append(term)
+        by_letter = {}
+        for letter_key, title, slug in ranked:
+            by_letter.setdefault(letter_key, []).append(TermLink(title=title, slug=slug))
+        cache.set(INDEX_PREVIEW_KEY, by_letter, NAVIGATION_CACHE_SECONDS)
     for letter in letters:
         letter.terms = by_letter.get(letter.key, [])
     return [letter for letter in letters if letter.has_terms]

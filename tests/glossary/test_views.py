@@ -207,3 +207,34 @@ class TestMethods:
     @pytest.mark.parametrize("url", ["/", SEED_URL, "/search/?q=bdnf"])
     def test_post_to_a_reading_page_is_405(self, client, seed, url):
         assert client.post(url).status_code == 405
+
+
+class TestNavigationCache:
+    def test_index_and_letter_bar_are_cached_between_requests(
+        self, client, make_term, django_assert_max_num_queries
+    ):
+        make_term("Apple", slug="apple")
+        client.get("/glossary/")
+        with django_assert_max_num_queries(0):
+            client.get("/glossary/")
+
+    def test_a_new_term_shows_in_the_index_at_once(self, client, make_term):
+        make_term("Apple", slug="apple")
+        client.get("/glossary/")
+        make_term("Banana", slug="banana")
+        assert 'href="/glossary/banana/"' in client.get("/glossary/").content.decode()
+
+    def test_an_unpublished_term_leaves_the_index_at_once(self, client, make_term):
+        term = make_term("Apple", slug="apple")
+        client.get("/glossary/")
+        term.status = Term.Status.DRAFT
+        term.save()
+        html = client.get("/glossary/").content.decode()
+        assert 'href="/glossary/apple/"' not in html
+        assert 'href="/glossary/letter/a/"' not in html
+
+    def test_a_deleted_term_leaves_the_index_at_once(self, client, make_term):
+        term = make_term("Apple", slug="apple")
+        client.get("/glossary/")
+        Term.objects.filter(pk=term.pk).delete()
+        assert 'href="/glossary/apple/"' not in client.get("/glossary/").content.decode()

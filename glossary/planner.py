@@ -1,0 +1,25 @@
+"""Fresh planner statistics, so the database picks the sort-title and letter indexes.
+
+Without statistics SQLite prefers the status index for every published-terms query (all
+terms share one status), which made a term page at 50,000 terms take seconds instead of
+milliseconds. ANALYZE is cheap (a fraction of a second at 50,000 terms): it runs after
+migrations and after bulk loads. PostgreSQL's autovacuum does the same on its own later.
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+
+
+def refresh_statistics() -> None:
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("ANALYZE")
+        elif connection.vendor == "postgresql":
+            cursor.execute("ANALYZE glossary_term")
+
+
+def refresh_after_migrate(sender, using: str = "default", **kwargs) -> None:
+    """post_migrate receiver."""
+    if using == connection.alias:
+        refresh_statistics()
