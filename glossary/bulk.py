@@ -12,7 +12,7 @@ import multiprocessing
 import os
 from collections.abc import Iterable, Iterator, Sequence
 
-from django.db import connection, models
+from django.db import connection, models, transaction
 
 from glossary import rendering
 from glossary.models import Term, letter_group, sort_key
@@ -145,6 +145,16 @@ def release_slugs(slugs: Sequence[str]) -> None:
 
     for start in range(0, len(slugs), 2000):
         RetiredSlug.objects.filter(slug__in=slugs[start : start + 2000]).delete()
+
+
+def after_bulk_load() -> None:
+    """What signals would have done, had bulk writes sent them: fresh planner statistics
+    (so the database keeps using the sort and letter indexes) and no stale cached lists."""
+    from glossary import navigation, planner
+
+    planner.refresh_statistics()
+    transaction.on_commit(navigation.forget)
+    navigation.forget()
 
 
 def published_rows() -> list[tuple[int, str, str, str]]:

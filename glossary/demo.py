@@ -474,6 +474,7 @@ def generate_terms(count: int, seed: int | None = None) -> list[Term]:
         rendering.forget_term_index()
         if stale:
             rendering.relink_bulk(Term.objects.filter(pk__in=stale))
+        bulk.after_bulk_load()
     return terms
 
 

@@ -610,6 +610,7 @@ def import_bundle(bundle: Bundle) -> ImportResult:
         try:
             result = _write(planned_categories, plans)
             _write_retired(retired, [p.values["slug"] for p in plans])
+            bulk.after_bulk_load()
         except IntegrityError as error:
             raise TransferError([f"the database refused the import: {error}"]) from None
     return result

@@ -142,3 +142,10 @@ def test_pages_stay_within_query_budget_with_2000_terms(
         assert response.status_code == 200, url
     with django_assert_max_num_queries(4):
         assert client.get("/glossary/letter/m/?page=3").status_code == 200
+
+
+def test_cached_letter_counts_include_generated_terms(client, seed):
+    client.get("/glossary/")  # caches the letter counts
+    call_command("generate_demo_terms", count=len(demo.CORES), seed=1)
+    html = client.get("/glossary/").content.decode()
+    assert "Autophagy" in html
