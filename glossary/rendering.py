@@ -531,8 +531,10 @@ def relink_after_change(term: Term, previous: dict | None) -> int:
         )
         if was_public:
             names_before = names_of(previous["title"], previous["aliases"])
-    if names_now == names_before:
+    moved = previous is not None and previous.get("slug", term.slug) != term.slug
+    if names_now == names_before and not (moved and names_now):
         return 0
+    # A new slug counts too: mentions should point at the new address, not through a 301.
     return relink(affected_by(term, names_now | names_before))
 
 

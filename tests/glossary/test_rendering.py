@@ -150,6 +150,15 @@ class TestCrossLinking:
         article.refresh_from_db()
         assert "term-link" not in article.body_html
 
+    def test_changing_a_slug_points_mentions_at_the_new_address(self, make_term):
+        target = make_term("Neurogenesis", slug="neurogenesis")
+        article = make_term("Exercise", body="Exercise supports neurogenesis.")
+        target.slug = "adult-neurogenesis"
+        target.save()
+        article.refresh_from_db()
+        assert 'href="/glossary/adult-neurogenesis/"' in article.body_html
+        assert 'href="/glossary/neurogenesis/"' not in article.body_html
+
     def test_unpublishing_a_term_removes_links_to_it(self, make_term):
         target = make_term("Neurogenesis", slug="neurogenesis")
         article = make_term("Exercise", body="Exercise supports neurogenesis.")
