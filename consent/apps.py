@@ -6,7 +6,7 @@ from django.db.models.signals import post_delete, post_migrate, post_save
 
 class ConsentConfig(AppConfig):
     name = "consent"
-    verbose_name = "Cookie consent"
+    verbose_name = "Tracking scripts"  # upstream cookie_consent already shows "Cookie consent"
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
