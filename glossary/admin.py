@@ -16,7 +16,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -28,6 +28,7 @@ from reversion.models import Version
 
 from glossary import history, links
 from glossary.models import LETTER_GROUPS, Category, RetiredSlug, Term, letter_label
+from glossary.names import name_clashes
 
 REVIEW_INTERVAL = datetime.timedelta(days=365)
 
@@ -329,12 +330,46 @@ class TermAdmin(VersionAdmin):
         ]
 
     def revision_view(self, request, object_id, version_id, extra_context=None):
+        conflict = self._revert_conflict(object_id, version_id)
+        if conflict:
+            messages.error(request, conflict)
+            return HttpResponseRedirect(
+                reverse(
+                    f"admin:{self.opts.app_label}_{self.opts.model_name}_history",
+                    args=[unquote(object_id)],
+                )
+            )
         # The revert writes the old row before the form is saved; Term.save() needs the
         # state before it to leave a redirect for a changed slug and relink mentions.
         request._glossary_state_before_revert = (
             Term.objects.filter(pk=unquote(object_id)).values(*STATE_FIELDS).first()
         )
         return super().revision_view(request, object_id, version_id, extra_context)
+
+    @staticmethod
+    def _revert_conflict(object_id: str, version_id: int) -> str:
+        """Why this version cannot be restored as it is (its names are now another term's)."""
+        version = Version.objects.filter(
+            pk=version_id, object_id=unquote(object_id), content_type__model="term"
+        ).first()
+        if version is None:
+            return ""
+        fields = version.field_dict
+        candidate = Term(
+            pk=unquote(object_id), title=fields.get("title", ""), aliases=fields.get("aliases", "")
+        )
+        problems = [problem for found in name_clashes(candidate).values() for problem in found]
+        slug = fields.get("slug", "")
+        taken = Term.objects.exclude(pk=unquote(object_id)).filter(slug=slug).first()
+        if taken:
+            problems.append(f"Its address /glossary/{slug}/ now belongs to “{taken.title}”.")
+        if not problems:
+            return ""
+        return (
+            "This version cannot be restored as it is: "
+            + " ".join(problems)
+            + " Rename the other term first, or copy what you need from “Compare with current”."
+        )
 
     def compare_view(self, request, object_id: str, version_id: int) -> HttpResponse:
         """One stored version beside the term as it is now: changed fields and line diffs."""

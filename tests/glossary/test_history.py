@@ -194,3 +194,23 @@ class TestStaleSave:
         response = editor_client.post(change_url(term), term_form_data(term, base_token=""))
         assert response.status_code == 200
         assert "Not saved" in response.context["adminform"].form.non_field_errors()[0]
+
+
+def test_reverting_to_a_title_another_term_now_has_is_refused_with_a_reason(
+    editor_client, written, make_term
+):
+    first = versions(written)[-1]
+    editor_client.post(
+        change_url(written), term_form_data(written, title="Autophagy (cellular)", slug="x-auto")
+    )
+    written.refresh_from_db()
+    make_term("Autophagy", slug="autophagy")
+    url = f"/admin/glossary/term/{written.pk}/history/{first.pk}/"
+    followed = editor_client.get(url, follow=True)
+    assert followed.redirect_chain[-1][0] == f"/admin/glossary/term/{written.pk}/history/"
+    shown = " ".join(str(message) for message in followed.context["messages"])
+    assert "This version cannot be restored as it is" in shown
+    assert "A term with this title already exists" in shown
+    assert "/glossary/autophagy/ now belongs to" in shown
+    written.refresh_from_db()
+    assert written.title == "Autophagy (cellular)"
