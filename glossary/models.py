@@ -177,7 +177,12 @@ class Term(models.Model):
 
     @property
     def is_public(self) -> bool:
-        return self.status == self.Status.PUBLISHED and self.published_at <= timezone.now()
+        return Term.is_public_state(self.status, self.published_at)
+
+    @staticmethod
+    def is_public_state(status: str, published_at) -> bool:
+        """The one visibility rule, also for a term's earlier state read as a dict."""
+        return status == Term.Status.PUBLISHED and published_at <= timezone.now()
 
     @property
     def is_scheduled(self) -> bool:

@@ -28,7 +28,6 @@ import nh3
 from django.conf import settings
 from django.db.models import Count, Max, Q, QuerySet
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.text import slugify
 
 if TYPE_CHECKING:
@@ -130,9 +129,7 @@ class TermIndex:
         candidates = []
         for end, (length, target) in self.automaton.iter(lowered):
             start = end - length + 1
-            if start > 0 and WORD_CHARS.match(text[start - 1]):
-                continue
-            if end + 1 < len(text) and WORD_CHARS.match(text[end + 1]):
+            if not _is_whole_word(text, start, end):
                 continue
             candidates.append((start, -length, target))
         candidates.sort(key=lambda c: (c[0], c[1]))
@@ -150,6 +147,13 @@ class TermIndex:
         for name in names:
             found |= self.terms_by_name.get(name, set())
         return found
+
+
+def _is_whole_word(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end + 1] stands alone: no word character (or hyphen) touches it."""
+    if start > 0 and WORD_CHARS.match(text[start - 1]):
+        return False
+    return not (end + 1 < len(text) and WORD_CHARS.match(text[end + 1]))
 
 
 def _lower_same_length(text: str) -> str:
@@ -461,10 +465,7 @@ def terms_mentioning(names: Iterable[str], exclude_ids: Iterable[int] = ()) -> l
             continue
         lowered = _lower_same_length(body)
         for end, length in automaton.iter(lowered):
-            start = end - length + 1
-            before_ok = start == 0 or not WORD_CHARS.match(body[start - 1])
-            after_ok = end + 1 >= len(body) or not WORD_CHARS.match(body[end + 1])
-            if before_ok and after_ok:
+            if _is_whole_word(body, end - length + 1, end):
                 found.append(pk)
                 break
     return found
@@ -525,12 +526,10 @@ def relink_after_change(term: Term, previous: dict | None) -> int:
 
     names_now = names_of(term.title, term.aliases) if term.is_public else set()
     names_before: set[str] = set()
-    if previous is not None:
-        was_public = previous["status"] == TermModel.Status.PUBLISHED and (
-            previous["published_at"] <= timezone.now()
-        )
-        if was_public:
-            names_before = names_of(previous["title"], previous["aliases"])
+    if previous is not None and TermModel.is_public_state(
+        previous["status"], previous["published_at"]
+    ):
+        names_before = names_of(previous["title"], previous["aliases"])
     moved = previous is not None and previous.get("slug", term.slug) != term.slug
     if names_now == names_before and not (moved and names_now):
         return 0

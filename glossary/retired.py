@@ -19,11 +19,7 @@ if TYPE_CHECKING:
 def _was_public(state: dict | None) -> bool:
     from glossary.models import Term
 
-    return bool(
-        state
-        and state["status"] == Term.Status.PUBLISHED
-        and state["published_at"] <= timezone.now()
-    )
+    return bool(state) and Term.is_public_state(state["status"], state["published_at"])
 
 
 def after_term_saved(term: Term, previous: dict | None) -> None:
