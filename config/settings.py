@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "markdownx",
     "reversion",
     "cookie_consent",
+    "core",
     "glossary",
     "consent",
 ]
