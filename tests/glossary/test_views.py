@@ -17,6 +17,13 @@ SEED_SLUG = "resistance-training-neurological-benefits"
 SEED_URL = f"/glossary/{SEED_SLUG}/"
 
 
+def _listed_terms(html: str) -> list[str]:
+    """The term addresses in a page's term list, in order."""
+    block = re.search(r'<ul class="term-list">(.*?)</ul>', html, re.S)
+    assert block, "the page has no term list"
+    return re.findall(r'<li><a href="([^"]+)">', block.group(1))
+
+
 class TestHome:
     def test_shows_search_letters_recent_terms_and_categories(self, client, seed):
         html = client.get("/").content.decode()
@@ -146,9 +153,12 @@ class TestIndexAndLetters:
         for name in ["Aa", "Ab", "Ac"]:
             make_term(name, slug=name.lower())
         first = client.get("/glossary/letter/a/").content.decode()
-        assert "Page 1 of 2" in first
         second = client.get("/glossary/letter/a/?page=2").content.decode()
-        assert "Ac" in second
+        assert _listed_terms(first) == ["/glossary/aa/", "/glossary/ab/"]
+        assert _listed_terms(second) == ["/glossary/ac/"]
+        assert "Page 1 of 2" in first and "Page 2 of 2" in second
+        assert 'href="?page=2" rel="next"' in first and 'rel="next"' not in second
+        assert 'href="?page=1" rel="prev"' in second
 
     @pytest.mark.parametrize("page", ["999", "abc", "-1", "0", "1e9", "%00"])
     def test_bad_page_numbers_never_500(self, client, make_term, page):
