@@ -12,7 +12,7 @@ class ConsentConfig(AppConfig):
     def ready(self) -> None:
         from cookie_consent.models import Cookie, CookieGroup
 
-        from consent import catalog
+        from consent import audit, catalog, signals
         from consent.models import CookieDetails, TrackingScript
 
         # post_save also fires for loaddata's raw saves, which upstream's save() misses.
@@ -20,5 +20,12 @@ class ConsentConfig(AppConfig):
             uid = f"consent-catalog-{model._meta.label_lower}"
             post_save.connect(catalog.on_model_change, sender=model, dispatch_uid=f"{uid}-save")
             post_delete.connect(catalog.on_model_change, sender=model, dispatch_uid=f"{uid}-del")
+        signals.scripts_changed.connect(
+            catalog.on_model_change, dispatch_uid="consent-catalog-bulk"
+        )
         # Data migrations use historical models, whose saves the receivers above never see.
-        post_migrate.connect(catalog.on_model_change, dispatch_uid="consent-catalog-migrate")
+        # Sent once per app after every migrate/flush; ours is enough.
+        post_migrate.connect(
+            catalog.on_model_change, sender=self, dispatch_uid="consent-catalog-migrate"
+        )
+        audit.connect()

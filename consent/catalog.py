@@ -1,24 +1,40 @@
 """The consent catalog: categories, declared cookies and tracking scripts, cached as plain data.
 
-Every page needs it (to read the consent cookie and to render the inert scripts), so it
-lives in Django's cache (Redis when REDIS_URL is set, so an edit reaches every app server)
-and costs no database query once warm. Saves and deletes (admin, ORM, ``loaddata``) forget
-it through signals; ``bulk_create`` and raw SQL send no signals, so call ``invalidate()``
-(or ``manage.py consent_clear_cache``) after them.
+Every page needs it (to read the consent cookie and to render the inert scripts). It is
+kept in Django's cache together with the version stamp it was built at
+(``core.stamps.CONSENT``); each request reads the stamp once (one tiny query) and rebuilds
+the catalog when it moved, so a change made in any process (admin, shell, command,
+another app server, raw SQL followed by ``invalidate()``) is live on the next request
+everywhere, with Redis or with per-process memory.
+
+Saves and deletes of the four models (admin, ORM, ``loaddata``), TrackingScript queryset
+``update()``/``delete()`` and ``migrate`` bump the stamp through signal receivers
+(``on_model_change``), in the writer's transaction. ``bulk_create`` and raw SQL send no
+signals: call ``invalidate()`` (or ``manage.py consent_clear_cache``) after them.
+
+Only valid scripts enter the catalog (``consent.scripts``): a URL or inline code forced
+into the database without validation is left out, never rendered, never in the CSP.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from cookie_consent.cache import delete_cache as delete_upstream_cache
+from cookie_consent.models import CookieGroup
 from django.core.cache import cache
 from django.db import transaction
 
-CACHE_KEY = "consent:catalog:v1"
+from consent import scripts as script_rules
+from consent.models import TrackingScript
+from core import stamps
+from core.models import Stamp
+
+CACHE_KEY = "consent:catalog:v2"
 
 
 @dataclass(frozen=True)
@@ -64,8 +80,18 @@ class Script:
 
     @property
     def code_hash(self) -> str:
-        digest = hashlib.sha256(self.code.encode("utf-8")).digest()
-        return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
+        return script_rules.code_hash(self.code)
+
+    @property
+    def origin(self) -> str | None:
+        """The CSP source of an external script; None for inline code and same-origin paths."""
+        return script_rules.script_origin(self.src) if self.src else None
+
+    @property
+    def is_valid(self) -> bool:
+        if self.code:
+            return not self.src and script_rules.inline_code_is_safe(self.code)
+        return script_rules.src_is_valid(self.src)
 
 
 @dataclass(frozen=True)
@@ -84,10 +110,6 @@ class Catalog:
 
 def _build() -> Catalog:
     """Two queries: categories with their cookies (one LEFT JOIN), then enabled scripts."""
-    from cookie_consent.models import CookieGroup
-
-    from consent.models import TrackingScript
-
     rows = CookieGroup.objects.order_by("ordering", "pk").values_list(
         "varname",
         "name",
@@ -137,8 +159,7 @@ def _build() -> Catalog:
         version = group["version"]
         group["version"] = version.replace(microsecond=0) if version else None
         categories.append(Category(**group))
-    optional = {category.varname for category in categories if not category.required}
-    scripts = tuple(
+    candidates = (
         Script(
             pk=script.pk,
             name=script.name,
@@ -147,11 +168,9 @@ def _build() -> Catalog:
             code=script.code,
             placement=script.placement,
         )
-        for script in TrackingScript.objects.filter(enabled=True)
-        .select_related("category")
-        .order_by("order", "pk")
-        if script.category.varname in optional
+        for script in TrackingScript.objects.enabled().select_related("category")
     )
+    scripts = tuple(script for script in candidates if script.is_valid)
     return Catalog(
         categories=tuple(categories),
         scripts=scripts,
@@ -159,31 +178,55 @@ def _build() -> Catalog:
     )
 
 
+# Set by ConsentMiddleware for the length of a request: the stamp is read once per request.
+_request_scope: ContextVar[dict | None] = ContextVar("consent_catalog_scope", default=None)
+
+
+@contextmanager
+def request_scope() -> Iterator[None]:
+    """Within this block, the first ``get_catalog()`` checks the stamp; later calls reuse it."""
+    token = _request_scope.set({})
+    try:
+        yield
+    finally:
+        _request_scope.reset(token)
+
+
 def get_catalog() -> Catalog:
-    """The cached catalog; built from the database only after a change or a cache flush."""
-    catalog = cache.get(CACHE_KEY)
-    if catalog is None:
-        catalog = _build()
-        cache.set(CACHE_KEY, catalog, timeout=None)
+    """The current catalog: one stamp query (once per request), a rebuild only after a change."""
+    scope = _request_scope.get()
+    if scope is None:
+        return _load()
+    if "catalog" not in scope:
+        scope["catalog"] = _load()
+    return scope["catalog"]
+
+
+def _load() -> Catalog:
+    # The stamp first, then the data (see core.stamps). changed_at makes the token unique
+    # even if a transaction that bumped the number (and built a catalog) was rolled back.
+    token = Stamp.objects.filter(key=stamps.CONSENT).values_list("value", "changed_at").first()
+    cached = cache.get(CACHE_KEY)
+    if cached is not None and cached[0] == token:
+        return cached[1]
+    catalog = _build()
+    cache.set(CACHE_KEY, (token, catalog), timeout=None)
     return catalog
 
 
 def invalidate() -> None:
-    """Forget the catalog now and again when the current transaction commits.
-
-    The second delete stops a request that read the old rows before the commit from
-    leaving a stale copy behind. Upstream's own group cache is cleared as well.
+    """Announce a change: bump the stamp in the current transaction (every process sees it on
+    its next request) and forget this request's copy. Upstream's group cache is cleared too.
     """
-    cache.delete(CACHE_KEY)
+    stamps.bump(stamps.CONSENT)
+    scope = _request_scope.get()
+    if scope is not None:
+        scope.pop("catalog", None)
     delete_upstream_cache()
-    transaction.on_commit(_delete_after_commit)
-
-
-def _delete_after_commit() -> None:
-    cache.delete(CACHE_KEY)
-    delete_upstream_cache()
+    transaction.on_commit(delete_upstream_cache)
 
 
 def on_model_change(sender, **kwargs) -> None:
-    """Signal receiver (post_save, post_delete, incl. loaddata's raw saves)."""
+    """Signal receiver: post_save/post_delete (incl. loaddata's raw saves), bulk script
+    changes, post_migrate."""
     invalidate()

@@ -7,13 +7,12 @@ phase runs first and the CSP middleware sees the additions.
 from __future__ import annotations
 
 from collections.abc import Callable
-from urllib.parse import urlsplit
 
 from django.http import HttpRequest, HttpResponseBase
 from django.utils.cache import patch_vary_headers
 
 from consent import state as consent_state
-from consent.catalog import Catalog, get_catalog
+from consent.catalog import Catalog, get_catalog, request_scope
 
 _EMBED_HOSTS_ATTR = "_consent_frame_sources"
 
@@ -21,19 +20,26 @@ _EMBED_HOSTS_ATTR = "_consent_frame_sources"
 def script_sources(catalog: Catalog) -> tuple[list[str], list[str]]:
     """(script-src additions, connect-src additions) for the enabled tracking scripts.
 
-    External scripts add their origin (they are https-only); inline scripts add the
-    sha256 hash of their code, so no 'unsafe-inline' is ever needed.
+    External scripts add ``https://host[:port]`` rebuilt from the parsed URL (never the
+    stored text, so nothing else can reach the policy); inline scripts add the sha256 hash
+    of their code, so no 'unsafe-inline' is ever needed. Invalid values are skipped.
     """
     scripts, connect = [], []
     for script in catalog.scripts:
+        if not script.is_valid:
+            continue
         if script.code:
             scripts.append(script.code_hash)
-        elif script.src.startswith("https://"):
-            parts = urlsplit(script.src)
-            origin = f"https://{parts.netloc}"
-            scripts.append(origin)
-            connect.append(origin)
+        elif script.origin:
+            scripts.append(script.origin)
+            connect.append(script.origin)
     return list(dict.fromkeys(scripts)), list(dict.fromkeys(connect))
+
+
+def _is_admin(request: HttpRequest) -> bool:
+    """Admin pages render no tracking script, so their policy never lists script sources."""
+    match = getattr(request, "resolver_match", None)
+    return match is not None and "admin" in match.app_names
 
 
 def allow_frame_source(request: HttpRequest, origin: str) -> None:
@@ -51,9 +57,13 @@ class ConsentMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        with request_scope():
+            return self._process(request)
+
+    def _process(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
         catalog = get_catalog()
-        if "html" in response.get("Content-Type", ""):
+        if "html" in response.get("Content-Type", "") and not _is_admin(request):
             self._extend_csp(request, response, catalog)
         self._expire_unconsented_cookies(request, response, catalog)
         if consent_state.was_read(request):

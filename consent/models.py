@@ -7,37 +7,23 @@ beside ``Cookie`` and ``TrackingScript`` tied to a category.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import re
-from urllib.parse import urlsplit
+from typing import Any
 
 from cookie_consent.models import Cookie, CookieGroup
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 
-_FORBIDDEN_IN_INLINE = re.compile(r"</script|<!--|<script", re.IGNORECASE)
+from consent import signals
+from consent.scripts import (
+    code_hash,
+    inline_code_is_safe,
+    normalize_code,
+    validate_script_src,  # also named by migration 0001
+)
 
-
-def normalize_code(code: str) -> str:
-    """Line endings as the HTML parser gives them back, so the CSP hash matches."""
-    return code.replace("\r\n", "\n").replace("\r", "\n").strip("\n")
-
-
-def validate_script_src(value: str) -> None:
-    """An https URL with a host, or a same-origin absolute path ("/js/x.js")."""
-    if value.startswith("/") and not value.startswith("//"):
-        if any(char in value for char in "\\\"'<> \t\n"):
-            raise ValidationError("The path contains characters that are not allowed.")
-        return
-    parts = urlsplit(value)
-    if parts.scheme != "https" or not parts.hostname:
-        raise ValidationError(
-            "Use an https:// URL (or a path on this site starting with /): "
-            "scripts over plain http could be tampered with."
-        )
-    if parts.username or parts.password:
-        raise ValidationError("The URL must not contain a user name or password.")
+__all__ = ["CookieDetails", "TrackingScript", "TrackingScriptChange", "validate_script_src"]
 
 
 class CookieDetails(models.Model):
@@ -70,23 +56,21 @@ class CookieDetails(models.Model):
 
 
 class TrackingScriptQuerySet(models.QuerySet):
-    """Bulk updates and deletes forget the cached catalog, like single saves do."""
+    """Bulk updates and deletes announce themselves (``signals.scripts_changed``), like saves."""
 
     def update(self, **kwargs):
-        from consent import catalog
-
+        before = {script.pk: script.snapshot() for script in self.select_related("category")}
         result = super().update(**kwargs)
-        catalog.invalidate()
+        signals.scripts_changed.send(sender=TrackingScript, before=before)
         return result
 
     def delete(self):
-        from consent import catalog
-
         result = super().delete()
-        catalog.invalidate()
+        signals.scripts_changed.send(sender=TrackingScript, before={})
         return result
 
     def enabled(self) -> TrackingScriptQuerySet:
+        """Scripts that may run: switched on, in an optional category."""
         return self.filter(enabled=True, category__is_required=False)
 
 
@@ -124,17 +108,35 @@ class TrackingScript(models.Model):
 
     objects = TrackingScriptQuerySet.as_manager()
 
+    # What a change record shows before/after; changing src, code, category or placement
+    # (or adding a script) is running code on the site and needs CODE_PERMISSION.
+    AUDITED_FIELDS = ("name", "src", "code", "category", "placement", "enabled")
+    CODE_FIELDS = ("src", "code", "category", "placement")
+    CODE_PERMISSION = "consent.change_script_code"
+
     class Meta:
         ordering = ["order", "pk"]
+        permissions = [
+            (
+                "change_script_code",
+                "Can add scripts or change their URL, code, category or placement",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def snapshot(self) -> dict[str, Any]:
+        """The audited fields as plain JSON data (the category by its varname)."""
+        data: dict[str, Any] = {field: getattr(self, field) for field in self.AUDITED_FIELDS}
+        data["category"] = self.category.varname if self.category_id else None
+        return data
 
     def clean(self) -> None:
         self.code = normalize_code(self.code)
         if bool(self.src) == bool(self.code):
             raise ValidationError("Give either an external URL or inline code, not both.")
-        if self.code and _FORBIDDEN_IN_INLINE.search(self.code):
+        if self.code and not inline_code_is_safe(self.code):
             raise ValidationError(
                 {"code": "Inline code must not contain <script, </script or <!--."}
             )
@@ -147,6 +149,54 @@ class TrackingScript(models.Model):
 
     @property
     def code_hash(self) -> str:
-        """The CSP source expression ('sha256-...') that allows this inline code."""
-        digest = hashlib.sha256(self.code.encode("utf-8")).digest()
-        return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
+        return code_hash(self.code)
+
+
+class TrackingScriptChange(models.Model):
+    """One change to a tracking script: who, when, and the audited fields before and after."""
+
+    class Action(models.TextChoices):
+        ADDED = "added", "Added"
+        CHANGED = "changed", "Changed"
+        DELETED = "deleted", "Deleted"
+
+    script = models.ForeignKey(
+        TrackingScript,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="changes",
+        help_text="Empty once the script is deleted.",
+    )
+    script_name = models.CharField(max_length=100)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    changed_at = models.DateTimeField(default=timezone.now, db_index=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Kept as text so the record still names the user after the account is deleted.
+    changed_by_name = models.CharField(
+        "by", max_length=150, help_text="The admin user, or how the change was made."
+    )
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+        verbose_name = "tracking script change"
+
+    def __str__(self) -> str:
+        return f"{self.script_name}: {self.get_action_display().lower()} by {self.changed_by_name}"
+
+    @property
+    def changed_fields(self) -> list[str]:
+        before, after = self.before or {}, self.after or {}
+        return [
+            field
+            for field in TrackingScript.AUDITED_FIELDS
+            if before.get(field) != after.get(field)
+        ]

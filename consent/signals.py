@@ -11,3 +11,7 @@ from __future__ import annotations
 from django.dispatch import Signal
 
 consent_decided = Signal()
+
+# Sent by TrackingScript's queryset ``update()``/``delete()``, which send no model signals:
+# ``before`` maps each updated script's pk to its ``snapshot()`` (empty for deletes).
+scripts_changed = Signal()

@@ -20,10 +20,16 @@ def create_group(apps, schema_editor):
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     group, _ = Group.objects.get_or_create(name="Privacy")
+    # Exactly the four default permissions of each model (never a custom one such as
+    # consent.change_script_code, which only superusers hold: see 0004).
     permissions = Permission.objects.filter(
         content_type__app_label__in=list(MODELS),
-        content_type__model__in=[model for models in MODELS.values() for model in models],
-        codename__regex=r"^(add|change|delete|view)_",
+        codename__in=[
+            f"{action}_{model}"
+            for models in MODELS.values()
+            for model in models
+            for action in ("add", "change", "delete", "view")
+        ],
     )
     wanted = [
         permission

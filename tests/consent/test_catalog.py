@@ -23,21 +23,28 @@ def analytics(db) -> CookieGroup:
     return CookieGroup.objects.get(varname="analytics")
 
 
-def test_warm_catalog_costs_no_query(django_assert_num_queries):
+def test_warm_catalog_costs_one_stamp_query(django_assert_num_queries):
     catalog.get_catalog()
-    with django_assert_num_queries(0):
+    with django_assert_num_queries(1):
         catalog.get_catalog()
 
 
-def test_cold_catalog_is_built_in_two_queries(django_assert_num_queries):
-    with django_assert_num_queries(2):
+def test_within_a_request_the_stamp_is_read_once(django_assert_num_queries):
+    catalog.get_catalog()
+    with catalog.request_scope(), django_assert_num_queries(1):
+        first = catalog.get_catalog()
+        assert catalog.get_catalog() is first
+
+
+def test_cold_catalog_is_built_in_two_queries_after_the_stamp(django_assert_num_queries):
+    with django_assert_num_queries(3):
         catalog.get_catalog()
 
 
-def test_pages_make_no_consent_query_when_warm(client, make_term, django_assert_num_queries):
+def test_pages_make_one_consent_query_when_warm(client, make_term, django_assert_num_queries):
     url = make_term("Ketosis", slug="ketosis").get_absolute_url()
     client.get(url)
-    with django_assert_num_queries(4):  # the term page's own budget, nothing for consent
+    with django_assert_num_queries(4 + 1):  # the term page's own budget + the consent stamp
         client.get(url)
 
 

@@ -7,10 +7,11 @@ from consent import catalog
 
 class Command(BaseCommand):
     help = (
-        "Forget the cached consent catalog (categories, cookies, tracking scripts). "
-        "Run after bulk_create, raw SQL or any change made without model signals."
+        "Mark the consent catalog (categories, cookies, tracking scripts) as changed, so every "
+        "running process rebuilds it on its next request. Run after bulk_create, raw SQL or any "
+        "change made without model signals."
     )
 
     def handle(self, *args, **options) -> None:
         catalog.invalidate()
-        self.stdout.write("Consent catalog cache cleared.")
+        self.stdout.write("Consent catalog marked as changed: every process reloads it.")
