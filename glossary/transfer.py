@@ -16,9 +16,11 @@ from __future__ import annotations
 import datetime
 import json
 import re
+import reprlib
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -34,25 +36,61 @@ FORMAT_NAME = "glossary-terms"
 FORMAT_VERSION = 1
 CATEGORIES_FILE = "categories.yaml"
 RETIRED_FILE = "retired-slugs.yaml"
+# The markdown export's list of the files it wrote: the only files a later export may
+# overwrite or remove. Not a .md file, so an import of the folder never reads it.
+MANIFEST_FILE = ".glossary-export"
+MANIFEST_HEADER = "# glossary-terms export manifest v1"
 RETIRED_FIELDS = ("slug", "term", "title", "retired_at")
 # Stored as one item per line; written as lists so a diff shows one alias per line.
 LINE_LIST_FIELDS = ("aliases", "references")
 RELATION_KEYS = ("categories", "related")
 CATEGORY_FIELDS = ("slug", "name", "description")
 MAX_REPORTED_ERRORS = 20
+# Messages quote values from the file; a hostile file must not turn them into megabytes.
+MAX_SHOWN_CHARS = 80
+MAX_PROBLEM_CHARS = 400
+
+_value_repr = reprlib.Repr()
+_value_repr.maxlevel, _value_repr.maxstring, _value_repr.maxother = 2, MAX_SHOWN_CHARS, 40
+_value_repr.maxlist = _value_repr.maxtuple = _value_repr.maxdict = _value_repr.maxset = 4
+
+
+def shown(value: Any) -> str:
+    """A value from a file as a message quotes it: its repr, cut to about 80 characters."""
+    text = _value_repr.repr(value)
+    return text if len(text) <= MAX_SHOWN_CHARS else text[: MAX_SHOWN_CHARS - 1] + "…"
+
+
+def _field_names(names: set) -> str:
+    """Unknown keys for a message: sorted, each cut short, at most five of them."""
+    listed = sorted(str(name)[:40] for name in names)
+    extra = f" and {len(listed) - 5} more" if len(listed) > 5 else ""
+    return ", ".join(listed[:5]) + extra
+
+
+def _clip(problem: str) -> str:
+    """One problem line of bounded length, keeping its start (where) and end (why)."""
+    if len(problem) <= MAX_PROBLEM_CHARS:
+        return problem
+    tail = MAX_PROBLEM_CHARS // 3
+    return f"{problem[: MAX_PROBLEM_CHARS - tail - 3]} … {problem[-tail:]}"
 
 
 class TransferError(Exception):
     """One or more problems in the input; nothing was imported."""
 
     def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        shown = problems[:MAX_REPORTED_ERRORS]
-        more = len(problems) - len(shown)
-        text = "\n".join(f"  - {p}" for p in shown)
+        self.problems = [_clip(problem) for problem in problems]
+        listed = self.problems[:MAX_REPORTED_ERRORS]
+        more = len(problems) - len(listed)
+        text = "\n".join(f"  - {p}" for p in listed)
         if more:
             text += f"\n  ... and {more} more"
         super().__init__(f"Nothing was imported: {len(problems)} problem(s) found.\n{text}")
+
+
+class ExportRefused(Exception):
+    """The export would overwrite files it did not write; nothing was written."""
 
 
 # --- The fields that travel ----------------------------------------------------------------
@@ -107,7 +145,7 @@ def _load_value(model_field: models.Field, value: Any) -> Any:
         parsed = dateparse.parse_datetime(value) if isinstance(value, str) else None
         if parsed is None:
             raise ValueError(
-                f"{name}: {value!r} is not a valid date and time "
+                f"{name}: {shown(value)} is not a valid date and time "
                 "(expected ISO 8601, for example 2026-01-31T09:30:00+00:00)"
             )
         if timezone.is_naive(parsed):
@@ -120,7 +158,7 @@ def _load_value(model_field: models.Field, value: Any) -> Any:
             parsed = None
         if parsed is None:
             raise ValueError(
-                f"{name}: {value!r} is not a valid date (expected YYYY-MM-DD, e.g. 2026-01-31)"
+                f"{name}: {shown(value)} is not a valid date (expected YYYY-MM-DD, e.g. 2026-01-31)"
             )
         return parsed
     if isinstance(value, list | dict) and not isinstance(model_field, models.JSONField):
@@ -215,41 +253,154 @@ def markdown_document(record: dict) -> str:
 
 
 def export_markdown(directory: Path) -> int:
-    """One <slug>.md per term plus categories.yaml; term files of deleted terms are removed."""
+    """One <slug>.md per term, categories.yaml and retired-slugs.yaml, listed in a manifest.
+
+    Only files named in the previous export's manifest are overwritten or, when their term
+    is gone, removed. Any other file in the way stops the export before anything is written
+    (ExportRefused), unless its content is exactly what would be written.
+    """
     categories, terms = export_records()
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / CATEGORIES_FILE).write_text(_yaml_dump(categories), encoding="utf-8")
-    (directory / RETIRED_FILE).write_text(_yaml_dump(export_retired()), encoding="utf-8")
-    written = set()
+    retired = export_retired()
+    # File name -> its text, made when needed (50,000 documents need not sit in memory).
+    files: dict[str, Callable[[], str]] = {
+        CATEGORIES_FILE: partial(_yaml_dump, categories),
+        RETIRED_FILE: partial(_yaml_dump, retired),
+    }
     for record in terms:
-        name = f"{record['slug']}.md"
-        (directory / name).write_text(markdown_document(record), encoding="utf-8")
-        written.add(name)
-    for stale in directory.glob("*.md"):
-        if stale.name not in written and _looks_like_term_file(stale):
+        files[f"{record['slug']}.md"] = partial(markdown_document, record)
+    previous = _read_manifest(directory)
+    _refuse_foreign_files(directory, files, previous)
+    directory.mkdir(parents=True, exist_ok=True)
+    # Listed before they are written, so an export cut short leaves no file unaccounted for.
+    _write_manifest(directory, previous | set(files))
+    for name, text in files.items():
+        (directory / name).write_text(text(), encoding="utf-8")
+    for name in sorted(previous - set(files)):
+        stale = directory / name
+        if stale.is_file() and not stale.is_symlink():
             stale.unlink()
+    _write_manifest(directory, set(files))
     return len(terms)
 
 
-def _looks_like_term_file(path: Path) -> bool:
+def _own_file_name(name: str) -> bool:
+    """A name the export could have written: a plain file name in the folder itself."""
+    return (
+        bool(name)
+        and Path(name).name == name
+        and "\\" not in name
+        and not name.startswith(".")
+        and (name.endswith(".md") or name in (CATEGORIES_FILE, RETIRED_FILE))
+    )
+
+
+def _read_manifest(directory: Path) -> set[str]:
+    """The files the previous export into this folder wrote (none if there was none)."""
+    path = directory / MANIFEST_FILE
+    if not path.exists() and not path.is_symlink():
+        return set()
     try:
-        with path.open(encoding="utf-8") as handle:
-            return handle.readline().rstrip("\r\n") == "---"
-    except (OSError, UnicodeDecodeError):
+        if path.is_symlink() or not path.is_file():
+            raise ValueError
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError, ValueError):
+        lines = []
+    if not lines or lines[0] != MANIFEST_HEADER:
+        raise ExportRefused(
+            f"{path} was not written by export_terms; move it away or export into "
+            "another folder. Nothing was written."
+        )
+    return {line for line in lines[1:] if _own_file_name(line)}
+
+
+def _refuse_foreign_files(
+    directory: Path, files: dict[str, Callable[[], str]], previous: set[str]
+) -> None:
+    """ExportRefused if a file to write exists, was not exported here, and differs."""
+    if not directory.exists():
+        return
+    if not directory.is_dir():
+        raise ExportRefused(f"{directory} is a file; the markdown format writes a folder")
+    foreign = []
+    for name, text in files.items():
+        path = directory / name
+        if not path.exists() and not path.is_symlink():
+            continue
+        harmless = (
+            path.is_file()
+            and not path.is_symlink()
+            and (name in previous or _has_content(path, text()))
+        )
+        if not harmless:
+            foreign.append(name)
+    if foreign:
+        listed = ", ".join(foreign[:5]) + (
+            f" and {len(foreign) - 5} more" if len(foreign) > 5 else ""
+        )
+        raise ExportRefused(
+            f"{directory} has {len(foreign)} file(s) that this export would overwrite but did "
+            f"not write: {listed}. Export into an empty folder, or move those files away. "
+            "Nothing was written."
+        )
+
+
+def _has_content(path: Path, text: str) -> bool:
+    expected = text.encode("utf-8")
+    try:
+        return path.stat().st_size == len(expected) and path.read_bytes() == expected
+    except OSError:
         return False
+
+
+def _write_manifest(directory: Path, names: set[str]) -> None:
+    listing = "\n".join(sorted(names))
+    (directory / MANIFEST_FILE).write_text(f"{MANIFEST_HEADER}\n{listing}\n", encoding="utf-8")
 
 
 # --- Reading files ----------------------------------------------------------------------------
 
 
 class _FrontMatterLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """Safe YAML where dates stay strings, so one parser (ours) checks every date."""
+    """Safe YAML where dates stay strings, so one parser (ours) checks every date.
+
+    Load with `_load_yaml`, which refuses anchors and aliases first.
+    """
 
 
 _FrontMatterLoader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+
+
+def _load_yaml(text: str, where: str, first_line: int, what: str) -> Any:
+    """Safe YAML without anchors or aliases: a few `*alias` lines can stand for gigabytes.
+
+    The events are scanned before anything is built, so a "billion laughs" file costs
+    the time to read its own bytes. `first_line` is the file line of the text's line 1.
+    """
+    try:
+        for event in yaml.parse(text, Loader=_FrontMatterLoader):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+                raise TransferError(
+                    [
+                        f"{where}, line {event.start_mark.line + first_line}: YAML anchors and "
+                        "aliases (&name, *name) are not allowed; write each value out in full"
+                    ]
+                )
+        return yaml.load(text, Loader=_FrontMatterLoader)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = f", line {mark.line + first_line}" if mark is not None else ""
+        problem = getattr(error, "problem", None) or str(error)
+        raise TransferError([f"{where}{line}: {what}: {problem}"]) from None
+    except ValueError as error:  # an integer of more digits than Python converts
+        raise TransferError([f"{where}: {what}: {_reason(error)}"]) from None
+
+
+def _reason(error: ValueError) -> str:
+    """The first clause of a parser's ValueError, without advice about Python internals."""
+    return str(error).split(";")[0]
 
 
 @dataclass
@@ -303,12 +454,16 @@ def read_json(path: Path) -> Bundle:
         raise TransferError(
             [f"{path}, line {error.lineno}, column {error.colno}: invalid JSON: {error.msg}"]
         ) from None
+    except ValueError as error:  # an integer of more digits than Python converts
+        raise TransferError([f"{path}: invalid JSON: {_reason(error)}"]) from None
+    except RecursionError:
+        raise TransferError([f"{path}: invalid JSON: nested too deeply"]) from None
     if isinstance(document, list):
         document = {"terms": document}
     if not isinstance(document, dict) or not isinstance(document.get("terms"), list):
         raise TransferError([f'{path}: expected an object with a list of "terms"'])
     if document.get("format", FORMAT_NAME) != FORMAT_NAME:
-        raise TransferError([f"{path}: not a glossary export (format {document['format']!r})"])
+        raise TransferError([f"{path}: not a glossary export (format {shown(document['format'])})"])
     return Bundle(
         _record_list(path, document, "categories"),
         [Record(item, _record_label(path, n, item)) for n, item in enumerate(document["terms"])],
@@ -318,7 +473,7 @@ def read_json(path: Path) -> Bundle:
 
 def _record_label(path: Path, number: int, item: Any) -> str:
     slug = item.get("slug") if isinstance(item, dict) else None
-    return f"{path}, terms[{number}]" + (f" (slug {slug!r})" if isinstance(slug, str) else "")
+    return f"{path}, terms[{number}]" + (f" (slug {shown(slug)})" if isinstance(slug, str) else "")
 
 
 def parse_markdown(text: str, where: str, default_slug: str | None = None) -> Record:
@@ -335,13 +490,7 @@ def parse_markdown(text: str, where: str, default_slug: str | None = None) -> Re
             [f"{where}: the front matter opened on line 1 is never closed (no '---' line)"]
         )
     header = "".join(lines[1 : closing - 1])
-    try:
-        data = yaml.load(header, Loader=_FrontMatterLoader)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = f", line {mark.line + 2}" if mark is not None else ""
-        problem = getattr(error, "problem", None) or str(error)
-        raise TransferError([f"{where}{line}: invalid front matter: {problem}"]) from None
+    data = _load_yaml(header, where, first_line=2, what="invalid front matter")
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -362,12 +511,7 @@ def parse_markdown(text: str, where: str, default_slug: str | None = None) -> Re
 def _yaml_list(path: Path) -> list[Record]:
     if not path.exists():
         return []
-    try:
-        items = yaml.load(_read_text(path), Loader=_FrontMatterLoader) or []
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = f", line {mark.line + 1}" if mark is not None else ""
-        raise TransferError([f"{path}{line}: invalid YAML"]) from None
+    items = _load_yaml(_read_text(path), str(path), first_line=1, what="invalid YAML") or []
     if not isinstance(items, list):
         raise TransferError([f"{path}: expected a list"])
     return [Record(item, f"{path}, item {n + 1}") for n, item in enumerate(items)]
@@ -436,12 +580,18 @@ def _check_categories(records: list[Record], problems: list[str]) -> dict[str, d
             continue
         unknown = set(data) - set(CATEGORY_FIELDS)
         if unknown:
-            problems.append(f"{record.where}: unknown field(s) {', '.join(sorted(unknown))}")
+            problems.append(f"{record.where}: unknown field(s) {_field_names(unknown)}")
         values = {}
         for name in CATEGORY_FIELDS:
             model_field = Category._meta.get_field(name)
+            value = data.get(name, "")
+            if not isinstance(value, str):
+                problems.append(
+                    f"{record.where}: {name}: expected text, not {type(value).__name__}"
+                )
+                continue
             try:
-                values[name] = model_field.clean(data.get(name, ""), None)
+                values[name] = model_field.clean(value, None)
             except ValidationError as error:
                 problems.append(f"{record.where}: {name}: {' '.join(error.messages)}")
         slug, name = values.get("slug"), values.get("name")
@@ -484,9 +634,11 @@ def _check_terms(
         if not isinstance(data, dict):
             problems.append(f"{record.where}: expected an object with the term's fields")
             continue
-        unknown = sorted(set(data) - allowed)
+        unknown = sorted((key for key in data if key not in allowed), key=str)
         if unknown:
-            problems.append(f"{record.at(unknown[0])}: unknown field(s) {', '.join(unknown)}")
+            problems.append(
+                f"{record.at(str(unknown[0]))}: unknown field(s) {_field_names(set(unknown))}"
+            )
         values: dict[str, Any] = {}
         for name, model_field in fields.items():
             if name not in data:
@@ -501,7 +653,7 @@ def _check_terms(
         related = _slug_list(record, "related", problems)
         for slug in categories or []:
             if slug not in category_slugs:
-                problems.append(f"{record.at('categories')}: unknown category {slug!r}")
+                problems.append(f"{record.at('categories')}: unknown category {shown(slug)}")
         plans.append(TermPlan(values, categories, related, record))
 
     by_slug: dict[str, TermPlan] = {}
@@ -538,7 +690,7 @@ def _check_terms(
     for plan in plans:
         for slug in plan.related or []:
             if slug not in known_slugs:
-                problems.append(f"{plan.record.at('related')}: unknown related term {slug!r}")
+                problems.append(f"{plan.record.at('related')}: unknown related term {shown(slug)}")
             elif slug == plan.values.get("slug"):
                 problems.append(f"{plan.record.at('related')}: a term cannot be related to itself")
     return plans
@@ -576,7 +728,7 @@ def _check_retired(records: list[Record], plans: list[TermPlan], problems: list[
             continue
         unknown = set(data) - set(RETIRED_FIELDS)
         if unknown:
-            problems.append(f"{record.where}: unknown field(s) {', '.join(sorted(unknown))}")
+            problems.append(f"{record.where}: unknown field(s) {_field_names(unknown)}")
         values = {}
         for name in ("slug", "title", "retired_at"):
             try:
@@ -585,7 +737,7 @@ def _check_retired(records: list[Record], plans: list[TermPlan], problems: list[
                 problems.append(f"{record.where}: {error}")
         target = data.get("term")
         if target is not None and (not isinstance(target, str) or target not in known):
-            problems.append(f"{record.where}: redirects to an unknown term {target!r}")
+            problems.append(f"{record.where}: redirects to an unknown term {shown(target)}")
         values["term"] = target
         planned.append(values)
     return planned

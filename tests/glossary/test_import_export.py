@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime
 import json
+import time
 from pathlib import Path
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError, call_command, execute_from_command_line
 from django.utils import timezone
 
-from glossary import rendering, transfer
+from glossary import transfer
 from glossary.models import Category, RetiredSlug, Term
 
 pytestmark = pytest.mark.django_db
@@ -37,10 +38,87 @@ def content(seed, make_term, make_category):
     moved.slug = "myokines-exercise-factors"
     moved.save()  # leaves a 301 from the old address
     Term.objects.get(slug="neurogenesis").delete()  # leaves a 410 Gone
-    # A slug change does not relink the articles that mention the term (their links still
-    # work through the 301); an import renders them afresh, so start from fresh HTML too.
-    rendering.relink_all()
     return Term.objects.count()
+
+
+KNOWN_RECORD = {
+    "slug": "melatonin",
+    "title": "Melatonin",
+    "aliases": ["N-acetyl-5-methoxytryptamine", "Sleep hormone: night"],
+    "summary": "A hormone made at night.",
+    "body": "## Origin\n\nThe pineal gland.\n",
+    "references": ["- [A paper](https://doi.org/10.1/x)"],
+    "status": "published",
+    "published_at": "2025-01-02T03:04:05+00:00",
+    "last_reviewed": "2026-11-01",
+    "created_at": "2024-01-01T00:00:00+00:00",
+    "updated_at": "2025-06-07T08:09:10+00:00",
+    "categories": ["sleep"],
+    "related": ["circadian-rhythm"],
+}
+
+# Written out by hand from the README's description of the format, not by the exporter.
+KNOWN_MARKDOWN = """---
+slug: melatonin
+title: Melatonin
+aliases:
+- N-acetyl-5-methoxytryptamine
+- 'Sleep hormone: night'
+summary: A hormone made at night.
+references:
+- '- [A paper](https://doi.org/10.1/x)'
+status: published
+published_at: '2025-01-02T03:04:05+00:00'
+last_reviewed: '2026-11-01'
+created_at: '2024-01-01T00:00:00+00:00'
+updated_at: '2025-06-07T08:09:10+00:00'
+categories:
+- sleep
+related:
+- circadian-rhythm
+---
+## Origin
+
+The pineal gland.
+"""
+
+
+@pytest.fixture
+def known_term(make_term, make_category):
+    """Two terms, a category and a retired slug with every value known in advance."""
+    sleep = make_category("Sleep", slug="sleep", description="Rest: and repair.")
+    melatonin = make_term(
+        "Melatonin",
+        slug="melatonin",
+        aliases="N-acetyl-5-methoxytryptamine\nSleep hormone: night",
+        summary="A hormone made at night.",
+        body="## Origin\n\nThe pineal gland.\n",
+        references="- [A paper](https://doi.org/10.1/x)",
+        published_at=datetime.datetime(2025, 1, 2, 3, 4, 5, tzinfo=datetime.UTC),
+        last_reviewed=datetime.date(2026, 11, 1),
+        categories=[sleep],
+    )
+    clock = make_term(
+        "Circadian rhythm",
+        slug="circadian-rhythm",
+        summary="The body's daily clock.",
+        body="A cycle.\n",
+        status=Term.Status.DRAFT,
+        published_at=datetime.datetime(2025, 2, 1, tzinfo=datetime.UTC),
+    )
+    melatonin.related_terms.add(clock)
+    RetiredSlug.objects.create(
+        slug="sleep-hormone",
+        term=melatonin,
+        title="Sleep hormone",
+        retired_at=datetime.datetime(2025, 3, 4, 5, 6, 7, tzinfo=datetime.UTC),
+    )
+    new_year = datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC)
+    Term.objects.update(created_at=new_year, updated_at=new_year)
+    Term.objects.filter(slug="melatonin").update(
+        updated_at=datetime.datetime(2025, 6, 7, 8, 9, 10, tzinfo=datetime.UTC)
+    )
+    return melatonin
 
 
 def term_state() -> dict[str, dict]:
@@ -110,12 +188,58 @@ class TestRoundTrip:
         assert read_tree(tmp_path / "a") == read_tree(tmp_path / "b")
         assert differences(before, term_state()) == []
 
-    def test_every_field_of_the_model_is_exported(self, content, tmp_path):
+    def test_json_export_is_the_documented_format(self, known_term, tmp_path):
         call_command("export_terms", "--format", "json", str(tmp_path / "a.json"))
-        record = json.loads((tmp_path / "a.json").read_text())["terms"][0]
-        expected = {f.name for f in transfer.term_fields()} | {"categories", "related"}
-        assert set(record) == expected
-        assert {"status", "published_at", "last_reviewed", "created_at", "updated_at"} <= expected
+        document = json.loads((tmp_path / "a.json").read_text(encoding="utf-8"))
+        assert document == {
+            "format": "glossary-terms",
+            "version": 1,
+            "categories": [{"slug": "sleep", "name": "Sleep", "description": "Rest: and repair."}],
+            "terms": [
+                {
+                    "slug": "circadian-rhythm",
+                    "title": "Circadian rhythm",
+                    "aliases": [],
+                    "summary": "The body's daily clock.",
+                    "body": "A cycle.\n",
+                    "references": [],
+                    "status": "draft",
+                    "published_at": "2025-02-01T00:00:00+00:00",
+                    "last_reviewed": None,
+                    "created_at": "2024-01-01T00:00:00+00:00",
+                    "updated_at": "2024-01-01T00:00:00+00:00",
+                    "categories": [],
+                    "related": ["melatonin"],
+                },
+                KNOWN_RECORD,
+            ],
+            "retired_slugs": [
+                {
+                    "slug": "sleep-hormone",
+                    "term": "melatonin",
+                    "title": "Sleep hormone",
+                    "retired_at": "2025-03-04T05:06:07+00:00",
+                }
+            ],
+        }
+
+    def test_markdown_export_is_the_documented_format(self, known_term, tmp_path):
+        call_command("export_terms", "--format", "markdown", str(tmp_path))
+        assert (tmp_path / "melatonin.md").read_text(encoding="utf-8") == KNOWN_MARKDOWN
+        assert (tmp_path / "categories.yaml").read_text(encoding="utf-8") == (
+            "- slug: sleep\n  name: Sleep\n  description: 'Rest: and repair.'\n"
+        )
+        assert (tmp_path / "retired-slugs.yaml").read_text(encoding="utf-8") == (
+            "- slug: sleep-hormone\n  term: melatonin\n  title: Sleep hormone\n"
+            "  retired_at: '2025-03-04T05:06:07+00:00'\n"
+        )
+        assert sorted(path.name for path in tmp_path.iterdir()) == [
+            ".glossary-export",
+            "categories.yaml",
+            "circadian-rhythm.md",
+            "melatonin.md",
+            "retired-slugs.yaml",
+        ]
 
     def test_categories_travel_with_names_and_descriptions(self, content, tmp_path):
         call_command("export_terms", "--format", "json", str(tmp_path / "a.json"))
@@ -132,14 +256,6 @@ class TestRoundTrip:
         assert "status: draft" in header
         assert body == Term.objects.get(slug="angstrom-scale-effects").body
         assert (tmp_path / "categories.yaml").exists()
-
-    def test_export_removes_files_of_deleted_terms(self, content, tmp_path):
-        call_command("export_terms", "--format", "markdown", str(tmp_path))
-        (tmp_path / "README.md").write_text("not a term\n")
-        Term.objects.get(slug="angstrom-scale-effects").delete()
-        call_command("export_terms", "--format", "markdown", str(tmp_path))
-        assert not (tmp_path / "angstrom-scale-effects.md").exists()
-        assert (tmp_path / "README.md").exists()
 
 
 class TestReimport:
@@ -316,3 +432,170 @@ def test_moved_and_deleted_addresses_survive_a_round_trip(content, client, tmp_p
     assert response.status_code == 301
     assert response["Location"].endswith("/glossary/myokines-exercise-factors/")
     assert client.get("/glossary/neurogenesis/").status_code == 410
+
+
+def billion_laughs(key: str, levels: int = 9, indent: str = "") -> str:
+    """A few hundred bytes of YAML that stand for 9 ** (levels + 1) strings once expanded."""
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for level in range(1, levels + 1):
+        lines.append(f"a{level}: &a{level} [" + ", ".join([f"*a{level - 1}"] * 9) + "]")
+    lines.append(f"{key}: *a{levels}")
+    return "".join(f"{indent}{line}\n" for line in lines)
+
+
+class TestHostileFiles:
+    def test_yaml_aliases_are_refused_before_they_expand(self, seed, tmp_path):
+        (tmp_path / "good-one.md").write_text("---\ntitle: Good one\nsummary: Fine.\n---\nok\n")
+        laughs = tmp_path / "laughs.md"
+        laughs.write_text(f"---\ntitle: Laughs\n{billion_laughs('summary')}---\nbody\n")
+        assert len(laughs.read_bytes()) < 600
+        before = database_state()
+        started = time.perf_counter()
+        with pytest.raises(CommandError) as raised:
+            call_command("import_terms", str(tmp_path))
+        assert time.perf_counter() - started < 5
+        message = str(raised.value)
+        assert (
+            f"{laughs}, line 3: YAML anchors and aliases (&name, *name) are not allowed" in message
+        )
+        assert len(message) < 600
+        assert database_state() == before
+
+    @pytest.mark.parametrize(
+        ("text", "line"),
+        [
+            ("- slug: a\n  name: &n Sleep\n  description: x\n- slug: b\n  name: *n\n", 2),
+            ("- &base {slug: a, name: A, description: x}\n- <<: *base\n  slug: b\n", 1),
+            ("- slug: a\n  name: A\n" + billion_laughs("description", indent="  "), 3),
+        ],
+        ids=["alias", "merge key", "billion laughs"],
+    )
+    def test_categories_file_with_aliases_is_refused(self, db, tmp_path, text, line):
+        (tmp_path / "good-one.md").write_text("---\ntitle: Good one\nsummary: Fine.\n---\nok\n")
+        (tmp_path / "categories.yaml").write_text(text)
+        started = time.perf_counter()
+        with pytest.raises(CommandError, match=rf"categories\.yaml, line {line}: YAML anchors"):
+            call_command("import_terms", str(tmp_path))
+        assert time.perf_counter() - started < 5
+        assert not Term.objects.exists() and not Category.objects.exists()
+
+    def test_huge_values_are_echoed_cut_short(self, seed, tmp_path):
+        huge = "x" * 1_000_000
+        path = tmp_path / "terms.json"
+        records = [
+            good_record(slug=huge),
+            good_record(slug="two", title="Two", published_at=huge),
+            good_record(slug="three", title="Three", status=huge),
+            good_record(slug="four", title="Four", related=[huge], **{huge: 1}),
+        ]
+        path.write_text(json.dumps({"terms": records}))
+        before = database_state()
+        with pytest.raises(CommandError) as raised:
+            call_command("import_terms", str(path))
+        message = str(raised.value)
+        assert len(message) < 4000
+        assert "published_at: 'xxxxx" in message and "…" in message
+        assert "is not a valid date and time" in message
+        assert "is not a valid choice" in message
+        assert "unknown related term 'xxxx" in message
+        assert "unknown field(s) xxxx" in message
+        assert database_state() == before
+
+    @pytest.mark.parametrize(
+        ("name", "text", "reason"),
+        [
+            ("terms.json", "[" * 100_000 + "]" * 100_000, "invalid JSON: nested too deeply"),
+            ("terms.json", '{"terms": [{"title": ' + "9" * 5000 + "}]}", "invalid JSON: Exceeds"),
+            ("deep.md", "---\ntitle: " + "[" * 5000 + "\n---\n", "invalid front matter"),
+            ("long.md", "---\ntitle: " + "9" * 5000 + "\n---\n", "invalid front matter: Exceeds"),
+        ],
+    )
+    def test_pathological_files_give_a_message_not_a_traceback(
+        self, db, tmp_path, name, text, reason
+    ):
+        (tmp_path / name).write_text(text)
+        with pytest.raises(CommandError) as raised:
+            call_command("import_terms", str(tmp_path / name))
+        assert reason in str(raised.value)
+        assert len(str(raised.value)) < 1000
+        assert not Term.objects.exists()
+
+
+class TestExportOwnsOnlyItsFiles:
+    ABOUT = "---\ntitle: About this folder\n---\nNotes that are not a term.\n"
+
+    def test_unrelated_markdown_with_front_matter_survives_exports(self, content, tmp_path):
+        (tmp_path / "about.md").write_text(self.ABOUT)
+        call_command("export_terms", "--format", "markdown", str(tmp_path))
+        Term.objects.get(slug="angstrom-scale-effects").delete()
+        call_command("export_terms", "--format", "markdown", str(tmp_path))
+        assert (tmp_path / "about.md").read_text() == self.ABOUT
+
+    def test_reexport_removes_files_of_terms_deleted_since(self, content, tmp_path):
+        call_command("export_terms", "--format", "markdown", str(tmp_path))
+        assert (tmp_path / "angstrom-scale-effects.md").exists()
+        Term.objects.get(slug="angstrom-scale-effects").delete()
+        call_command("export_terms", "--format", "markdown", str(tmp_path))
+        assert not (tmp_path / "angstrom-scale-effects.md").exists()
+        assert (tmp_path / "proprioception.md").exists()
+        listed = (tmp_path / ".glossary-export").read_text().splitlines()
+        assert "angstrom-scale-effects.md" not in listed and "proprioception.md" in listed
+
+    def test_a_file_it_would_overwrite_but_did_not_write_stops_the_export(self, content, tmp_path):
+        (tmp_path / "about.md").write_text(self.ABOUT)
+        (tmp_path / "proprioception.md").write_text("---\ntitle: My own notes\n---\nMine.\n")
+        before = read_tree(tmp_path)
+        with pytest.raises(CommandError) as raised:
+            call_command("export_terms", "--format", "markdown", str(tmp_path))
+        assert "would overwrite but did not write: proprioception.md" in str(raised.value)
+        assert "Nothing was written" in str(raised.value)
+        assert read_tree(tmp_path) == before
+
+    def test_the_refusal_exits_non_zero(self, content, tmp_path, capsys):
+        (tmp_path / "categories.yaml").write_text("my: own file\n")
+        command = ["manage.py", "export_terms", "--format", "markdown", str(tmp_path)]
+        with pytest.raises(SystemExit) as exited:
+            execute_from_command_line(command)
+        assert exited.value.code != 0
+        assert "would overwrite but did not write: categories.yaml" in capsys.readouterr().err
+        assert (tmp_path / "categories.yaml").read_text() == "my: own file\n"
+
+    def test_an_identical_file_from_an_export_without_manifest_is_accepted(self, content, tmp_path):
+        call_command("export_terms", "--format", "markdown", str(tmp_path))
+        (tmp_path / ".glossary-export").unlink()  # as an export by an older version left it
+        call_command("export_terms", "--format", "markdown", str(tmp_path))
+        assert (tmp_path / ".glossary-export").exists()
+
+    def test_a_symlink_is_never_written_through(self, content, tmp_path):
+        outside = tmp_path / "outside.txt"
+        outside.write_text("precious\n")
+        folder = tmp_path / "export"
+        call_command("export_terms", "--format", "markdown", str(folder))
+        (folder / "proprioception.md").unlink()
+        (folder / "proprioception.md").symlink_to(outside)
+        with pytest.raises(CommandError, match=r"proprioception\.md"):
+            call_command("export_terms", "--format", "markdown", str(folder))
+        assert outside.read_text() == "precious\n"
+
+    def test_a_manifest_never_reaches_outside_the_folder(self, content, tmp_path):
+        outside = tmp_path / "outside.md"
+        outside.write_text(self.ABOUT)
+        folder = tmp_path / "export"
+        call_command("export_terms", "--format", "markdown", str(folder))
+        manifest = folder / ".glossary-export"
+        manifest.write_text(manifest.read_text() + "../outside.md\n/etc/hostname\n")
+        call_command("export_terms", "--format", "markdown", str(folder))
+        assert outside.read_text() == self.ABOUT
+
+    def test_a_manifest_it_did_not_write_stops_the_export(self, content, tmp_path):
+        (tmp_path / ".glossary-export").write_text("about.md\n")
+        (tmp_path / "about.md").write_text(self.ABOUT)
+        with pytest.raises(CommandError, match="was not written by export_terms"):
+            call_command("export_terms", "--format", "markdown", str(tmp_path))
+        assert (tmp_path / "about.md").read_text() == self.ABOUT
+
+    def test_an_exported_folder_imports_without_its_manifest(self, content, tmp_path):
+        call_command("export_terms", "--format", "markdown", str(tmp_path))
+        wipe()
+        call_command("import_terms", str(tmp_path))
+        assert Term.objects.count() == content

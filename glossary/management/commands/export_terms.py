@@ -13,7 +13,9 @@ from glossary import transfer
 class Command(BaseCommand):
     help = (
         "Export every term (all fields, categories, related terms, references). "
-        "json: one file; markdown: a folder with one <slug>.md per term and categories.yaml."
+        "json: one file; markdown: a folder with one <slug>.md per term and categories.yaml, "
+        "listed in .glossary-export. A markdown export overwrites or removes only the files "
+        "a previous export into the folder wrote, and refuses to replace any other file."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -32,6 +34,8 @@ class Command(BaseCommand):
                 if path.exists() and not path.is_dir():
                     raise CommandError(f"{path} is a file; the markdown format writes a folder")
                 count = transfer.export_markdown(path)
+        except transfer.ExportRefused as error:
+            raise CommandError(str(error)) from None
         except OSError as error:
             raise CommandError(f"Could not write {path}: {error.strerror or error}") from None
         elapsed = time.perf_counter() - started
