@@ -87,18 +87,22 @@ def test_hovering_a_cross_link_shows_its_preview(page, seeded_live_server):
 
 
 def test_preview_stays_open_while_the_pointer_is_over_it_and_closes_after(page, seeded_live_server):
+    # The page's timers run on Playwright's clock, so "a while later" needs no real waiting.
+    page.clock.install()
     page.goto(seeded_live_server.url + SEED)
     preview = page.locator("#term-preview")
     page.hover(MYOKINES_LINK)
-    expect(preview).to_be_visible()
+    page.clock.run_for(1_000)
+    expect(preview).to_be_visible(timeout=2_000)
 
     box = preview.bounding_box()
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, steps=5)
-    page.wait_for_timeout(800)  # well past the hide delay: it must still be open
-    expect(preview).to_be_visible()
+    page.clock.run_for(5_000)  # far past the hide delay (300 ms): it must still be open
+    expect(preview).to_be_visible(timeout=2_000)
 
     page.hover("h1")
-    expect(preview).to_be_hidden()
+    page.clock.run_for(1_000)
+    expect(preview).to_be_hidden(timeout=2_000)
     expect(page.locator(MYOKINES_LINK)).not_to_have_attribute("aria-describedby", "term-preview")
 
 
@@ -187,24 +191,34 @@ def test_preview_stays_inside_a_narrow_viewport(touch_page, seeded_live_server):
     assert box["x"] + box["width"] <= width
 
 
-def test_skip_link_is_the_first_focusable_element_and_moves_focus_to_main(page, seeded_live_server):
-    """The cookie banner, while no choice is made, may come first (GOV.UK's pattern)."""
+def test_skip_link_comes_first_then_the_cookie_banner_then_the_header(page, seeded_live_server):
+    """The skip link is the first stop; the banner (until a choice) sits before the header."""
     page.goto(seeded_live_server.url + SEED)
-
-    page.keyboard.press("Tab")
-    for _ in range(20):
-        if not page.evaluate("!!document.activeElement.closest('[data-consent-banner]')"):
-            break
+    banner = page.locator("[data-consent-banner]")
+    expect(banner).to_be_visible()
+    stops = [
+        page.locator("a.skip-link"),
+        banner.get_by_role("button", name="Accept all"),
+        banner.get_by_role("button", name="Reject all"),
+        banner.get_by_role("link", name="Manage preferences"),
+        page.locator(".site-header a.site-name"),
+    ]
+    for stop in stops:
         page.keyboard.press("Tab")
-    skip = page.locator("a.skip-link")
-    expect(skip).to_be_focused()
-    expect(skip).to_be_in_viewport()
+        expect(stop).to_be_focused(timeout=2_000)
+        expect(stop).to_be_in_viewport(timeout=2_000)
+
+
+def test_skip_link_moves_focus_to_the_main_content(page, seeded_live_server):
+    page.goto(seeded_live_server.url + SEED)
+    page.keyboard.press("Tab")
+    expect(page.locator("a.skip-link")).to_be_focused(timeout=2_000)
 
     page.keyboard.press("Enter")
-    expect(page.locator("main#main-content")).to_be_focused()
+    expect(page.locator("main#main-content")).to_be_focused(timeout=2_000)
     page.keyboard.press("Tab")
-    # The next stop is inside the main content, not back in the header.
-    assert page.evaluate("document.querySelector('main').contains(document.activeElement)")
+    # The next stop is inside the main content, not back in the banner or the header.
+    expect(page.locator("main#main-content :focus")).to_have_count(1, timeout=2_000)
 
 
 def test_article_is_readable_without_javascript(browser, seeded_live_server):

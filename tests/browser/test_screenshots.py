@@ -8,10 +8,12 @@ stuck in the wrong theme fails instead of being saved.
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
 import pytest
+from PIL import Image, ImageChops
 from playwright.sync_api import expect
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,6 +35,26 @@ def screenshots_dir(artifacts_dir: Path) -> Path:
     return target
 
 
+def rgb(css: str) -> tuple[int, int, int]:
+    """`rgb(1, 2, 3)` as a tuple."""
+    return tuple(int(part) for part in css[css.index("(") + 1 : css.index(")")].split(","))[:3]
+
+
+def region(image: Image.Image, box: dict) -> Image.Image:
+    """The part of a screenshot under an element's bounding box (CSS pixels, scale 1)."""
+    left, top = max(0, round(box["x"])), max(0, round(box["y"]))
+    right = min(image.width, round(box["x"] + box["width"]))
+    bottom = min(image.height, round(box["y"] + box["height"]))
+    assert right > left and bottom > top, f"{box} is outside the {image.size} screenshot"
+    return image.crop((left, top, right, bottom))
+
+
+def colours(image: Image.Image) -> list[tuple[int, tuple[int, int, int]]]:
+    """(count, colour) pairs, most frequent first."""
+    found = image.convert("RGB").getcolors(maxcolors=image.width * image.height)
+    return sorted(found, reverse=True)
+
+
 @pytest.mark.parametrize("scheme", sorted(BACKGROUNDS))
 @pytest.mark.parametrize("width_name", sorted(WIDTHS))
 @pytest.mark.parametrize("page_name", sorted(PAGES))
@@ -48,21 +70,40 @@ def test_screenshot(browser, seeded_live_server, artifacts_dir, page_name, width
     try:
         page.goto(seeded_live_server.url + path)
         # The README shows the site as a returning visitor sees it: without the cookie
-        # banner (which appears only while the consent categories need a decision).
+        # banner (which a first visit shows until a choice is made).
         banner = page.locator("[data-consent-banner]")
-        if banner.is_visible():
-            reject = banner.get_by_role("button", name="Reject all")
-            reject.click()
-            expect(reject).to_be_hidden()  # the choice is recorded
-            page.goto(seeded_live_server.url + path)
-            expect(banner).to_be_hidden()
-        expect(page.locator("h1")).to_have_text(heading)
+        expect(banner).to_be_visible(timeout=5_000)
+        banner.get_by_role("button", name="Reject all").click()
+        expect(banner.get_by_role("button", name="Reject all")).to_be_hidden(timeout=5_000)
+        page.goto(seeded_live_server.url + path)
+        expect(banner).to_have_count(0, timeout=5_000)
+        h1 = page.locator("h1")
+        expect(h1).to_have_text(heading, timeout=5_000)
+        expect(h1).to_be_in_viewport(timeout=5_000)
         background = page.evaluate("getComputedStyle(document.body).backgroundColor")
         assert background == BACKGROUNDS[scheme]
+        text_colour = rgb(h1.evaluate("element => getComputedStyle(element).color"))
 
         target = screenshots_dir(artifacts_dir) / f"{page_name}-{width_name}-{scheme}.png"
         page.screenshot(path=str(target), full_page=False)
-        assert target.stat().st_size > 0
+
+        with Image.open(target) as image:
+            assert image.format == "PNG"
+            assert image.size == (width, height)
+            # The theme's background fills most of the picture: a light page is mostly
+            # white, a dark one mostly near-black, so the two pictures really differ.
+            count, dominant = colours(image)[0]
+            assert dominant == rgb(BACKGROUNDS[scheme])
+            assert count > width * height // 4
+            # The heading is drawn: its box holds pixels of the text colour, not only
+            # background (a blank or half-loaded page fails here).
+            heading_colours = dict(
+                (colour, n) for n, colour in colours(region(image, h1.bounding_box()))
+            )
+            assert heading_colours.get(text_colour, 0) > 50, (
+                text_colour,
+                list(heading_colours)[:5],
+            )
     finally:
         context.close()
 
@@ -75,13 +116,23 @@ def test_screenshot_of_an_open_term_preview(browser, seeded_live_server, artifac
         link = page.locator('.term-body a.term-link[data-term="myokines"]')
         link.scroll_into_view_if_needed()
         page.evaluate("window.scrollBy(0, 250)")
-        link.hover()
         preview = page.locator("#term-preview")
-        expect(preview).to_be_visible()
+        before = page.screenshot()
+        link.hover()
+        expect(preview).to_be_visible(timeout=5_000)
         expect(preview).to_contain_text("Myokines")
+        expect(preview).to_be_in_viewport(timeout=5_000)
+        box = preview.bounding_box()
 
         target = screenshots_dir(artifacts_dir) / "term-preview-desktop-light.png"
         page.screenshot(path=str(target))
-        assert target.stat().st_size > 0
+
+        with Image.open(target) as image, Image.open(io.BytesIO(before)) as without:
+            assert image.format == "PNG" and image.size == (1280, 900)
+            shown, hidden = region(image, box).convert("RGB"), region(without, box).convert("RGB")
+            # The popover is in the picture: its area changed from the page without it.
+            changed = ImageChops.difference(shown, hidden).convert("L").point(lambda v: v > 32)
+            assert changed.histogram()[1] > shown.width * shown.height // 10
+            assert len(colours(shown)) > 10  # its title and summary are drawn, not a blank box
     finally:
         context.close()
