@@ -29,6 +29,7 @@ from cookie_consent.models import CookieGroup
 from django.core.cache import cache
 from django.db import transaction
 
+from consent import cookies as cookie_rules
 from consent import scripts as script_rules
 from consent.models import TrackingScript
 from core import stamps
@@ -52,9 +53,7 @@ class DeclaredCookie:
         return self.name.endswith("*")
 
     def matches(self, name: str) -> bool:
-        if self.is_pattern:
-            return name.startswith(self.name[:-1])
-        return name == self.name
+        return cookie_rules.matches(self.name, name)
 
 
 @dataclass(frozen=True)
@@ -107,6 +106,19 @@ class Catalog:
     def category(self, varname: str) -> Category | None:
         return self.by_varname.get(varname)
 
+    @property
+    def necessary_names(self) -> tuple[str, ...]:
+        """Names declared in required categories: never expired, whatever else is declared."""
+        return tuple(
+            cookie.name
+            for category in self.categories
+            if category.required
+            for cookie in category.cookies
+        )
+
+    def is_necessary(self, name: str) -> bool:
+        return cookie_rules.is_necessary(name, self.necessary_names)
+
 
 def _build() -> Catalog:
     """Two queries: categories with their cookies (one LEFT JOIN), then enabled scripts."""
@@ -153,9 +165,24 @@ def _build() -> Catalog:
         )
         if c_created and (group["version"] is None or c_created > group["version"]):
             group["version"] = c_created
+    necessary = [
+        cookie.name
+        for group in groups.values()
+        if group["required"]
+        for cookie in group["cookies"]
+        if cookie_rules.name_is_valid(cookie.name)
+    ]
     categories = []
     for group in groups.values():
-        group["cookies"] = tuple(sorted(group["cookies"], key=lambda cookie: cookie.name))
+        # A name forced in without validation ("*", "a*b") or one that would cover a
+        # necessary cookie never reaches the withdrawal clean-up (server or consent.js).
+        usable = [
+            cookie
+            for cookie in group["cookies"]
+            if cookie_rules.name_is_valid(cookie.name)
+            and (group["required"] or not cookie_rules.covers_necessary(cookie.name, necessary))
+        ]
+        group["cookies"] = tuple(sorted(usable, key=lambda cookie: cookie.name))
         version = group["version"]
         group["version"] = version.replace(microsecond=0) if version else None
         categories.append(Category(**group))

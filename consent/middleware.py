@@ -1,4 +1,5 @@
-"""Per-response consent work: CSP sources for tracking scripts, Vary, cookie cleaning.
+"""Per-response consent work: CSP sources for tracking scripts, Vary, cookie cleaning,
+and keeping the admin on its own host name when ``ADMIN_HOST`` is set (``consent.hosts``).
 
 Must sit after ``csp.middleware.CSPMiddleware`` in MIDDLEWARE, so that its response
 phase runs first and the CSP middleware sees the additions.
@@ -11,6 +12,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponseBase
 from django.utils.cache import patch_vary_headers
 
+from consent import hosts
 from consent import state as consent_state
 from consent.catalog import Catalog, get_catalog, request_scope
 
@@ -57,6 +59,7 @@ class ConsentMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        hosts.check_host(request)  # ADMIN_HOST: the admin only on its own host (Http404)
         with request_scope():
             return self._process(request)
 

@@ -213,7 +213,8 @@ def expire_cookies(
 
     Unlike upstream's CleanCookiesMiddleware, a declared name ending in * matches a prefix
     (``_ga_*``), so trackers' generated names are covered. HttpOnly cookies too: this
-    happens in the response headers.
+    happens in the response headers. The site's necessary cookies (session, CSRF, consent,
+    messages, language, anything declared in a required category) are never expired.
     """
     expired = []
     for varname in varnames:
@@ -224,7 +225,11 @@ def expire_cookies(
             if declared.storage != "cookie":
                 continue
             for name in request.COOKIES:
-                if declared.matches(name) and name not in response.cookies:
+                if (
+                    declared.matches(name)
+                    and name not in response.cookies
+                    and not catalog.is_necessary(name)
+                ):
                     response.delete_cookie(
                         name, path=declared.path or "/", domain=declared.domain or None
                     )

@@ -103,13 +103,17 @@ class TestAdminAccess:
         script.refresh_from_db()
         assert script.name == "Stats"
 
-    @pytest.mark.parametrize("url", ADMIN_URLS)
-    def test_privacy_staff_can_add(self, client, url):
+    @pytest.mark.parametrize("url", ADMIN_URLS[1:])
+    def test_privacy_staff_can_add_categories_and_cookies(self, client, url):
         client.force_login(staff("privacy", "Privacy"))
         assert client.get(url).status_code == 200
 
-    def test_privacy_staff_can_change_a_script_through_the_admin(self, client, script):
+    def test_only_the_script_code_permission_adds_scripts(self, client):
         client.force_login(staff("privacy", "Privacy"))
+        assert client.get(ADMIN_URLS[0]).status_code == 403  # see test_safe_configuration.py
+
+    def test_superuser_can_change_a_script_through_the_admin(self, client, script, admin_user):
+        client.force_login(admin_user)
         response = client.post(
             f"/admin/consent/trackingscript/{script.pk}/change/",
             {
@@ -126,8 +130,8 @@ class TestAdminAccess:
         script.refresh_from_db()
         assert script.src == "https://stats.example/v2.js"
 
-    def test_admin_rejects_http_script_with_a_message(self, client, script):
-        client.force_login(staff("privacy", "Privacy"))
+    def test_admin_rejects_http_script_with_a_message(self, client, script, admin_user):
+        client.force_login(admin_user)
         response = client.post(
             f"/admin/consent/trackingscript/{script.pk}/change/",
             {

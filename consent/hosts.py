@@ -1,0 +1,45 @@
+"""The admin on its own host name (``settings.ADMIN_HOST``), out of reach of tracking scripts.
+
+A tracking script runs with the privileges of the page's origin. With ``ADMIN_HOST`` set
+(e.g. ``admin.glossary.example.org``), the admin answers only there and that host serves
+nothing but the admin (static files and media aside), so a script on a public page is on
+another origin: it cannot read an admin page or its CSRF token, and its requests to the
+public host's ``/admin/`` get 404. ``ConsentMiddleware`` applies this before any view.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import Http404, HttpRequest
+from django.http.request import split_domain_port
+from django.urls import NoReverseMatch, reverse
+
+
+def admin_host() -> str:
+    return (getattr(settings, "ADMIN_HOST", "") or "").strip().lower().rstrip(".")
+
+
+def admin_prefix() -> str | None:
+    try:
+        return reverse("admin:index")
+    except NoReverseMatch:
+        return None
+
+
+def check_host(request: HttpRequest) -> None:
+    """Raise Http404 when ADMIN_HOST is set and this path does not belong on this host."""
+    host = admin_host()
+    if not host:
+        return
+    prefix = admin_prefix()
+    if prefix is None:
+        return
+    on_admin_host = split_domain_port(request.get_host())[0] == host
+    path = request.path_info
+    is_admin = path.startswith(prefix)
+    if on_admin_host:
+        shared = tuple(p for p in (settings.STATIC_URL, settings.MEDIA_URL) if p)
+        if not is_admin and not path.startswith(shared):
+            raise Http404("Only the admin is served on this host.")
+    elif is_admin:
+        raise Http404("The admin is served on its own host name.")
