@@ -1,4 +1,8 @@
-"""Banner and preferences forms: POST + redirect without JS, JSON when consent.js fetches."""
+"""Banner and preferences forms: POST + redirect without JS, JSON when consent.js fetches.
+
+The forms carry no CSRF token (pages are identical for every visitor): decisions are
+accepted only from this site's own pages, see ``consent.origin``.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from consent import state as consent_state
 from consent.catalog import get_catalog
 from consent.forms import DecisionForm, PreferencesForm
+from consent.origin import same_origin_only
 from consent.signals import consent_decided
 
 
@@ -75,18 +80,21 @@ def _decision_view(request: HttpRequest, accept: bool) -> HttpResponseBase:
     return _respond(request, response, grant=[], refuse=categories)
 
 
+@same_origin_only
 @require_POST
 def accept(request: HttpRequest) -> HttpResponseBase:
     """Grant the posted categories (``all=1`` for every optional category)."""
     return _decision_view(request, accept=True)
 
 
+@same_origin_only
 @require_POST
 def decline(request: HttpRequest) -> HttpResponseBase:
     """Refuse the posted categories and expire their cookies."""
     return _decision_view(request, accept=False)
 
 
+@same_origin_only
 @require_http_methods(["GET", "HEAD", "POST"])
 def preferences(request: HttpRequest) -> HttpResponseBase:
     """The cookie policy and the preferences form in one page."""

@@ -14,6 +14,8 @@
  * - Withdrawing a category removes its declared script-readable cookies and localStorage
  *   keys (the server response expires the HttpOnly ones) and reloads the page if scripts
  *   of that category already ran, so no tracker code stays alive.
+ * - Decisions are sent by fetch from this origin: the browser adds Sec-Fetch-Site and
+ *   Origin, which the server checks (consent/origin.py). Pages carry no CSRF token.
  * - CSP: no inline code of our own; inline tracking code runs because its sha256 hash is
  *   in the page's script-src.
  */
@@ -123,10 +125,6 @@
     })(0);
   }
 
-  function csrfToken() {
-    return readCookie(config.csrfCookieName);
-  }
-
   function activateEmbeds(state) {
     document.querySelectorAll("[data-consent-embed]").forEach(function (embed) {
       var template = embed.querySelector("template");
@@ -136,7 +134,7 @@
         return;
       }
       var load = embed.querySelector("[data-consent-embed-load]");
-      if (load && template && csrfToken()) load.hidden = false;
+      if (load && template) load.hidden = false;
     });
   }
 
@@ -283,7 +281,7 @@
         method: "POST",
         body: body,
         credentials: "same-origin",
-        headers: { Accept: "application/json", "X-CSRFToken": csrfToken() }
+        headers: { Accept: "application/json" }
       }).then(function (response) {
         if (response.ok) apply(currentState());
       });

@@ -6,11 +6,20 @@ from collections.abc import Callable
 
 import pytest
 from django.conf import settings
+from django.test import Client
 from django.utils import timezone
 
 from consent.state import cookie_value
 
 OPTIONAL = ("analytics", "personalization", "marketing")
+# What a browser sends with a form posted from one of the site's own pages.
+SAME_ORIGIN = {"Sec-Fetch-Site": "same-origin", "Origin": "http://testserver"}
+
+
+@pytest.fixture
+def client() -> Client:
+    """A client that posts like a browser on this site (consent views check the origin)."""
+    return Client(headers=SAME_ORIGIN)
 
 
 @pytest.fixture
