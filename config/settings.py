@@ -2,7 +2,8 @@
 
 Everything that differs between a laptop and production is read from the
 environment here, and only here; the rest of the code reads django.conf.settings.
-Defaults are for local development (SQLite, no Redis, DEBUG on).
+Defaults are for local development (SQLite, no Redis) except DEBUG, which is off unless
+DJANGO_DEBUG=1 (`make run` sets it; the test suite defaults to it, see _TESTING).
 """
 
 from __future__ import annotations
@@ -31,7 +32,13 @@ def _env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-DEBUG = _env_bool("DJANGO_DEBUG", True)
+_TESTING = "pytest" in sys.modules or (len(sys.argv) > 1 and sys.argv[1] == "test")
+# Off unless asked for. Tests start from the development configuration (test runners turn
+# DEBUG off while tests run); tests/test_settings.py checks production in a subprocess.
+DEBUG = _env_bool("DJANGO_DEBUG", _TESTING)
+# TLS ends at a proxy in front of the app servers, which sets X-Forwarded-Proto. Turns on
+# every HTTPS-only setting (redirect, secure cookies, HSTS). Off: plain http works (make serve).
+BEHIND_HTTPS_PROXY = _env_bool("DJANGO_BEHIND_HTTPS_PROXY", False)
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
@@ -53,6 +60,12 @@ elif not DEBUG and (
 ALLOWED_HOSTS = _env_list(
     "DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver" if DEBUG else ""
 )
+if not DEBUG and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured(
+        "DJANGO_ALLOWED_HOSTS is not set. With DJANGO_DEBUG=0 it must list the host names "
+        "the site answers to, comma-separated (e.g. DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost "
+        "for make serve, or glossary.example.org)."
+    )
 CSRF_TRUSTED_ORIGINS = _env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
@@ -74,7 +87,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: /healthz answers from here, before host checks, redirects and sessions.
+    "config.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     # After CSPMiddleware: adds tracking-script hosts/hashes to the CSP, Vary: Cookie.
@@ -159,11 +175,10 @@ USE_TZ = True
 
 # --- Static and media --------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
-_TESTING = "pytest" in sys.modules or (len(sys.argv) > 1 and sys.argv[1] == "test")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -184,9 +199,35 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
-if not DEBUG:
-    SECURE_SSL_REDIRECT = _env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+# Powerful browser features nobody on this site needs, for this page and any frame in it.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "interest-cohort",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
+# The largest request body (form fields; uploaded files are not counted) before a 413.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+if BEHIND_HTTPS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
@@ -219,11 +260,14 @@ SITE_NAME = os.environ.get("SITE_NAME", "Longevity Glossary")
 SITE_DESCRIPTION = "Plain-language definitions of health and longevity terms, with references."
 # Used for canonical URLs in feeds, sitemaps and JSON-LD when no request is at hand.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The admin on its own host name (consent.hosts): then /admin/ is 404 on every other host
+# and that host serves only the admin. Also list it in DJANGO_ALLOWED_HOSTS.
+ADMIN_HOST = os.environ.get("DJANGO_ADMIN_HOST", "").strip().lower()
 GLOSSARY_LETTER_PAGE_SIZE = 100
 GLOSSARY_SEARCH_PAGE_SIZE = 20
 
 # --- django-markdownx ----------------------------------------------------------
-MARKDOWNX_MARKDOWNIFY_FUNCTION = "glossary.rendering.render_preview"
+MARKDOWNX_MARKDOWNIFY_FUNCTION = "glossary.name_index.render_preview"
 MARKDOWNX_URLS_PATH = "/admin/glossary/markdownx/markdownify/"
 MARKDOWNX_UPLOAD_URLS_PATH = "/admin/glossary/markdownx/upload/"
 MARKDOWNX_MEDIA_PATH = "uploads/"
@@ -238,7 +282,7 @@ GLOSSARY_SERVE_MEDIA = _env_bool("DJANGO_SERVE_MEDIA", DEBUG)
 # --- django-cookie-consent -------------------------------------------------------
 COOKIE_CONSENT_NAME = "cookie_consent"
 COOKIE_CONSENT_MAX_AGE = 60 * 60 * 24 * 180
-COOKIE_CONSENT_SECURE = not DEBUG
+COOKIE_CONSENT_SECURE = BEHIND_HTTPS_PROXY
 COOKIE_CONSENT_HTTPONLY = False  # consent.js reads it to activate scripts without a request
 COOKIE_CONSENT_SAMESITE = "Lax"
 COOKIE_CONSENT_LOG_ENABLED = False  # its LogItem proves nothing; proof of consent is ours

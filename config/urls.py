@@ -4,6 +4,7 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 from django.views.decorators.cache import cache_page
 
+from core.views import healthz
 from glossary import editor
 from glossary.sitemaps import sitemaps
 
@@ -14,6 +15,8 @@ urlpatterns = [
     path(settings.MARKDOWNX_UPLOAD_URLS_PATH.lstrip("/"), editor.upload, name="markdownx_upload"),
     path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", editor.serve_media, name="media"),
     path("admin/", admin.site.urls),
+    # Answered by config.middleware.HealthCheckMiddleware before routing; named here.
+    path("healthz", healthz, name="healthz"),
     path(
         "sitemap.xml",
         cache_page(600)(sitemap_views.index),
@@ -30,5 +33,6 @@ urlpatterns = [
     path("", include("glossary.urls")),
 ]
 
+handler400 = "config.errors.bad_request"
 handler404 = "config.errors.page_not_found"
 handler500 = "config.errors.server_error"

@@ -43,16 +43,40 @@ def test_production_with_an_insecure_secret_key_fails(key):
     assert "DJANGO_SECRET_KEY is insecure" in result.stderr
 
 
+PRODUCTION = {
+    "DJANGO_DEBUG": "0",
+    "DJANGO_SECRET_KEY": GOOD_KEY,
+    "DJANGO_ALLOWED_HOSTS": "glossary.example.org",
+    "DJANGO_BEHIND_HTTPS_PROXY": "1",
+}
+
+
+def test_production_without_allowed_hosts_fails_with_a_clear_message():
+    result = run_check({"DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": GOOD_KEY})
+    assert result.returncode != 0
+    assert "DJANGO_ALLOWED_HOSTS is not set" in result.stderr
+
+
+def test_debug_is_off_unless_asked_for():
+    env = {"DJANGO_SECRET_KEY": GOOD_KEY, "DJANGO_ALLOWED_HOSTS": "glossary.example.org"}
+    result = run_check(env, "--deploy", "--fail-level", "WARNING")
+    assert "security.W018" not in result.stderr  # W018: DEBUG is on
+
+
 def test_documented_production_settings_pass_check_deploy():
-    result = run_check(
-        {
-            "DJANGO_DEBUG": "0",
-            "DJANGO_SECRET_KEY": GOOD_KEY,
-            "DJANGO_ALLOWED_HOSTS": "glossary.example.org",
-        },
-        "--deploy",
-        "--fail-level",
-        "WARNING",
-    )
+    result = run_check(PRODUCTION, "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_without_the_https_proxy_setting_check_deploy_names_what_is_missing():
+    """Plain http (make serve on 127.0.0.1): no redirect, no secure-only cookies, no HSTS.
+
+    check --deploy says so, rather than the settings pretending to be HTTPS.
+    """
+    result = run_check(
+        {**PRODUCTION, "DJANGO_BEHIND_HTTPS_PROXY": "0"}, "--deploy", "--fail-level", "WARNING"
+    )
+    assert result.returncode != 0
+    for warning in ("security.W004", "security.W008", "security.W012", "security.W016"):
+        assert warning in result.stderr, warning

@@ -1,0 +1,44 @@
+"""gunicorn settings for the production configuration (`make serve`, deployments).
+
+    gunicorn -c config/gunicorn.conf.py                       # 127.0.0.1:8000
+    gunicorn -c config/gunicorn.conf.py --bind 0.0.0.0:8000   # flags override this file
+
+Sync workers: every request is short (no streaming, no websockets). WEB_CONCURRENCY
+overrides the number of workers, as on most hosting platforms.
+"""
+
+from __future__ import annotations
+
+import os
+
+wsgi_app = "config.wsgi:application"
+bind = ["127.0.0.1:8000"]
+
+
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+# Two per core plus one: a worker waiting on the database leaves the core to another.
+workers = int(os.environ.get("WEB_CONCURRENCY") or 2 * _cpus() + 1)
+worker_class = "sync"
+# A request that takes longer is stuck: the worker is killed and replaced.
+timeout = 30
+graceful_timeout = 30
+# Behind a proxy that reuses connections; short, so idle clients do not hold workers.
+keepalive = 5
+# Replace workers now and then, so a slow leak can never grow without bound.
+max_requests = 2000
+max_requests_jitter = 200
+# Requests with huge header lines or too many headers are refused before Django.
+limit_request_line = 8190
+limit_request_fields = 100
+
+# Access log to stdout, errors to stderr: the process manager collects both.
+accesslog = "-"
+errorlog = "-"
+loglevel = "info"
+access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms "%(f)s" "%(a)s"'

@@ -1,0 +1,52 @@
+"""``/healthz``: is this app server able to serve pages?"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpRequest, HttpResponse
+
+logger = logging.getLogger(__name__)
+
+_PROBE_KEY = "healthz:probe"
+
+
+def _database_answers() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        if cursor.fetchone() != (1,):
+            raise RuntimeError("the database gave a wrong answer")
+
+
+def _cache_answers() -> None:
+    token = secrets.token_hex(8)
+    cache.set(_PROBE_KEY, token, timeout=30)
+    if cache.get(_PROBE_KEY) != token:
+        raise RuntimeError("the cache did not keep a value")
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    """200 ``ok`` when the database and the cache answer, else 503; never any details.
+
+    A failure is logged as a warning (it is the check doing its job, not a bug), and the
+    503 is marked as logged so Django does not log it again as a server error.
+    """
+    failed = []
+    for name, probe in (("database", _database_answers), ("cache", _cache_answers)):
+        try:
+            probe()
+        except Exception as error:
+            failed.append(name)
+            logger.warning("healthz: the %s does not answer (%s)", name, type(error).__name__)
+    if failed:
+        response = HttpResponse("unavailable\n", status=503)
+        response._has_been_logged = True  # Django's own flag: skip log_response()
+    else:
+        response = HttpResponse("ok\n")
+    response["Content-Type"] = "text/plain; charset=utf-8"
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
