@@ -22,6 +22,9 @@ def tracker(request: HttpRequest, category: str) -> HttpResponse:
     code = (
         f"window.__trackers = (window.__trackers || []).concat([{category!r}]);\n"
         f'document.cookie = "_tj_{category}=1; path=/; max-age=3600";\n'
+        # In the DOM too, so tests wait for it with Playwright's auto-waiting expect().
+        'document.documentElement.setAttribute("data-trackers", '
+        'window.__trackers.slice().sort().join(" "));\n'
     )
     response = HttpResponse(code, content_type="text/javascript")
     response.set_cookie(f"_tt_{category}", "1", max_age=3600, httponly=True, samesite="Lax")

@@ -9,7 +9,7 @@ runs under the strict CSP through its sha256 hash.
 from __future__ import annotations
 
 import importlib
-import time
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -64,18 +64,44 @@ def site(seeded_live_server, settings) -> Iterator[str]:
     consent_urls.HITS.clear()
 
 
-def wait_until(page: Page, expression: str, timeout: float = 10.0) -> None:
-    """Poll an expression (wait_for_function would need 'unsafe-eval' under our CSP)."""
-    deadline = time.monotonic() + timeout
-    while not page.evaluate(expression):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"still false after {timeout}s: {expression}")
-        page.wait_for_timeout(50)
-
-
 def ready(page: Page) -> None:
     """Wait until consent.js is in place (it is deferred)."""
-    wait_until(page, "document.documentElement.classList.contains('consent-js')")
+    expect(page.locator("html")).to_have_class(
+        re.compile(r"(^|\s)consent-js(\s|$)"), timeout=10_000
+    )
+
+
+# Three turns of the page's task queue: consent.js starts in one task and activates scripts
+# in the next (setTimeout 0 each), so after these every granted script is marked as run.
+FLUSH_TASKS = """() => new Promise((done) =>
+  setTimeout(() => setTimeout(() => setTimeout(done, 0), 0), 0))"""
+
+
+def settled(page: Page) -> None:
+    """Return once consent.js has decided which scripts to run on this page.
+
+    A script it activates is marked `data-consent-ran` at once, so "nothing ran" can be
+    asserted without waiting for the network to go quiet.
+    """
+    ready(page)
+    page.evaluate(FLUSH_TASKS)
+
+
+def activated(page: Page) -> set[str]:
+    """The categories whose scripts consent.js activated on this page."""
+    return set(
+        page.eval_on_selector_all(
+            'script[type="text/plain"][data-consent-ran]',
+            "scripts => scripts.map(script => script.dataset.consentCategory)",
+        )
+    )
+
+
+def expect_trackers(page: Page, *categories: str) -> None:
+    """Auto-waits until exactly these fake trackers have run on this page."""
+    expect(page.locator("html")).to_have_attribute(
+        "data-trackers", " ".join(sorted(categories)), timeout=10_000
+    )
 
 
 def visit(page: Page, url: str):
@@ -118,7 +144,8 @@ def test_1_first_visit_shows_the_banner_and_runs_nothing(page: Page, site):
     banner = page.locator(BANNER)
     expect(banner).to_be_visible()
     expect(banner).to_have_attribute("role", "region")
-    page.wait_for_load_state("networkidle")
+    settled(page)
+    assert activated(page) == set()
     assert consent_urls.HITS == []
     assert ran(page) == []
     assert cookie_names(page) <= {"csrftoken"}
@@ -144,6 +171,8 @@ def test_1_first_visit_shows_the_banner_and_runs_nothing(page: Page, site):
     page.mouse.wheel(0, 800)
     visit(page, site + OTHER)  # scrolling and navigating are not consent
     expect(page.locator(BANNER)).to_be_visible()
+    settled(page)
+    assert activated(page) == set()
     assert consent_urls.HITS == []
 
 
@@ -164,8 +193,10 @@ def test_2_reject_all_runs_nothing_across_navigation(page: Page, site):
     page.get_by_role("button", name="Reject all").click()
     expect(page.locator("[data-consent-confirmation]")).to_contain_text("rejected")
     page.get_by_role("link", name="Glossary A–Z").first.click()
-    page.wait_for_load_state("networkidle")
+    expect(page).to_have_url(site + OTHER)
+    settled(page)
     expect(page.locator(BANNER)).to_have_count(0)
+    assert activated(page) == set()
     assert consent_urls.HITS == []
     assert ran(page) == []
     assert tracker_cookies(page) == set()
@@ -180,10 +211,10 @@ def test_3_manage_preferences_grant_analytics_only_runs_it_without_reload(page: 
     page.get_by_role("switch", name="Allow analytics cookies").check()
     page.get_by_role("button", name="Save preferences").click()
     expect(page.locator("[data-consent-status]")).to_be_visible()
-    wait_until(page, "(window.__trackers || []).includes('analytics')")
+    expect_trackers(page, "analytics")
     assert page.evaluate("window.__sameDocument") is True  # no reload
-    assert page.get_attribute("html", "data-inline-analytics") == "ran"
-    page.wait_for_load_state("networkidle")
+    expect(page.locator("html")).to_have_attribute("data-inline-analytics", "ran")
+    assert activated(page) == {"analytics"}
     assert consent_urls.HITS == ["analytics"]
     assert ran(page) == ["analytics"]
     assert tracker_cookies(page) == {"_tt_analytics", "_tj_analytics"}
@@ -195,33 +226,33 @@ def test_3_manage_preferences_grant_analytics_only_runs_it_without_reload(page: 
 def test_4_later_visit_runs_analytics_at_load_without_banner(page: Page, site):
     grant(page, site, analytics=True, personalization=False, marketing=False)
     visit(page, site + SEED)
-    wait_until(page, "(window.__trackers || []).includes('analytics')")
+    expect_trackers(page, "analytics")
     expect(page.locator(BANNER)).to_have_count(0)
-    page.wait_for_load_state("networkidle")
+    expect(page.locator("html")).to_have_attribute("data-inline-analytics", "ran")
+    assert activated(page) == {"analytics"}
     assert consent_urls.HITS == ["analytics"]
-    assert page.get_attribute("html", "data-inline-analytics") == "ran"
 
 
 def test_5_withdrawing_analytics_deletes_its_cookies_and_stops_it(page: Page, site):
     grant(page, site, analytics=True, personalization=False, marketing=False)
     visit(page, site + SEED)
-    wait_until(page, "(window.__trackers || []).includes('analytics')")
-    page.wait_for_load_state("networkidle")
+    expect_trackers(page, "analytics")
     assert tracker_cookies(page) == {"_tt_analytics", "_tj_analytics"}
 
     page.get_by_role("contentinfo").get_by_role("link", name="Cookie preferences").click()
     ready(page)
-    wait_until(page, "(window.__trackers || []).includes('analytics')")  # runs here too
+    expect_trackers(page, "analytics")  # runs here too
     switch = page.get_by_role("switch", name="Allow analytics cookies")
     expect(switch).to_be_checked()
     switch.uncheck()
     with page.expect_navigation():  # scripts of the category were running: reload
         page.get_by_role("button", name="Save preferences").click()
-    page.wait_for_load_state("networkidle")
+    settled(page)
     assert tracker_cookies(page) == set()
     hits = len(consent_urls.HITS)
     visit(page, site + OTHER)
-    page.wait_for_load_state("networkidle")
+    settled(page)
+    assert activated(page) == set()
     assert ran(page) == []
     assert len(consent_urls.HITS) == hits
     assert page.get_attribute("html", "data-inline-analytics") is None
@@ -278,10 +309,14 @@ def test_7_whole_flow_by_keyboard(page: Page, site):
             break
     assert page.evaluate("document.activeElement.id") == "switch-analytics"
     page.keyboard.press("Space")
-    while page.evaluate("document.activeElement.textContent.trim()") != "Save preferences":
+    for _ in range(20):
+        if page.evaluate("document.activeElement.textContent.trim()") == "Save preferences":
+            break
         page.keyboard.press("Tab")
+    else:
+        pytest.fail("20 presses of Tab after the analytics switch never reached Save preferences")
     page.keyboard.press("Enter")
-    wait_until(page, "(window.__trackers || []).includes('analytics')")
+    expect_trackers(page, "analytics")
     expect(page.locator("[data-consent-status]")).to_be_visible()
     assert page.evaluate("document.activeElement.textContent.trim()") == "Save preferences"
     assert ran(page) == ["analytics"]
@@ -306,15 +341,16 @@ def test_8_consent_flow_has_no_csp_violations(page: Page, site):
     policy = response.headers["content-security-policy"]
     assert "unsafe-inline" not in policy and "'sha256-" in policy
     page.get_by_role("button", name="Accept all").click()
-    wait_until(page, "(window.__trackers || []).length === 3")
-    assert page.get_attribute("html", "data-inline-analytics") == "ran"
+    expect_trackers(page, *OPTIONAL)
+    expect(page.locator("html")).to_have_attribute("data-inline-analytics", "ran")
     visit(page, site + OTHER)
-    wait_until(page, "(window.__trackers || []).length === 3")
+    expect_trackers(page, *OPTIONAL)
     page.get_by_role("contentinfo").get_by_role("link", name="Cookie preferences").click()
     ready(page)
     with page.expect_navigation():
         page.get_by_role("button", name="Reject all").click()
-    page.wait_for_load_state("networkidle")
+    settled(page)
+    assert activated(page) == set()
     assert page.evaluate("window.__cspViolations") == []
     assert not [m for m in messages if "Content Security Policy" in m]
     assert sorted(consent_urls.HITS) == sorted(OPTIONAL * 3)  # three pages with all granted
@@ -324,16 +360,27 @@ def test_8_consent_flow_has_no_csp_violations(page: Page, site):
 # done by consent.js can be told apart from the browser's own parsing and layout.
 LONG_FRAMES = """
 window.__consentScriptTime = [];
-new PerformanceObserver((list) => {
-  for (const frame of list.getEntries()) {
+window.__recordFrames = (frames) => {
+  for (const frame of frames) {
     for (const script of frame.scripts || []) {
       if ((script.sourceURL || "").includes("/js/consent.js")) {
         window.__consentScriptTime.push(script.duration);
       }
     }
   }
-}).observe({ type: "long-animation-frame", buffered: true });
+};
+window.__frameObserver = new PerformanceObserver(
+  (list) => window.__recordFrames(list.getEntries())
+);
+window.__frameObserver.observe({ type: "long-animation-frame", buffered: true });
 """
+# Two frames later every earlier frame has ended; takeRecords() hands over the entries not
+# yet delivered to the observer's callback, so nothing is left to chance or to a sleep.
+COLLECT_FRAMES = """() => new Promise((done) => requestAnimationFrame(() =>
+  requestAnimationFrame(() => {
+    window.__recordFrames(window.__frameObserver.takeRecords());
+    done(window.__consentScriptTime);
+  })))"""
 
 
 def _longest_consent_js_frame(page: Page, site: str) -> float:
@@ -344,15 +391,14 @@ def _longest_consent_js_frame(page: Page, site: str) -> float:
     grant(page, site, analytics=True, personalization=True)  # scripts run at load
     visit(page, site + SEED)
     assert page.evaluate("PerformanceObserver.supportedEntryTypes.includes('long-animation-frame')")
-    wait_until(page, "(window.__trackers || []).length === 2")
+    expect_trackers(page, "analytics", "personalization")
     assert page.evaluate("navigator.webdriver") is True  # driven by automation...
     banner = page.locator(BANNER)
     expect(banner).to_be_visible()  # ...and the banner still works (no bot detection)
     banner.get_by_role("button", name="Accept all").click()
-    wait_until(page, "(window.__trackers || []).length === 3")
+    expect_trackers(page, *OPTIONAL)
     expect(page.locator("[data-consent-confirmation]")).to_be_visible()
-    page.wait_for_timeout(300)  # let the last frames be reported
-    durations = page.evaluate("window.__consentScriptTime")
+    durations = page.evaluate(COLLECT_FRAMES)
     cdp.send("Emulation.setCPUThrottlingRate", {"rate": 1})
     return max(durations, default=0.0)
 
