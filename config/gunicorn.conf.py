@@ -37,6 +37,10 @@ max_requests_jitter = 200
 limit_request_line = 8190
 limit_request_fields = 100
 
+# No runtime control socket (gunicorn 25+): nothing uses it, and several servers on one
+# machine would share its default path.
+control_socket_disable = True
+
 # Access log to stdout, errors to stderr: the process manager collects both.
 accesslog = "-"
 errorlog = "-"
