@@ -32,7 +32,6 @@ def consent_config() -> SafeString:
     catalog = get_catalog()
     data = {
         "cookieName": settings.COOKIE_CONSENT_NAME,
-        "csrfCookieName": settings.CSRF_COOKIE_NAME,
         "maxCookieLength": consent_state.MAX_COOKIE_LENGTH,
         "clockSkewSeconds": int(consent_state.CLOCK_SKEW.total_seconds()),
         "acceptUrl": reverse("consent:accept"),
@@ -100,7 +99,6 @@ def consent_banner(context: template.Context) -> dict:
     return {
         "show": show,
         "request": request,
-        "csrf_token": context.get("csrf_token"),
         "site_name": context.get("site_name", ""),
     }
 
