@@ -417,6 +417,8 @@ class Record:
 
 
 def _read_text(path: Path) -> str:
+    if not path.is_file():  # a folder, or a pipe or device that would never end
+        raise TransferError([f"{path}: not a regular file"])
     raw = path.read_bytes()
     try:
         return raw.decode("utf-8-sig")

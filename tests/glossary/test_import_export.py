@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 import time
 from pathlib import Path
 
@@ -518,6 +519,13 @@ class TestHostileFiles:
             call_command("import_terms", str(tmp_path / name))
         assert reason in str(raised.value)
         assert len(str(raised.value)) < 1000
+        assert not Term.objects.exists()
+
+    def test_a_pipe_named_like_a_term_file_is_refused_not_read(self, db, tmp_path):
+        (tmp_path / "good-one.md").write_text("---\ntitle: Good one\nsummary: Fine.\n---\nok\n")
+        os.mkfifo(tmp_path / "pipe.md")  # reading it would wait for a writer forever
+        with pytest.raises(CommandError, match=r"pipe\.md: not a regular file"):
+            call_command("import_terms", str(tmp_path))
         assert not Term.objects.exists()
 
 
