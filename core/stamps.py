@@ -9,6 +9,9 @@ old data with a new number and keep it forever.)
 
 from __future__ import annotations
 
+import contextvars
+import datetime
+
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -18,6 +21,47 @@ from core.models import Stamp
 NAMES = "glossary.names"  # titles, aliases, slugs and visibility: the cross-link index
 CONTENT = "glossary.content"  # anything a public glossary page shows
 CONSENT = "consent.catalog"  # categories, declared cookies, tracking scripts, texts
+
+
+# A stamp's token: its number and the time of its last bump. The time tells two bumps to
+# the same number apart (a transaction that bumped and rolled back, then another).
+Token = tuple[int, "datetime.datetime | None"]
+ALL_KEYS = (NAMES, CONTENT, CONSENT)
+
+_snapshot: contextvars.ContextVar[dict[str, Token] | None] = contextvars.ContextVar(
+    "core_stamps_snapshot", default=None
+)
+
+
+def tokens(*keys: str) -> dict[str, Token]:
+    """The token of each key: from the request's snapshot, or one query."""
+    taken = _snapshot.get()
+    if taken is not None and all(key in taken for key in keys):
+        return {key: taken[key] for key in keys}
+    found = {
+        key: (value, changed_at)
+        for key, value, changed_at in Stamp.objects.filter(key__in=keys).values_list(
+            "key", "value", "changed_at"
+        )
+    }
+    return {key: found.get(key, (0, None)) for key in keys}
+
+
+def token(key: str) -> Token:
+    return tokens(key)[key]
+
+
+def take_snapshot() -> contextvars.Token:
+    """Read every stamp once for this request (core.middleware); later reads are free."""
+    _snapshot.set(None)
+    return _snapshot.set(tokens(*ALL_KEYS))
+
+
+def drop_snapshot(previous: contextvars.Token | None = None) -> None:
+    if previous is not None:
+        _snapshot.reset(previous)
+    else:
+        _snapshot.set(None)
 
 
 def read(*keys: str) -> dict[str, int]:
@@ -30,8 +74,12 @@ def current(key: str) -> int:
     return read(key)[key]
 
 
-def bump(*keys: str) -> None:
-    """Announce a change to these keys, atomically with the caller's transaction."""
+def bump(*keys: str) -> dict[str, int]:
+    """Announce a change to these keys, atomically with the caller's transaction.
+
+    Returns the new numbers (the caller's transaction holds the rows, so number - 1 is
+    the one every cache built before this change carries).
+    """
     now = timezone.now()
     with transaction.atomic():
         for key in keys:
@@ -40,3 +88,5 @@ def bump(*keys: str) -> None:
                 _, created = Stamp.objects.get_or_create(key=key, defaults={"value": 1})
                 if not created:
                     Stamp.objects.filter(key=key).update(value=F("value") + 1, changed_at=now)
+        drop_snapshot()  # this request changed something: read afresh from here on
+        return read(*keys)

@@ -7,6 +7,7 @@ changes made in between shown to the editor (optimistic locking).
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 
 import reversion
@@ -16,7 +17,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -26,16 +27,21 @@ from markdownx.widgets import AdminMarkdownxWidget
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
-from glossary import history, links
-from glossary.models import LETTER_GROUPS, Category, RetiredSlug, Term, letter_label
-from glossary.names import name_clashes
+from glossary import changes, history, links
+from glossary.models import (
+    LETTER_GROUPS,
+    Category,
+    RetiredSlug,
+    Term,
+    letter_label,
+    name_clashes,
+)
 
 REVIEW_INTERVAL = datetime.timedelta(days=365)
 
 admin.site.site_header = f"{settings.SITE_NAME}: editors"
 admin.site.site_title = f"{settings.SITE_NAME} admin"
 admin.site.index_title = "Write, review and publish"
-STATE_FIELDS = ("title", "aliases", "status", "published_at", "slug")
 
 
 class TermForm(forms.ModelForm):
@@ -329,7 +335,28 @@ class TermAdmin(VersionAdmin):
             *super().get_urls(),
         ]
 
+    def _term_or_404(self, request, object_id: str, *, change: bool) -> Term:
+        """The term behind an id in a history URL: permission first, then a 404 for junk."""
+        allowed = (
+            self.has_change_permission(request)
+            if change
+            else self.has_view_or_change_permission(request)
+        )
+        if not allowed:
+            raise PermissionDenied
+        pk = unquote(object_id)
+        if not pk.isdigit():
+            raise Http404("No such term")
+        return get_object_or_404(Term, pk=int(pk))
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._term_or_404(request, object_id, change=False)
+        return super().history_view(request, object_id, extra_context)
+
     def revision_view(self, request, object_id, version_id, extra_context=None):
+        term = self._term_or_404(request, object_id, change=True)
+        object_id = str(term.pk)
+        get_object_or_404(Version.objects.get_for_object(term), pk=version_id)
         conflict = self._revert_conflict(object_id, version_id)
         if conflict:
             messages.error(request, conflict)
@@ -341,10 +368,19 @@ class TermAdmin(VersionAdmin):
             )
         # The revert writes the old row before the form is saved; Term.save() needs the
         # state before it to leave a redirect for a changed slug and relink mentions.
-        request._glossary_state_before_revert = (
-            Term.objects.filter(pk=unquote(object_id)).values(*STATE_FIELDS).first()
-        )
+        request._glossary_state_before_revert = changes.state_of(unquote(object_id))
         return super().revision_view(request, object_id, version_id, extra_context)
+
+    def _reversion_revisionform_view(self, request, version, template_name, extra_context=None):
+        """Restore this term's version alone, never others stored in the same revision.
+
+        django-reversion reverts a whole revision; revisions recorded before the write
+        path kept other articles out of them may hold several terms.
+        """
+        with _only_this_version(version):
+            return super()._reversion_revisionform_view(
+                request, version, template_name, extra_context
+            )
 
     @staticmethod
     def _revert_conflict(object_id: str, version_id: int) -> str:
@@ -373,9 +409,7 @@ class TermAdmin(VersionAdmin):
 
     def compare_view(self, request, object_id: str, version_id: int) -> HttpResponse:
         """One stored version beside the term as it is now: changed fields and line diffs."""
-        if not self.has_view_or_change_permission(request):
-            raise PermissionDenied
-        term = get_object_or_404(Term, pk=unquote(object_id))
+        term = self._term_or_404(request, object_id, change=False)
         version = get_object_or_404(
             Version.objects.get_for_object(term).select_related("revision__user"), pk=version_id
         )
@@ -400,6 +434,22 @@ class TermAdmin(VersionAdmin):
     class Media:
         css = {"all": ["css/admin.css"]}
         js = ["js/editor.js"]
+
+
+@contextlib.contextmanager
+def _only_this_version(version: Version):
+    """While reverting, the version's revision restores that one version only."""
+    revision = version.revision
+    original = revision.revert
+
+    def revert_one(delete: bool = False) -> None:
+        version.revert()
+
+    revision.revert = revert_one
+    try:
+        yield
+    finally:
+        revision.revert = original
 
 
 @admin.register(RetiredSlug)

@@ -1,85 +1,19 @@
-"""Writing many terms at once: what Term.save() does per row, done per batch.
+"""Writing many rows at once: what per-row saves would do, done per batch.
 
 Demo data and imports create tens of thousands of terms. Saving them one by one costs
-several queries and a relink each; here the derived fields are filled in memory and
-the rows and their many-to-many links are written with bulk_create.
+several queries each; here rows and their many-to-many links are written with bulk
+statements, and glossary.changes.terms_loaded renders and links them afterwards.
 """
 
 from __future__ import annotations
 
-import contextlib
-import multiprocessing
-import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 
-from django.db import connection, models, transaction
+from django.db import connection, models
 
-from glossary import rendering
-from glossary.models import Term, letter_group, sort_key
+from glossary.models import RetiredSlug, Term
 
 BATCH_SIZE = 1000
-# Below this many articles a second process costs more than it saves.
-PARALLEL_MIN_ITEMS = 3000
-
-# (title, aliases, body, references, own id): what rendering needs from one term.
-RenderInput = tuple[str, str, str, str, int | None]
-
-_worker_index: rendering.TermIndex | None = None
-
-
-def _render_one(item: RenderInput) -> rendering.RenderedTerm:
-    title, aliases, body, references, own_id = item
-    return rendering.render_fields(
-        title, aliases, body, references, own_id=own_id, index=_worker_index
-    )
-
-
-def render_many(
-    items: Sequence[RenderInput], index: rendering.TermIndex
-) -> list[rendering.RenderedTerm]:
-    """Render many articles, on every core when there are enough of them.
-
-    Rendering is pure CPU work (markdown, sanitizer, automaton), so forked workers that
-    inherit the index share it copy-on-write; they never touch the database.
-    """
-    global _worker_index
-    _worker_index = index
-    processes = min(os.cpu_count() or 1, 4)
-    try:
-        if processes < 2 or len(items) < PARALLEL_MIN_ITEMS or os.name != "posix":
-            return [_render_one(item) for item in items]
-        context = multiprocessing.get_context("fork")
-        with context.Pool(processes) as pool:
-            return pool.map(_render_one, items, chunksize=250)
-    finally:
-        _worker_index = None
-
-
-@contextlib.contextmanager
-def explicit_timestamps(model: type[models.Model] = Term) -> Iterator[None]:
-    """Let bulk writes keep the created/updated times they were given (auto_now stays off).
-
-    Only for management commands: the switch is on the model class, for this process.
-    """
-    switched = []
-    for field in model._meta.concrete_fields:
-        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-            switched.append((field, field.auto_now, field.auto_now_add))
-            field.auto_now = field.auto_now_add = False
-    try:
-        yield
-    finally:
-        for field, auto_now, auto_now_add in switched:
-            field.auto_now, field.auto_now_add = auto_now, auto_now_add
-
-
-def apply_rendered(term: Term, rendered: rendering.RenderedTerm) -> None:
-    """Set on an unsaved row what Term.save() derives: sort title, letter, HTML, TOC."""
-    term.sort_title = sort_key(term.title)[:200]
-    term.letter = letter_group(term.title)
-    term.body_html = rendered.body_html
-    term.references_html = rendered.references_html
-    term.toc = rendered.toc
 
 
 def update_rows(objs: Sequence[models.Model], field_names: Sequence[str]) -> None:
@@ -141,24 +75,5 @@ def add_categories(pairs: Iterable[tuple[int, int]]) -> None:
 
 def release_slugs(slugs: Sequence[str]) -> None:
     """A live term owns its slug: drop redirects or 410s left at these addresses."""
-    from glossary.models import RetiredSlug
-
     for start in range(0, len(slugs), 2000):
         RetiredSlug.objects.filter(slug__in=slugs[start : start + 2000]).delete()
-
-
-def after_bulk_load() -> None:
-    """What signals would have done, had bulk writes sent them: fresh planner statistics
-    (so the database keeps using the sort and letter indexes) and no stale cached lists."""
-    from glossary import navigation, planner
-
-    planner.refresh_statistics()
-    transaction.on_commit(navigation.forget)
-    navigation.forget()
-
-
-def published_rows() -> list[tuple[int, str, str, str]]:
-    """(id, slug, title, aliases) of every published term, for a TermIndex."""
-    return list(
-        Term.objects.published().order_by("pk").values_list("pk", "slug", "title", "aliases")
-    )

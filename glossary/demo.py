@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils.text import slugify
 
-from glossary import bulk, rendering
+from glossary import bulk, changes, name_index
 from glossary.models import Category, Term
 
 MAX_COUNT = 500_000
@@ -363,7 +363,7 @@ def generate_terms(count: int, seed: int | None = None) -> list[Term]:
     rng = random.Random(seed)
     with transaction.atomic():
         categories = _ensure_categories()
-        existing = bulk.published_rows()
+        existing = name_index.published_rows()
         taken_titles = {t.lower() for t in Term.objects.values_list("title", flat=True)}
         taken_slugs = set(Term.objects.values_list("slug", flat=True))
         taken_names = set(taken_titles)
@@ -399,7 +399,7 @@ def generate_terms(count: int, seed: int | None = None) -> list[Term]:
             for word in template.split()
         }
         terms: list[Term] = []
-        for number, parts in enumerate(chosen):
+        for parts in chosen:
             abbreviation = _abbreviation(parts.title)
             aliases = ""
             if (
@@ -427,25 +427,13 @@ def generate_terms(count: int, seed: int | None = None) -> list[Term]:
             )
             terms[-1]._demo_domain = parts.domain  # type: ignore[attr-defined]
             terms[-1]._demo_core = parts.core  # type: ignore[attr-defined]
-            terms[-1]._placeholder = -(number + 1)  # type: ignore[attr-defined]
 
-        # Render against every name, old and new: new terms get placeholder ids until inserted.
-        index = rendering.TermIndex(
-            existing + [(t._placeholder, t.slug, t.title, t.aliases) for t in terms]  # type: ignore[attr-defined]
-        )
-        rendered = bulk.render_many(
-            [(t.title, t.aliases, t.body, t.references, t._placeholder) for t in terms],  # type: ignore[attr-defined]
-            index,
-        )
-        links: list[tuple[int, int]] = []
-        for term, result in zip(terms, rendered, strict=True):
-            bulk.apply_rendered(term, result)
-            links += [(term._placeholder, target) for target in result.linked_term_ids]  # type: ignore[attr-defined]
-        with bulk.explicit_timestamps():
-            Term.objects.bulk_create(terms, batch_size=bulk.BATCH_SIZE)
-        bulk.release_slugs([t.slug for t in terms])
-        pk_of = {t._placeholder: t.pk for t in terms}  # type: ignore[attr-defined]
-        bulk.add_links((pk_of[a], pk_of.get(b, b)) for a, b in links)
+        # bulk_create stamps created/updated with "now" (auto_now): put the generated back.
+        times = [(t.created_at, t.updated_at) for t in terms]
+        Term.objects.bulk_create(terms, batch_size=bulk.BATCH_SIZE)
+        for term, (created_at, updated_at) in zip(terms, times, strict=True):
+            term.created_at, term.updated_at = created_at, updated_at
+        bulk.update_rows(terms, ["created_at", "updated_at"])
 
         by_core: dict[str, list[int]] = {}
         for term in terms:
@@ -466,15 +454,8 @@ def generate_terms(count: int, seed: int | None = None) -> list[Term]:
         bulk.add_related(related)
         bulk.add_categories(term_categories)
 
-        # Older articles that mention a new name get their links now.
-        new_ids = [t.pk for t in terms]
-        stale = rendering.terms_mentioning(
-            [t.title for t in terms] + [t.aliases for t in terms if t.aliases], new_ids
-        )
-        rendering.forget_term_index()
-        if stale:
-            rendering.relink_bulk(Term.objects.filter(pk__in=stale))
-        bulk.after_bulk_load()
+        # Rendered, linked and announced the way every bulk load is.
+        changes.terms_loaded([t.pk for t in terms])
     return terms
 
 

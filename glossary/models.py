@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import unicodedata
 import uuid
+from functools import reduce
+from operator import or_
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -123,7 +125,7 @@ class Term(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    # Derived at save time by glossary.rendering; never edited by hand.
+    # Derived at save time by glossary.changes; never edited by hand.
     sort_title = models.CharField(max_length=200, editable=False, db_index=True)
     letter = models.CharField(max_length=5, editable=False, db_index=True)
     body_html = models.TextField(editable=False, blank=True)
@@ -203,48 +205,91 @@ class Term(models.Model):
             for linked in self.linked_terms.all()
         }
 
+    DERIVED_FIELDS = (
+        "sort_title", "letter", "body_html", "references_html", "toc", "updated_at", "edit_token",
+    )  # fmt: skip
+
+    def save(self, *args, **kwargs) -> None:
+        """A partial save writes the derived fields too (glossary.changes fills them in)."""
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], *self.DERIVED_FIELDS}
+        super().save(*args, **kwargs)
+
     def clean(self) -> None:
         """Titles and aliases name one term only (case-insensitive), so links are unambiguous."""
         super().clean()
-        from glossary.names import name_clashes
-
         errors = name_clashes(self)
         if errors:
             raise ValidationError(errors)
 
-    def save(self, *args, **kwargs) -> None:
-        from glossary import rendering, retired
 
-        previous = None
-        if self.pk:
-            # A revert in the admin writes the old row first; it hands over the state before it.
-            previous = getattr(self, "_state_before_revert", None) or (
-                Term.objects.filter(pk=self.pk)
-                .values("title", "aliases", "status", "published_at", "slug")
-                .first()
+def _name_key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def name_clashes(term: Term) -> dict[str, list[str]]:
+    """Validation errors by field for names this term shares with another term.
+
+    Cross-links are made from names, so a name shared by two terms would link to
+    whichever was indexed first; the editor is told which term already uses the name.
+    """
+    errors: dict[str, list[str]] = {}
+    title_key = _name_key(term.title or "")
+    own_aliases = [" ".join(line.split()) for line in (term.aliases or "").splitlines()]
+    own_aliases = [alias for alias in own_aliases if alias]
+    names = {title_key} | {_name_key(alias) for alias in own_aliases}
+    names.discard("")
+    if not names:
+        return errors
+
+    others = Term.objects.exclude(pk=term.pk) if term.pk else Term.objects.all()
+    # Narrow in the database (lower() title match, or the name somewhere in the aliases),
+    # then decide exactly in Python, line by line.
+    lowered = {name.lower() for name in names}
+    candidates = others.annotate(title_lower=Lower("title")).filter(
+        Q(title_lower__in=lowered) | reduce(or_, (Q(aliases__icontains=n) for n in lowered))
+    )
+    by_title: dict[str, Term] = {}
+    by_alias: dict[str, Term] = {}
+    for other in candidates.only("pk", "title", "aliases", "slug")[:200]:
+        by_title.setdefault(_name_key(other.title), other)
+        for line in other.aliases.splitlines():
+            if line.strip():
+                by_alias.setdefault(_name_key(line), other)
+
+    def describe(other: Term, how: str) -> str:
+        return f"“{other.title}” ({other.get_absolute_url()}) already uses this name as its {how}"
+
+    if title_key in by_title:
+        errors.setdefault("title", []).append(
+            f"A term with this title already exists: {describe(by_title[title_key], 'title')}. "
+            "Edit that term instead, or choose a more specific title."
+        )
+    elif title_key in by_alias:
+        errors.setdefault("title", []).append(
+            f"This title is taken: {describe(by_alias[title_key], 'alias')}."
+        )
+
+    seen: set[str] = set()
+    for alias in own_aliases:
+        key = _name_key(alias)
+        if key in seen:
+            errors.setdefault("aliases", []).append(f"The alias “{alias}” is listed twice.")
+            continue
+        seen.add(key)
+        if key == title_key:
+            errors.setdefault("aliases", []).append(
+                f"The alias “{alias}” is the same as this term's title; remove it."
             )
-        self.sort_title = sort_key(self.title)[:200]
-        self.letter = letter_group(self.title)
-        rendered = rendering.render_term(self)
-        self.body_html = rendered.body_html
-        self.references_html = rendered.references_html
-        self.toc = rendered.toc
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None:
-            kwargs["update_fields"] = set(update_fields) | {
-                "sort_title",
-                "letter",
-                "body_html",
-                "references_html",
-                "toc",
-                "updated_at",
-                "edit_token",
-            }
-        self.edit_token = uuid.uuid4()
-        super().save(*args, **kwargs)
-        self.linked_terms.set(rendered.linked_term_ids)
-        retired.after_term_saved(self, previous)
-        rendering.relink_after_change(self, previous)
+        elif key in by_title:
+            errors.setdefault("aliases", []).append(
+                f"The alias “{alias}” is taken: {describe(by_title[key], 'title')}."
+            )
+        elif key in by_alias:
+            errors.setdefault("aliases", []).append(
+                f"The alias “{alias}” is taken: {describe(by_alias[key], 'alias')}."
+            )
+    return errors
 
 
 class RetiredSlug(models.Model):
@@ -267,3 +312,26 @@ class RetiredSlug(models.Model):
     def __str__(self) -> str:
         target = self.term.slug if self.term_id else "gone"
         return f"{self.slug} → {target}"
+
+
+class NameChange(models.Model):
+    """The log behind the `glossary.names` stamp: whose names changed at which number.
+
+    A process whose name index is a few numbers behind lays these terms over it instead
+    of rebuilding it; `term_id` None means many terms changed at once (rebuild).
+    """
+
+    stamp = models.BigIntegerField(db_index=True)
+    term_id = models.BigIntegerField(null=True)  # not a foreign key: the term may be gone
+
+    KEEP = 5000
+
+    def __str__(self) -> str:
+        return f"{self.stamp}: {self.term_id or 'many terms'}"
+
+    @classmethod
+    def record(cls, stamp: int, term_ids: list[int] | None) -> None:
+        rows = [cls(stamp=stamp, term_id=pk) for pk in term_ids] if term_ids else []
+        cls.objects.bulk_create(rows or [cls(stamp=stamp, term_id=None)])
+        if stamp % 1000 == 0:
+            cls.objects.filter(stamp__lt=stamp - cls.KEEP).delete()

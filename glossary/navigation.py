@@ -1,8 +1,9 @@
 """The A–Z letter bar and letter groups: aggregate queries, whatever the number of terms.
 
-Both aggregates read every published term, so they are kept in the shared cache. A save
-or delete of a term forgets them (glossary.signals, and bulk loads call forget()); the
-short lifetime covers terms that become public on schedule, which no save announces.
+Both aggregates read every published term, so they are kept in the shared cache under
+the `glossary.content` stamp: any change to terms (in any process) bumps the stamp, so
+the next request reads fresh keys. The short lifetime covers terms that become public
+on schedule, which no write announces.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from django.db.models.functions import RowNumber
 from django.http import HttpRequest
 from django.urls import reverse
 
+from core import stamps
 from glossary.models import LETTER_GROUPS, Term, letter_label
 
 PREVIEW_TERMS_PER_LETTER = 8
@@ -52,19 +54,20 @@ class Letter:
         return max(self.count - len(self.terms), 0)
 
 
-def forget() -> None:
-    """Drop the cached aggregates (after any change to terms)."""
-    cache.delete_many([LETTER_COUNTS_KEY, INDEX_PREVIEW_KEY])
+def _key(name: str) -> str:
+    number, changed_at = stamps.token(stamps.CONTENT)
+    return f"{name}:{number}:{changed_at.timestamp() if changed_at else 0}"
 
 
 def letter_bar() -> list[Letter]:
     """Every letter group with its count of published terms (one query, then cached)."""
-    counts = cache.get(LETTER_COUNTS_KEY)
+    key = _key(LETTER_COUNTS_KEY)
+    counts = cache.get(key)
     if counts is None:
         counts = dict(
             Term.objects.published().order_by().values_list("letter").annotate(n=Count("pk"))
         )
-        cache.set(LETTER_COUNTS_KEY, counts, NAVIGATION_CACHE_SECONDS)
+        cache.set(key, counts, NAVIGATION_CACHE_SECONDS)
     return [
         Letter(
             key=key,
@@ -78,7 +81,8 @@ def letter_bar() -> list[Letter]:
 
 def term_groups_preview(letters: list[Letter]) -> list[Letter]:
     """The first few terms of each non-empty letter (one window-function query, cached)."""
-    by_letter = cache.get(INDEX_PREVIEW_KEY)
+    key = _key(INDEX_PREVIEW_KEY)
+    by_letter = cache.get(key)
     if by_letter is None:
         ranked = (
             Term.objects.published()
@@ -94,7 +98,7 @@ def term_groups_preview(letters: list[Letter]) -> list[Letter]:
         by_letter = {}
         for letter_key, title, slug in ranked:
             by_letter.setdefault(letter_key, []).append(TermLink(title=title, slug=slug))
-        cache.set(INDEX_PREVIEW_KEY, by_letter, NAVIGATION_CACHE_SECONDS)
+        cache.set(key, by_letter, NAVIGATION_CACHE_SECONDS)
     for letter in letters:
         letter.terms = by_letter.get(letter.key, [])
     return [letter for letter in letters if letter.has_terms]

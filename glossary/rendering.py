@@ -1,8 +1,9 @@
 """Markdown to sanitized HTML, with cross-links to other terms and a table of contents.
 
-Rendering happens when a term is saved (and when a term it mentions changes), never
-on a read: the stored HTML is what readers get. The same function renders the
-editor's live preview, so the preview shows exactly what the public page will.
+Pure text work: every function here is handed what it needs (the markdown, the name
+index) and reads no database, so it is easy to test and cannot write into anybody's
+revision. `glossary.name_index` keeps the index of published names current and
+`glossary.changes` decides which articles to render when something changed.
 
 Cross-linking uses one Aho-Corasick automaton over every published title, alias and
 their singular/plural forms, so its cost grows with the length of the text, not with
@@ -11,27 +12,21 @@ the number of terms (50,000 terms cost the same per article as 50).
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
+import functools
 import html
 import re
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import ahocorasick
 import markdown
 import nh3
 from django.conf import settings
-from django.db.models import Count, Max, Q, QuerySet
 from django.urls import reverse
 from django.utils.text import slugify
-
-if TYPE_CHECKING:
-    from glossary.models import Term
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em",
@@ -54,6 +49,10 @@ NO_LINK_TAGS = {"a", "code", "pre", "h1", "h2", "h3", "h4", "h5", "h6"}
 VOID_TAGS = {"br", "hr", "img"}
 WORD_CHARS = re.compile(r"[\w-]")
 TOC_LEVELS = {"h2", "h3"}
+HEADING_TAGS = {"h2", "h3", "h4", "h5", "h6"}  # h1 is demoted to h2
+# Every heading id an editor makes starts with this, and none of the page's own ids do,
+# so "## Main content" or a raw <h2 id="term-previews"> can never collide with the page.
+SECTION_ID_PREFIX = "section-"
 
 
 @dataclass
@@ -74,46 +73,77 @@ class LinkTarget:
 
 
 def name_forms(name: str) -> set[str]:
-    """A name and its regular singular and plural forms, lower-cased."""
+    """A name and its regular singular or plural form, lower-cased.
+
+    The one rule for "which words name this term": the renderer links these forms and
+    the mention scan (glossary.relinking) looks for the same ones. An abbreviation in
+    capitals ("BDNF") has no plural; a plural name ("Synapses") gets its singular only.
+    """
     base = " ".join(name.lower().split())
     if len(base) < 2:
         return set()
     forms = {base}
-    if base[-1].isalpha():
-        if base.endswith("ies") and len(base) > 4:
-            forms.add(base[:-3] + "y")
-        elif base.endswith(("ses", "xes", "zes", "ches", "shes")):
-            forms |= {base[:-2], base[:-1]}  # "boxes" -> "box", "synapses" -> "synapse"
-        elif base.endswith("s") and not base.endswith("ss") and len(base) > 3:
-            forms.add(base[:-1])
-        if base.endswith("y") and len(base) > 2 and base[-2] not in "aeiou":
-            forms.add(base[:-1] + "ies")
-        elif base.endswith(("s", "x", "z", "ch", "sh")):
-            forms.add(base + "es")
-        else:
-            forms.add(base + "s")
+    letters = [c for c in name if c.isalpha()]
+    if not base[-1].isalpha() or (len(letters) >= 2 and all(c.isupper() for c in letters)):
+        return forms
+    singular = _singular(base)
+    if singular:
+        forms.add(singular)
+    else:
+        forms.add(_plural(base))
     return forms
 
 
-class TermIndex:
-    """Every published term name in one automaton, mapped to the term it names."""
+def _singular(word: str) -> str:
+    """The singular of a regular plural, or "" when the word does not look plural."""
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("sses", "ches", "shes", "xes", "zes")):
+        return word[:-2]
+    if word.endswith("ses"):
+        return word[:-1]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 3:
+        return word[:-1]
+    return ""
 
-    def __init__(self, rows: Iterable[tuple[int, str, str, str]]) -> None:
+
+def _plural(word: str) -> str:
+    if word.endswith("is") and len(word) > 3:
+        return word[:-2] + "es"
+    if word.endswith("y") and len(word) > 2 and word[-2] not in "aeiou":
+        return word[:-1] + "ies"
+    if word.endswith(("s", "x", "z", "ch", "sh")):
+        return word + "es"
+    return word + "s"
+
+
+def forms_of_names(title: str, aliases: str) -> set[str]:
+    """Every form of a term's title and aliases (one alias per line)."""
+    forms: set[str] = set()
+    for name in [title, *aliases.splitlines()]:
+        if name.strip():
+            forms |= name_forms(name)
+    return forms
+
+
+# (term id, slug, title, aliases): what the index needs of one published term.
+NameRow = tuple[int, str, str, str]
+
+
+class _Layer:
+    """One automaton over the forms of some terms."""
+
+    def __init__(self, rows: Iterable[NameRow]) -> None:
         self.automaton = ahocorasick.Automaton()
-        self.names_by_term: dict[int, set[str]] = {}
-        # The reverse map, so "which terms share one of these names?" costs no scan of all terms.
-        self.terms_by_name: dict[str, set[int]] = {}
+        self.forms_by_term: dict[int, set[str]] = {}
+        self.terms_by_form: dict[str, set[int]] = {}
         taken: set[str] = set()
         for term_id, slug, title, aliases in rows:
-            names = [title, *(a for a in aliases.splitlines() if a.strip())]
-            forms: set[str] = set()
-            for name in names:
-                forms |= name_forms(name)
-            self.names_by_term[term_id] = forms
-            for form in forms:
-                self.terms_by_name.setdefault(form, set()).add(term_id)
+            forms = forms_of_names(title, aliases)
+            self.forms_by_term[term_id] = forms
             target = LinkTarget(term_id, slug)
             for form in forms:
+                self.terms_by_form.setdefault(form, set()).add(term_id)
                 if form not in taken:
                     taken.add(form)
                     self.automaton.add_word(form, (len(form), target))
@@ -121,32 +151,93 @@ class TermIndex:
         if not self.empty:
             self.automaton.make_automaton()
 
+    def candidates(self, lowered: str, text: str, hidden: frozenset[int]):
+        if self.empty:
+            return
+        for end, (length, target) in self.automaton.iter(lowered):
+            start = end - length + 1
+            if target.term_id not in hidden and _is_whole_word(text, start, end):
+                yield start, length, target
+
+
+class TermIndex:
+    """Every published term name in one automaton, mapped to the term it names.
+
+    Building the automaton for 50,000 terms takes a while, so a change to a few terms is
+    laid over it instead (`with_changes`): a small second automaton for the changed
+    terms, whose old entries in the big one are hidden.
+    """
+
+    def __init__(self, rows: Iterable[NameRow] = ()) -> None:
+        self._base = _Layer(rows)
+        self._overlay_rows: dict[int, NameRow | None] = {}
+        self._overlay = _Layer(())
+        self._hidden: frozenset[int] = frozenset()
+
+    @property
+    def overlay_size(self) -> int:
+        return len(self._overlay_rows)
+
+    @property
+    def empty(self) -> bool:
+        return self._base.empty and self._overlay.empty
+
+    def with_changes(self, changes: Mapping[int, NameRow | None]) -> TermIndex:
+        """This index with these terms' names replaced (a row) or removed (None)."""
+        derived = TermIndex.__new__(TermIndex)
+        derived._base = self._base
+        derived._overlay_rows = {**self._overlay_rows, **changes}
+        derived._overlay = _Layer(row for row in derived._overlay_rows.values() if row)
+        derived._hidden = frozenset(derived._overlay_rows)
+        return derived
+
     def matches(self, text: str) -> list[tuple[int, int, LinkTarget]]:
         """Non-overlapping whole-word matches, longest first at each position."""
         if self.empty:
             return []
         lowered = _lower_same_length(text)
-        candidates = []
-        for end, (length, target) in self.automaton.iter(lowered):
-            start = end - length + 1
-            if not _is_whole_word(text, start, end):
-                continue
-            candidates.append((start, -length, target))
-        candidates.sort(key=lambda c: (c[0], c[1]))
+        found = [
+            *self._base.candidates(lowered, text, self._hidden),
+            *self._overlay.candidates(lowered, text, frozenset()),
+        ]
+        found.sort(key=lambda c: (c[0], -c[1]))
         chosen = []
         covered_until = 0
-        for start, negative_length, target in candidates:
+        for start, length, target in found:
             if start >= covered_until:
-                chosen.append((start, start - negative_length, target))
-                covered_until = start - negative_length
+                chosen.append((start, start + length, target))
+                covered_until = start + length
         return chosen
 
-    def terms_named(self, names: set[str]) -> set[int]:
+    def terms_named(self, forms: set[str]) -> set[int]:
         """Ids of the terms that have any of these name forms."""
         found: set[int] = set()
-        for name in names:
-            found |= self.terms_by_name.get(name, set())
+        for form in forms:
+            found |= self._base.terms_by_form.get(form, set()) - self._hidden
+            found |= self._overlay.terms_by_form.get(form, set())
         return found
+
+
+class FormMatcher:
+    """Finds name forms in text by the renderer's rule (whole words, any case)."""
+
+    def __init__(self, forms: Iterable[str]) -> None:
+        self.automaton = ahocorasick.Automaton()
+        for form in set(forms):
+            if form:
+                self.automaton.add_word(form, len(form))
+        self.empty = len(self.automaton) == 0
+        if not self.empty:
+            self.automaton.make_automaton()
+
+    def found_in(self, text: str) -> bool:
+        if self.empty or not text:
+            return False
+        lowered = _lower_same_length(text)
+        return any(
+            _is_whole_word(text, end - length + 1, end)
+            for end, length in self.automaton.iter(lowered)
+        )
 
 
 def _is_whole_word(text: str, start: int, end: int) -> bool:
@@ -163,69 +254,22 @@ def _lower_same_length(text: str) -> str:
     return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
 
 
-_index_lock = threading.Lock()
-_index_cache: dict[str, object] = {}
-
-
-def _published_fingerprint() -> tuple:
-    from glossary.models import Term
-
-    stats = Term.objects.published().aggregate(
-        count=Count("pk"), updated=Max("updated_at"), published=Max("published_at")
-    )
-    return (stats["count"], stats["updated"], stats["published"])
-
-
-def term_index() -> TermIndex:
-    """The automaton of published names, rebuilt only when the published set changed.
-
-    The fingerprint is read from the database, so every app server notices a change
-    another one made; only the automaton itself lives in this process.
-    """
-    from glossary.models import Term
-
-    fingerprint = _published_fingerprint()
-    with _index_lock:
-        if _index_cache.get("fingerprint") == fingerprint:
-            return _index_cache["index"]  # type: ignore[return-value]
-        rows = Term.objects.published().order_by("pk").values_list("pk", "slug", "title", "aliases")
-        index = TermIndex(rows.iterator(chunk_size=5000))
-        _index_cache["fingerprint"] = fingerprint
-        _index_cache["index"] = index
-        return index
-
-
-def forget_term_index() -> None:
-    with _index_lock:
-        _index_cache.clear()
-
-
 # --- Markdown and sanitizing ---------------------------------------------------------
-
-
-def _heading_slug(value: str, separator: str) -> str:
-    return slugify(value) or "section"
 
 
 _converters = threading.local()
 
 
-def _markdown_converter() -> markdown.Markdown:
-    """One converter per thread, reset before each use (building one costs more than a render)."""
-    converter = getattr(_converters, "markdown", None)
+def _converter(name: str, extensions: list[str]) -> markdown.Markdown:
+    """One converter per thread and kind, reset before each use (building one is costly)."""
+    converter = getattr(_converters, name, None)
     if converter is None:
-        converter = markdown.Markdown(
-            extensions=["toc", "tables", "fenced_code", "sane_lists"],
-            extension_configs={"toc": {"slugify": _heading_slug, "toc_depth": "1-6"}},
-            output_format="html",
-        )
-        _converters.markdown = converter
+        converter = markdown.Markdown(extensions=extensions, output_format="html")
+        setattr(_converters, name, converter)
     return converter.reset()
 
 
-def markdown_to_safe_html(source: str) -> str:
-    """Markdown to HTML that passed the allow-list sanitizer (nothing executable survives)."""
-    raw = _markdown_converter().convert(source or "")
+def _sanitize(raw: str) -> str:
     return nh3.clean(
         raw,
         tags=ALLOWED_TAGS,
@@ -234,6 +278,20 @@ def markdown_to_safe_html(source: str) -> str:
         link_rel=None,
         strip_comments=True,
     )
+
+
+def markdown_to_safe_html(source: str) -> str:
+    """Markdown to HTML that passed the allow-list sanitizer (nothing executable survives).
+
+    Heading ids are given by the linker (namespaced, unique), not by a markdown extension.
+    """
+    body = _converter("body", ["tables", "fenced_code", "sane_lists"])
+    return _sanitize(body.convert(source or ""))
+
+
+def _inline_markdown_to_safe_html(source: str) -> str:
+    """One reference line: emphasis and links, no blocks to speak of."""
+    return _sanitize(_converter("inline", []).convert(source))
 
 
 def _is_external(href: str) -> bool:
@@ -255,6 +313,18 @@ class _Linker(HTMLParser):
         self.linked: dict[int, str] = {}
         self.toc: list[dict] = []
         self._heading: dict | None = None
+        self._ids: set[str] = set()
+
+    def _section_id(self, raw: str) -> str:
+        """A unique, namespaced id for an editor's heading (the TOC links to it)."""
+        base = slugify(raw).removeprefix(SECTION_ID_PREFIX) or "section"
+        candidate = SECTION_ID_PREFIX + base
+        number = 2
+        while candidate in self._ids:
+            candidate = f"{SECTION_ID_PREFIX}{base}-{number}"
+            number += 1
+        self._ids.add(candidate)
+        return candidate
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "h1":
@@ -262,8 +332,14 @@ class _Linker(HTMLParser):
         attributes = dict(attrs)
         if tag == "a" and _is_external(attributes.get("href") or ""):
             attributes["rel"] = "noopener noreferrer"
-        if tag in TOC_LEVELS and attributes.get("id"):
-            self._heading = {"id": attributes["id"], "title": "", "level": int(tag[1])}
+        if tag in HEADING_TAGS:
+            # The id is settled at the end tag, once the heading's text is known.
+            self._heading = {
+                "tag": tag,
+                "attributes": attributes,
+                "position": len(self.out),
+                "title": "",
+            }
         self.out.append(_start_tag(tag, attributes))
         if tag not in VOID_TAGS:
             self.stack.append(tag)
@@ -280,10 +356,14 @@ class _Linker(HTMLParser):
             while self.stack:
                 if self.stack.pop() == tag:
                     break
-        if tag in TOC_LEVELS and self._heading is not None:
-            self._heading["title"] = " ".join(self._heading["title"].split())
-            self.toc.append(self._heading)
-            self._heading = None
+        if tag in HEADING_TAGS and self._heading is not None:
+            heading, self._heading = self._heading, None
+            title = " ".join(heading["title"].split())
+            attributes = heading["attributes"]
+            attributes["id"] = self._section_id(attributes.get("id") or title)
+            self.out[heading["position"]] = _start_tag(heading["tag"], attributes)
+            if heading["tag"] in TOC_LEVELS:
+                self.toc.append({"id": attributes["id"], "title": title, "level": int(tag[1])})
         self.out.append(f"</{tag}>")
 
     def handle_data(self, data: str) -> None:
@@ -298,7 +378,7 @@ class _Linker(HTMLParser):
                 continue
             self.linked[target.term_id] = target.slug
             self.out.append(html.escape(data[position:start], quote=False))
-            url = reverse("glossary:term_detail", args=[target.slug])
+            url = _term_url(target.slug)
             self.out.append(
                 f'<a href="{html.escape(url)}" class="term-link" '
                 f'data-term="{html.escape(target.slug)}">'
@@ -306,6 +386,19 @@ class _Linker(HTMLParser):
             )
             position = end
         self.out.append(html.escape(data[position:], quote=False))
+
+
+@functools.cache
+def _term_url_template() -> tuple[str, str]:
+    marker = "term-slug-marker"
+    before, _, after = reverse("glossary:term_detail", args=[marker]).partition(marker)
+    return before, after
+
+
+def _term_url(slug: str) -> str:
+    """reverse() for a term page, without resolving the URLconf for every link."""
+    before, after = _term_url_template()
+    return f"{before}{quote(slug)}{after}"
 
 
 def _start_tag(tag: str, attributes: dict[str, str | None]) -> str:
@@ -325,12 +418,10 @@ def link_and_outline(
 
 
 def render_markdown(
-    source: str, exclude_ids: set[int] | None = None, index: TermIndex | None = None
+    source: str, index: TermIndex | None, exclude_ids: set[int] | None = None
 ) -> tuple[str, list[dict], dict[int, str]]:
     """Sanitized, cross-linked HTML, its table of contents and the terms it links to."""
-    return link_and_outline(
-        markdown_to_safe_html(source), index or term_index(), exclude_ids=exclude_ids
-    )
+    return link_and_outline(markdown_to_safe_html(source), index, exclude_ids=exclude_ids)
 
 
 def render_references(source: str) -> str:
@@ -339,16 +430,23 @@ def render_references(source: str) -> str:
         line = line.strip().lstrip("-*").strip()
         if not line:
             continue
-        item = markdown_to_safe_html(line)
+        item = _inline_markdown_to_safe_html(line)
         item = re.sub(r"^<p>(.*)</p>$", r"\1", item.strip(), flags=re.S)
         item, _, _ = link_and_outline(item, None)
         items.append(f"<li>{item}</li>")
     return "".join(items)
 
 
-def render_term(term: Term, index: TermIndex | None = None) -> RenderedTerm:
-    return render_fields(
-        term.title, term.aliases, term.body, term.references, own_id=term.pk, index=index
+def render_body(
+    title: str, aliases: str, body: str, index: TermIndex, own_id: int | None = None
+) -> RenderedTerm:
+    """The article's body only (what changes when other terms' names change)."""
+    # A term never links to itself, even under a name it is about to take.
+    exclude = {own_id} if own_id else set()
+    exclude |= index.terms_named(forms_of_names(title, aliases))
+    body_html, toc, linked = render_markdown(body, index, exclude_ids=exclude)
+    return RenderedTerm(
+        body_html=body_html, references_html="", toc=toc, linked_term_ids=list(linked)
     )
 
 
@@ -357,190 +455,10 @@ def render_fields(
     aliases: str,
     body: str,
     references: str,
+    index: TermIndex,
     own_id: int | None = None,
-    index: TermIndex | None = None,
 ) -> RenderedTerm:
-    """Render a term from its fields (bulk loads render rows that are not saved yet)."""
-    exclude = {own_id} if own_id else set()
-    if index is None:
-        index = term_index()
-    # A term never links to itself, even under a name it is about to take.
-    own_names: set[str] = set()
-    for name in [title, *(a.strip() for a in aliases.splitlines() if a.strip())]:
-        own_names |= name_forms(name)
-    exclude |= index.terms_named(own_names)
-    body_html, toc, linked = render_markdown(body, exclude_ids=exclude, index=index)
-    return RenderedTerm(
-        body_html=body_html,
-        references_html=render_references(references),
-        toc=toc,
-        linked_term_ids=list(linked),
-    )
-
-
-def render_preview(source: str) -> str:
-    """What the editor's live preview shows: exactly the public rendering of the body."""
-    body_html, _, _ = render_markdown(source)
-    return body_html
-
-
-# --- Keeping links in step --------------------------------------------------------------
-
-
-def relink(terms: Iterable[Term], index: TermIndex | None = None) -> int:
-    """Re-render the stored HTML of these terms against the current set of published names.
-
-    Uses update(), so it neither bumps updated_at nor triggers another relink.
-    """
-    from glossary.models import Term
-
-    index = index or term_index()
-    count = 0
-    for term in terms:
-        # Only the body is re-rendered: references hold no term links (and are often deferred).
-        rendered = render_fields(term.title, term.aliases, term.body, "", term.pk, index)
-        Term.objects.filter(pk=term.pk).update(body_html=rendered.body_html, toc=rendered.toc)
-        term.linked_terms.set(rendered.linked_term_ids)
-        count += 1
-    return count
-
-
-def relink_all(batch_size: int = 2000) -> int:
-    """Re-render every term (after an import or bulk load)."""
-    from glossary.models import Term
-
-    forget_term_index()
-    return relink_bulk(Term.objects.all(), index=term_index(), batch_size=batch_size)
-
-
-def relink_bulk(
-    terms: QuerySet[Term], index: TermIndex | None = None, batch_size: int = 1000
-) -> int:
-    """What relink() does, for many terms: a few queries per batch instead of a few per term."""
-    from glossary import bulk
-    from glossary.models import Term
-
-    index = index or term_index()
-    links = Term.linked_terms.through
-    # Ids first, then batches by id: never write to a table while a cursor over it is open.
-    ids = list(terms.order_by("pk").values_list("pk", flat=True))
-    for start in range(0, len(ids), batch_size):
-        batch = list(
-            Term.objects.filter(pk__in=ids[start : start + batch_size])
-            .order_by("pk")
-            .only("pk", "title", "aliases", "body")
-        )
-        link_rows = []
-        for term in batch:
-            # References hold no term links, so they are not re-rendered here.
-            rendered = render_fields(term.title, term.aliases, term.body, "", term.pk, index)
-            term.body_html, term.toc = rendered.body_html, rendered.toc
-            link_rows += [
-                links(from_term_id=term.pk, to_term_id=t) for t in rendered.linked_term_ids
-            ]
-        bulk.update_rows(batch, ["body_html", "toc"])
-        links.objects.filter(from_term_id__in=[term.pk for term in batch]).delete()
-        links.objects.bulk_create(link_rows, batch_size=2000)
-    return len(ids)
-
-
-def terms_mentioning(names: Iterable[str], exclude_ids: Iterable[int] = ()) -> list[int]:
-    """Ids of terms whose body mentions any of these names (one automaton scan of all bodies)."""
-    from glossary.models import Term
-
-    automaton = ahocorasick.Automaton()
-    forms: set[str] = set()
-    for name in names:
-        forms |= name_forms(name)
-    for form in forms:
-        automaton.add_word(form, len(form))
-    if not forms:
-        return []
-    automaton.make_automaton()
-    excluded = set(exclude_ids)
-    found = []
-    rows = Term.objects.order_by("pk").values_list("pk", "body")
-    for pk, body in rows.iterator(chunk_size=2000):
-        if pk in excluded or not body:
-            continue
-        lowered = _lower_same_length(body)
-        for end, length in automaton.iter(lowered):
-            if _is_whole_word(body, end - length + 1, end):
-                found.append(pk)
-                break
-    return found
-
-
-def affected_by(term: Term, names: set[str]) -> list[Term]:
-    """Terms whose stored links may change because `term` was added, renamed or hidden."""
-    from glossary.models import Term
-
-    # Two plain queries, not one OR across a join: joined to the link table, the text
-    # search ran once per link row (seconds at 50,000 terms) and needed a DISTINCT.
-    ids: set[int] = set()
-    if term.pk:
-        ids |= set(
-            Term.linked_terms.through.objects.filter(to_term_id=term.pk).values_list(
-                "from_term_id", flat=True
-            )
-        )
-    mentions = Q(pk__in=[])
-    for name in sorted(names, key=len)[:20]:
-        mentions |= Q(body__icontains=name)
-    ids |= set(Term.objects.filter(mentions).values_list("pk", flat=True))
-    ids.discard(term.pk)
-    ordered = sorted(ids)
-    found: list[Term] = []
-    for start in range(0, len(ordered), 2000):
-        found += Term.objects.filter(pk__in=ordered[start : start + 2000]).only(
-            "pk", "title", "aliases", "body"
-        )
-    return found
-
-
-def names_of(title: str, aliases: str) -> set[str]:
-    names = {title.strip().lower()} | {a.strip().lower() for a in aliases.splitlines()}
-    return {name for name in names if len(name) >= 2}
-
-
-_relinking_enabled: contextvars.ContextVar[bool] = contextvars.ContextVar(
-    "glossary_relinking_enabled", default=True
-)
-
-
-@contextlib.contextmanager
-def deferred_relinking() -> Iterator[None]:
-    """Skip per-save relinking inside the block (bulk loads call relink_all() after)."""
-    token = _relinking_enabled.set(False)
-    try:
-        yield
-    finally:
-        _relinking_enabled.reset(token)
-
-
-def relink_after_change(term: Term, previous: dict | None) -> int:
-    """After a save: re-render the articles whose links to `term` appear, change or vanish."""
-    if not _relinking_enabled.get():
-        return 0
-    from glossary.models import Term as TermModel
-
-    names_now = names_of(term.title, term.aliases) if term.is_public else set()
-    names_before: set[str] = set()
-    if previous is not None and TermModel.is_public_state(
-        previous["status"], previous["published_at"]
-    ):
-        names_before = names_of(previous["title"], previous["aliases"])
-    moved = previous is not None and previous.get("slug", term.slug) != term.slug
-    if names_now == names_before and not (moved and names_now):
-        return 0
-    # A new slug counts too: mentions should point at the new address, not through a 301.
-    return relink(affected_by(term, names_now | names_before))
-
-
-def relink_mentions_of_deleted(term_ids: list[int]) -> int:
-    """After a delete: the articles that linked to the deleted terms lose those links."""
-    if not _relinking_enabled.get() or not term_ids:
-        return 0
-    from glossary.models import Term as TermModel
-
-    return relink(TermModel.objects.filter(pk__in=term_ids).only("pk", "title", "aliases", "body"))
+    """Render a whole term from its fields (bulk loads render rows that are not saved yet)."""
+    rendered = render_body(title, aliases, body, index, own_id)
+    rendered.references_html = render_references(references)
+    return rendered

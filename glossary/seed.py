@@ -9,7 +9,6 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
-from glossary import rendering
 from glossary.models import Category, Term
 
 SEED_FILE = Path(__file__).parent / "seed" / "terms.json"
@@ -29,30 +28,26 @@ def load_seed_content(path: Path = SEED_FILE) -> int:
             slug=item["slug"], defaults={"name": item["name"], "description": item["description"]}
         )
     created: list[Term] = []
-    with rendering.deferred_relinking():
-        for item in data["terms"]:
-            if Term.objects.filter(slug=item["slug"]).exists():
-                continue
-            term = Term.objects.create(
-                slug=item["slug"],
-                title=item["title"],
-                aliases="\n".join(item["aliases"]),
-                summary=item["summary"],
-                body=item["body"],
-                references="\n".join(item["references"]),
-                status=Term.Status.PUBLISHED,
-                published_at=timezone.now(),
-                last_reviewed=SEED_REVIEWED,
-            )
-            term.categories.set([categories[slug] for slug in item["categories"]])
-            created.append(term)
-        by_slug = {
-            t.slug: t for t in Term.objects.filter(slug__in=[i["slug"] for i in data["terms"]])
-        }
-        for item in data["terms"]:
-            if by_slug.get(item["slug"]) in created:
-                related = [by_slug[s] for s in item["related"] if s in by_slug]
-                by_slug[item["slug"]].related_terms.add(*related)
-    if created:
-        rendering.relink_all()
+    # Plain saves: the seed is a handful of terms, and each save links the others.
+    for item in data["terms"]:
+        if Term.objects.filter(slug=item["slug"]).exists():
+            continue
+        term = Term.objects.create(
+            slug=item["slug"],
+            title=item["title"],
+            aliases="\n".join(item["aliases"]),
+            summary=item["summary"],
+            body=item["body"],
+            references="\n".join(item["references"]),
+            status=Term.Status.PUBLISHED,
+            published_at=timezone.now(),
+            last_reviewed=SEED_REVIEWED,
+        )
+        term.categories.set([categories[slug] for slug in item["categories"]])
+        created.append(term)
+    by_slug = {t.slug: t for t in Term.objects.filter(slug__in=[i["slug"] for i in data["terms"]])}
+    for item in data["terms"]:
+        if by_slug.get(item["slug"]) in created:
+            related = [by_slug[s] for s in item["related"] if s in by_slug]
+            by_slug[item["slug"]].related_terms.add(*related)
     return len(created)

@@ -9,7 +9,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from glossary import rendering
+from glossary import name_index
 from glossary.models import Category, Term
 
 _counter = itertools.count(1)
@@ -19,10 +19,10 @@ _counter = itertools.count(1)
 def _fresh_caches():
     """Each test starts with empty caches (also the shared Redis cache under CI)."""
     cache.clear()
-    rendering.forget_term_index()
+    name_index.forget()
     yield
     cache.clear()
-    rendering.forget_term_index()
+    name_index.forget()
 
 
 @pytest.fixture

@@ -74,7 +74,7 @@ def test_editor_writes_previews_saves_and_opens_a_term(
     # The preview follows the text as it changes.
     body.press("End")
     body.type("\n## Origin\n\nCoined in 2019.\n")
-    expect(preview.locator("h2#origin")).to_have_text("Origin")
+    expect(preview.locator("h2#section-origin")).to_have_text("Origin")
 
     page.locator("#id_status").select_option("published")
     page.screenshot(path=str(artifacts_dir / "editor-add-term.png"), full_page=True)

@@ -56,7 +56,7 @@ class TestWriting:
         )
         assert response.status_code == 200
         term = Term.objects.get(slug="autophagy")
-        assert '<h2 id="origin">Origin</h2>' in term.body_html
+        assert '<h2 id="section-origin">Origin</h2>' in term.body_html
         (version,) = Version.objects.get_for_object(term)
         assert version.revision.user == editor
         assert version.revision.get_comment().startswith("First draft of autophagy")

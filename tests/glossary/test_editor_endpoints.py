@@ -106,7 +106,7 @@ class TestPreview:
         response = editor_client.post(PREVIEW, {"content": "## How it works\n\nMyokines rise."})
         assert response.status_code == 200
         html = response.content.decode()
-        assert '<h2 id="how-it-works">How it works</h2>' in html
+        assert '<h2 id="section-how-it-works">How it works</h2>' in html
         assert 'href="/glossary/myokines/" class="term-link" data-term="myokines"' in html
         assert response["Cache-Control"].startswith("max-age=0")
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from glossary import rendering
+from glossary import name_index, rendering
 from glossary.models import Term
 
 pytestmark = pytest.mark.django_db
 
 
 def render(source: str) -> str:
-    html, _, _ = rendering.render_markdown(source)
+    html, _, _ = rendering.render_markdown(source, name_index.current())
     return html
 
 
@@ -47,17 +47,17 @@ class TestSanitizing:
     def test_an_h1_in_the_body_is_demoted_so_the_title_stays_the_only_h1(self):
         html = render("# Big\n\ntext")
         assert "<h1" not in html
-        assert '<h2 id="big">Big</h2>' in html
+        assert '<h2 id="section-big">Big</h2>' in html
 
 
 class TestHeadingsAndContents:
     def test_sections_get_stable_ids_and_a_table_of_contents(self, make_term):
         term = make_term("Anything", body="## Origin\n\nA.\n\n## Mechanism\n\nB.\n\n### Detail\n")
-        assert '<h2 id="origin">Origin</h2>' in term.body_html
+        assert '<h2 id="section-origin">Origin</h2>' in term.body_html
         assert term.toc == [
-            {"id": "origin", "title": "Origin", "level": 2},
-            {"id": "mechanism", "title": "Mechanism", "level": 2},
-            {"id": "detail", "title": "Detail", "level": 3},
+            {"id": "section-origin", "title": "Origin", "level": 2},
+            {"id": "section-mechanism", "title": "Mechanism", "level": 2},
+            {"id": "section-detail", "title": "Detail", "level": 3},
         ]
 
     def test_rendering_happens_at_save_not_on_read(self, make_term):

@@ -3,10 +3,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 from django.utils import timezone
 
-from glossary import rendering
-from glossary.models import Term
+from glossary import changes
 
 
 class Command(BaseCommand):
@@ -21,18 +21,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         hours = options["recently_published"]
-        if hours is None:
-            count = rendering.relink_all()
-        else:
-            if hours <= 0:
-                raise CommandError("--recently-published takes a positive number of hours.")
-            now = timezone.now()
-            went_live = Term.objects.published().filter(
-                published_at__gte=now - timedelta(hours=hours)
-            )
-            count = 0
-            for term in went_live:
-                count += rendering.relink(
-                    rendering.affected_by(term, rendering.names_of(term.title, term.aliases))
-                )
+        with transaction.atomic():
+            if hours is None:
+                count = changes.relink_all()
+            else:
+                if hours <= 0:
+                    raise CommandError("--recently-published takes a positive number of hours.")
+                count = changes.publish_due(timezone.now() - timedelta(hours=hours))
         self.stdout.write(self.style.SUCCESS(f"Re-rendered {count} articles."))

@@ -1,0 +1,183 @@
+"""The index of published names that cross-links are made from, current in every process.
+
+Building the automaton for 50,000 terms costs a second or two, so each process keeps one
+in memory with the number of the `glossary.names` stamp it was built at. The stamp is
+bumped only when a title, alias, slug or visibility changes (glossary.changes), so a save
+that changes none of them reuses the index. A process that changed names itself lays
+the change over its index (no rebuild); another process sees the new stamp and rebuilds.
+A scheduled term that comes due is laid over the index the same way, found by the time
+of the next scheduled publication, which the index remembers.
+"""
+
+from __future__ import annotations
+
+import datetime
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from django.db.models import Min
+from django.utils import timezone
+
+from core import stamps
+from glossary.models import NameChange, Term
+from glossary.rendering import NameRow, TermIndex, render_markdown
+
+# Past this many terms laid over the big automaton, the next use rebuilds it.
+MAX_OVERLAY = 500
+
+
+@dataclass
+class _Cached:
+    index: TermIndex
+    stamp: int
+    built_at: datetime.datetime
+    valid_until: datetime.datetime | None
+
+
+@dataclass
+class _Pending:
+    """Name changes made in this thread's open transaction, not yet committed."""
+
+    base_stamp: int
+    stamp: int
+    changes: dict[int, NameRow | None] = field(default_factory=dict)
+    index: TermIndex | None = None  # built for this transaction when the process's is stale
+
+
+_lock = threading.Lock()
+_cached: _Cached | None = None
+_local = threading.local()
+
+
+def published_rows(ids: list[int] | None = None) -> list[NameRow]:
+    """(id, slug, title, aliases) of published terms (all, or these), for a TermIndex."""
+    query = Term.objects.published().order_by("pk")
+    if ids is not None:
+        query = query.filter(pk__in=ids)
+    return list(query.values_list("pk", "slug", "title", "aliases"))
+
+
+def _next_publication(after: datetime.datetime) -> datetime.datetime | None:
+    return Term.objects.filter(status=Term.Status.PUBLISHED, published_at__gt=after).aggregate(
+        next=Min("published_at")
+    )["next"]
+
+
+def _build(stamp: int) -> _Cached:
+    now = timezone.now()
+    rows = (
+        Term.objects.published()
+        .order_by("pk")
+        .values_list("pk", "slug", "title", "aliases")
+        .iterator(chunk_size=5000)
+    )
+    return _Cached(TermIndex(rows), stamp, now, _next_publication(now))
+
+
+def _come_due(cached: _Cached, now: datetime.datetime) -> _Cached:
+    """Scheduled terms whose time has come, laid over the index."""
+    due = list(
+        Term.objects.published()
+        .filter(published_at__gt=cached.built_at)
+        .values_list("pk", "slug", "title", "aliases")
+    )
+    index = cached.index.with_changes({row[0]: row for row in due})
+    return _Cached(index, cached.stamp, now, _next_publication(now))
+
+
+def current() -> TermIndex:
+    """The index as this transaction sees it (its own uncommitted name changes included)."""
+    global _cached
+    stamp = stamps.current(stamps.NAMES)  # read before the rows, see core.stamps
+    now = timezone.now()
+    with _lock:
+        cached = _cached
+        if cached is not None and cached.valid_until is not None and now >= cached.valid_until:
+            cached = _cached = _come_due(cached, now)
+        pending: _Pending | None = getattr(_local, "pending", None)
+        if pending is not None and pending.stamp == stamp:
+            # This transaction changed names and has not committed: its view is its own.
+            if cached is not None and cached.stamp == pending.base_stamp:
+                return cached.index.with_changes(pending.changes)
+            if pending.index is None:
+                pending.index = _build(stamp).index
+            return pending.index
+        _local.pending = None
+        if cached is not None and cached.stamp == stamp:
+            return cached.index
+        _cached = (cached and _catch_up(cached, stamp)) or _build(stamp)
+        return _cached.index
+
+
+def _catch_up(cached: _Cached, stamp: int) -> _Cached | None:
+    """Lay the terms whose names other processes changed over the index, if few."""
+    log = list(
+        NameChange.objects.filter(stamp__gt=cached.stamp, stamp__lte=stamp).values_list(
+            "stamp", "term_id"
+        )
+    )
+    numbers = {number for number, _ in log}
+    changed = {term_id for _, term_id in log}
+    if (
+        len(numbers) != stamp - cached.stamp
+        or None in changed
+        or cached.index.overlay_size + len(changed) > MAX_OVERLAY
+    ):
+        return None
+    rows = {row[0]: row for row in published_rows(sorted(changed))}
+    index = cached.index.with_changes({pk: rows.get(pk) for pk in changed})
+    return _Cached(index, stamp, cached.built_at, _next_publication(timezone.now()))
+
+
+def names_changed(changes: Mapping[int, NameRow | None], base_stamp: int, stamp: int) -> None:
+    """Record name changes made in the open transaction (after the stamp was bumped).
+
+    `base_stamp` is the stamp before this change, `stamp` after it. Until the commit only
+    this thread sees them; at the commit (glossary.changes calls `committed`) the
+    process's index takes them over, unless another process changed names in between.
+    """
+    pending: _Pending | None = getattr(_local, "pending", None)
+    if pending is not None and pending.stamp == base_stamp:
+        pending.changes.update(changes)
+        pending.stamp = stamp
+        if pending.index is not None:
+            pending.index = pending.index.with_changes(changes)
+    else:
+        _local.pending = _Pending(base_stamp, stamp, dict(changes))
+
+
+def committed() -> None:
+    """After a commit: lay this thread's name changes over the process's index."""
+    global _cached
+    pending: _Pending | None = getattr(_local, "pending", None)
+    _local.pending = None
+    if pending is None:
+        return
+    # A savepoint rolled back, or another process changed names since: rebuild on next use.
+    if stamps.current(stamps.NAMES) != pending.stamp:
+        return
+    with _lock:
+        if _cached is not None and _cached.index.overlay_size >= MAX_OVERLAY:
+            _cached = None  # rebuilt on next use, with every change folded in
+        elif _cached is not None and _cached.stamp == pending.base_stamp:
+            _cached = _Cached(
+                _cached.index.with_changes(pending.changes),
+                pending.stamp,
+                _cached.built_at,
+                _next_publication(timezone.now()),
+            )
+
+
+def forget() -> None:
+    """Drop this process's index (tests; the stamp makes it unnecessary elsewhere)."""
+    global _cached
+    with _lock:
+        _cached = None
+    _local.pending = None
+
+
+def render_preview(source: str) -> str:
+    """What the editor's live preview shows: exactly the public rendering of the body."""
+    body_html, _, _ = render_markdown(source, current())
+    return body_html

@@ -1,0 +1,221 @@
+"""Which articles mention a name, and re-rendering them in batches.
+
+`mentioning` is the one answer to "which articles mention these names?": it looks for
+the renderer's own name forms (glossary.rendering.name_forms) with the renderer's own
+whole-word rule. The database's full-text index narrows 50,000 bodies down to the few
+that hold the words, in milliseconds; the rule then decides. `rerender` renders
+articles against a name index and writes only those whose HTML or links changed.
+
+Writes here are plain UPDATEs and link-table inserts: they send no model signals, so a
+django-reversion revision open around an editor's save never takes in other articles.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import re
+import uuid
+from collections.abc import Iterable, Sequence
+
+from django.db import connection
+
+from glossary import bulk
+from glossary.models import Term, letter_group, sort_key
+from glossary.rendering import (
+    FormMatcher,
+    RenderedTerm,
+    TermIndex,
+    render_body,
+    render_fields,
+)
+
+BATCH_SIZE = 1000
+# Past this many name forms, one pass over every body beats a full-text query per form.
+MAX_INDEXED_FORMS = 200
+# Below this many articles a second process costs more than it saves.
+PARALLEL_MIN_ITEMS = 3000
+WORDS = re.compile(r"\w+")
+
+
+def mentioning(forms: set[str], exclude_ids: Iterable[int] = ()) -> list[int]:
+    """Ids of the articles whose body mentions one of these name forms as a whole word."""
+    matcher = FormMatcher(forms)
+    if matcher.empty:
+        return []
+    excluded = set(exclude_ids)
+    if len(forms) <= MAX_INDEXED_FORMS and all(WORDS.search(form) for form in forms):
+        candidates = _indexed_candidates(forms)
+    else:  # one pass over the bodies beats a full-text query per form
+        candidates = list(Term.objects.order_by("pk").values_list("pk", flat=True))
+    candidates = [pk for pk in candidates if pk not in excluded]
+    found = []
+    for start in range(0, len(candidates), BATCH_SIZE):
+        rows = Term.objects.filter(pk__in=candidates[start : start + BATCH_SIZE]).values_list(
+            "pk", "body"
+        )
+        found += [pk for pk, body in rows if matcher.found_in(body)]
+    return sorted(found)
+
+
+def _indexed_candidates(forms: set[str]) -> list[int]:
+    """Articles whose indexed text holds the words of a form in a row (a superset)."""
+    if connection.vendor == "postgresql":
+        return _postgres_candidates(forms)
+    if connection.vendor == "sqlite":
+        return _sqlite_candidates(forms)
+    return list(Term.objects.order_by("pk").values_list("pk", flat=True))
+
+
+def _sqlite_candidates(forms: set[str]) -> list[int]:
+    from glossary.search_index import FTS_TABLE
+
+    phrases = " OR ".join('"' + " ".join(WORDS.findall(form)) + '"' for form in sorted(forms))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s ORDER BY rowid",
+            [f"body : ({phrases})"],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _postgres_candidates(forms: set[str]) -> list[int]:
+    from glossary.search_index import PG_CONFIG, PG_VECTOR_COLUMN
+
+    ordered = sorted(forms)
+    with connection.cursor() as cursor:
+        # A form made only of stop words ("it") has an empty query: look for it literally.
+        cursor.execute(
+            "SELECT form FROM unnest(%s::text[]) AS form "
+            f"WHERE numnode(phraseto_tsquery('{PG_CONFIG}', form)) = 0",
+            [ordered],
+        )
+        literal = [row[0] for row in cursor.fetchall()]
+        indexed = [form for form in ordered if form not in literal]
+        ids: set[int] = set()
+        if indexed:
+            query = " || ".join([f"phraseto_tsquery('{PG_CONFIG}', %s)"] * len(indexed))
+            cursor.execute(
+                f"SELECT id FROM glossary_term WHERE {PG_VECTOR_COLUMN} @@ ({query})", indexed
+            )
+            ids |= {row[0] for row in cursor.fetchall()}
+        for form in literal:
+            ids |= set(Term.objects.filter(body__icontains=form).values_list("pk", flat=True))
+    return sorted(ids)
+
+
+def linking_to(term_ids: Iterable[int]) -> set[int]:
+    """Articles whose stored HTML links to any of these terms."""
+    ids = list(term_ids)
+    found: set[int] = set()
+    links = Term.linked_terms.through.objects
+    for start in range(0, len(ids), BATCH_SIZE):
+        found |= set(
+            links.filter(to_term_id__in=ids[start : start + BATCH_SIZE]).values_list(
+                "from_term_id", flat=True
+            )
+        )
+    return found
+
+
+# --- Re-rendering ---------------------------------------------------------------------
+
+_worker_index: TermIndex | None = None
+# (title, aliases, body, references or None, own id): what rendering needs of one article.
+RenderInput = tuple[str, str, str, str | None, int]
+
+
+def _render_one(item: RenderInput) -> RenderedTerm:
+    title, aliases, body, references, own_id = item
+    assert _worker_index is not None
+    if references is None:
+        return render_body(title, aliases, body, _worker_index, own_id)
+    return render_fields(title, aliases, body, references, _worker_index, own_id)
+
+
+def render_many(items: Sequence[RenderInput], index: TermIndex) -> list[RenderedTerm]:
+    """Render many articles, on every core when there are enough of them.
+
+    Rendering is pure CPU work, so forked workers that inherit the index share it
+    copy-on-write; they never touch the database.
+    """
+    global _worker_index
+    _worker_index = index
+    processes = min(os.cpu_count() or 1, 4)
+    try:
+        if processes < 2 or len(items) < PARALLEL_MIN_ITEMS or os.name != "posix":
+            return [_render_one(item) for item in items]
+        with multiprocessing.get_context("fork").Pool(processes) as pool:
+            return pool.map(_render_one, items, chunksize=250)
+    finally:
+        _worker_index = None
+
+
+BODY_FIELDS = ["body_html", "toc"]
+# A freshly loaded row has none of its derived fields yet.
+WHOLE_FIELDS = ["body_html", "toc", "references_html", "sort_title", "letter", "edit_token"]
+
+
+def rerender(ids: Iterable[int], index: TermIndex, *, whole: bool = False) -> list[int]:
+    """Render these articles' bodies; write those whose HTML or links changed.
+
+    Returns the ids written. With `whole` (rows a bulk load just wrote), every derived
+    field is filled in and every row written.
+    """
+    ordered = sorted(set(ids))
+    through = Term.linked_terms.through
+    written: list[int] = []
+    chunk = BATCH_SIZE * 10 if len(ordered) >= PARALLEL_MIN_ITEMS else BATCH_SIZE
+    fields = WHOLE_FIELDS if whole else BODY_FIELDS
+    for start in range(0, len(ordered), chunk):
+        batch = list(
+            Term.objects.filter(pk__in=ordered[start : start + chunk])
+            .order_by("pk")
+            .only("pk", "title", "aliases", "body", "references", *BODY_FIELDS)
+        )
+        old_links: dict[int, set[int]] = {}
+        for from_id, to_id in through.objects.filter(
+            from_term_id__in=[t.pk for t in batch]
+        ).values_list("from_term_id", "to_term_id"):
+            old_links.setdefault(from_id, set()).add(to_id)
+        results = render_many(
+            [(t.title, t.aliases, t.body, t.references if whole else None, t.pk) for t in batch],
+            index,
+        )
+        changed = []
+        link_rows = []
+        for term, result in zip(batch, results, strict=True):
+            same = (
+                result.body_html == term.body_html
+                and result.toc == term.toc
+                and set(result.linked_term_ids) == old_links.get(term.pk, set())
+            )
+            if same and not whole:
+                continue
+            term.body_html, term.toc = result.body_html, result.toc
+            if whole:
+                term.references_html = result.references_html
+                term.sort_title = sort_key(term.title)[:200]
+                term.letter = letter_group(term.title)
+                term.edit_token = uuid.uuid4()  # forms opened before the load are stale
+            changed.append(term)
+            link_rows += [
+                through(from_term_id=term.pk, to_term_id=target)
+                for target in result.linked_term_ids
+            ]
+        bulk.update_rows(changed, fields)
+        changed_ids = [term.pk for term in changed]
+        for part in range(0, len(changed_ids), BATCH_SIZE):
+            through.objects.filter(from_term_id__in=changed_ids[part : part + BATCH_SIZE]).delete()
+        through.objects.bulk_create(link_rows, batch_size=BATCH_SIZE * 2)
+        written += changed_ids
+    return written
+
+
+def set_links(term_id: int, targets: Iterable[int]) -> None:
+    """Store the terms one article links to (its own save), without m2m signals."""
+    through = Term.linked_terms.through
+    through.objects.filter(from_term_id=term_id).delete()
+    through.objects.bulk_create(
+        [through(from_term_id=term_id, to_term_id=target) for target in set(targets)]
+    )
