@@ -92,6 +92,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Every version stamp in one query; the caches below compare against it.
+    "core.middleware.StampSnapshotMiddleware",
     "csp.middleware.CSPMiddleware",
     # After CSPMiddleware: adds tracking-script hosts/hashes to the CSP, Vary: Cookie.
     "consent.middleware.ConsentMiddleware",

@@ -17,7 +17,6 @@ import datetime
 import json
 import re
 import reprlib
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
@@ -29,8 +28,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import dateparse, timezone
 
-from glossary import bulk, rendering
-from glossary.models import Category, RetiredSlug, Term, letter_group, sort_key
+from glossary import bulk, changes, relinking
+from glossary.models import Category, RetiredSlug, Term
 
 FORMAT_NAME = "glossary-terms"
 FORMAT_VERSION = 1
@@ -745,10 +744,6 @@ def _check_retired(records: list[Record], plans: list[TermPlan], problems: list[
     return planned
 
 
-def import_records(category_records: list[Record], term_records: list[Record]) -> ImportResult:
-    return import_bundle(Bundle(category_records, term_records))
-
-
 def import_bundle(bundle: Bundle) -> ImportResult:
     """Check everything, then write everything in one transaction (or nothing at all)."""
     problems: list[str] = []
@@ -764,7 +759,6 @@ def import_bundle(bundle: Bundle) -> ImportResult:
         try:
             result = _write(planned_categories, plans)
             _write_retired(retired, [p.values["slug"] for p in plans])
-            bulk.after_bulk_load()
         except IntegrityError as error:
             raise TransferError([f"the database refused the import: {error}"]) from None
     return result
@@ -821,18 +815,21 @@ def _write(planned_categories: dict[str, dict], plans: list[TermPlan]) -> Import
     for plan in plans:
         values = dict(plan.values)
         pk = existing_ids.get(values["slug"])
+        values.setdefault("updated_at", now)
         if pk is None:
             values.setdefault("created_at", now)
-            values.setdefault("updated_at", now)
-            term = Term(**values)
-            _derive(term)
-            new_terms.append(term)
+            new_terms.append(Term(**values))
         else:
-            values.setdefault("updated_at", now)
             updates[pk] = values
-    with bulk.explicit_timestamps():
-        Term.objects.bulk_create(new_terms, batch_size=bulk.BATCH_SIZE)
-        _update_terms(updates, fields)
+    # Articles linking to a term whose names may change lose or keep that link after.
+    linking = relinking.linking_to(updates)
+    # bulk_create stamps created/updated with "now" (auto_now): put the file's back.
+    times = [(t.created_at, t.updated_at) for t in new_terms]
+    Term.objects.bulk_create(new_terms, batch_size=bulk.BATCH_SIZE)
+    for term, (created_at, updated_at) in zip(new_terms, times, strict=True):
+        term.created_at, term.updated_at = created_at, updated_at
+    bulk.update_rows(new_terms, ["created_at", "updated_at"])
+    _update_terms(updates, fields)
     term_ids = {t.slug: t.pk for t in new_terms} | existing_ids
 
     imported = [term_ids[p.values["slug"]] for p in plans]
@@ -857,21 +854,12 @@ def _write(planned_categories: dict[str, dict], plans: list[TermPlan]) -> Import
             for p in with_related
             for slug in p.related or []
         )
-    relink_everything()
+    changes.terms_loaded(imported, previously_linking=linking)
     return ImportResult(
         created=len(new_terms),
         updated=len(imported) - len(new_terms),
         categories=len(planned_categories),
     )
-
-
-def _derive(term: Term) -> None:
-    """What save() derives, except the body's HTML: the relink pass at the end renders it."""
-    term.sort_title = sort_key(term.title)[:200]
-    term.letter = letter_group(term.title)
-    term.references_html = rendering.render_references(term.references)
-    if hasattr(term, "edit_token"):
-        term.edit_token = uuid.uuid4()  # forms opened before the import are now stale
 
 
 def _update_terms(updates: dict[int, dict[str, Any]], fields: list[models.Field]) -> None:
@@ -882,36 +870,8 @@ def _update_terms(updates: dict[int, dict[str, Any]], fields: list[models.Field]
         for term in Term.objects.filter(pk__in=chunk):
             for name, value in updates[term.pk].items():
                 setattr(term, name, value)
-            _derive(term)
             terms.append(term)
-    names = [f.name for f in fields] + ["sort_title", "letter", "references_html"]
-    if hasattr(Term, "edit_token"):
-        names.append("edit_token")
-    bulk.update_rows(terms, names)
-
-
-def relink_everything() -> int:
-    """The one cross-link pass after an import: every body re-rendered against every name."""
-    rendering.forget_term_index()
-    index = rendering.term_index()
-    ids = list(Term.objects.order_by("pk").values_list("pk", flat=True))
-    links = Term.linked_terms.through
-    for chunk in _chunks(ids, 10_000):
-        terms = list(
-            Term.objects.filter(pk__in=chunk).order_by("pk").only("pk", "title", "aliases", "body")
-        )
-        rendered = bulk.render_many([(t.title, t.aliases, t.body, "", t.pk) for t in terms], index)
-        for term, result in zip(terms, rendered, strict=True):
-            term.body_html, term.toc = result.body_html, result.toc
-        bulk.update_rows(terms, ["body_html", "toc"])
-        links.objects.filter(from_term_id__in=chunk).delete()
-        bulk.add_links(
-            (t.pk, target)
-            for t, r in zip(terms, rendered, strict=True)
-            for target in r.linked_term_ids
-        )
-    rendering.forget_term_index()
-    return len(ids)
+    bulk.update_rows(terms, [f.name for f in fields])
 
 
 def import_path(path: Path) -> ImportResult:
