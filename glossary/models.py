@@ -7,15 +7,15 @@ import uuid
 from functools import reduce
 from operator import or_
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from markdownx.models import MarkdownxField
 
+RELATED_ON_PAGE = 12
 DIGITS_GROUP = "0-9"
 OTHER_GROUP = "other"
 LETTER_GROUPS: list[str] = [chr(c) for c in range(ord("a"), ord("z") + 1)] + [
@@ -190,13 +190,26 @@ class Term(models.Model):
     def is_scheduled(self) -> bool:
         return self.status == self.Status.PUBLISHED and self.published_at > timezone.now()
 
-    @property
-    def canonical_url(self) -> str:
-        return settings.SITE_URL + self.get_absolute_url()
+    def get_related_url(self) -> str:
+        return reverse("glossary:term_related", args=[self.slug])
 
-    @property
-    def section_count(self) -> int:
-        return len(self.toc)
+    def related_for_page(self, limit: int = RELATED_ON_PAGE) -> tuple[list[Term], bool]:
+        """The related terms a page shows, and whether there are more (one query).
+
+        An article may have hundreds; the page shows the ones readers reach most (most
+        linked to from other articles), so its size does not grow with the glossary.
+        """
+        shown = list(self.related_ordered()[: limit + 1])
+        return shown[:limit], len(shown) > limit
+
+    def related_ordered(self) -> TermQuerySet:
+        """Published related terms, the most linked-to first, then alphabetically."""
+        return (
+            self.related_terms.published()
+            .annotate(inbound=Count("mentioned_by"))
+            .order_by("-inbound", "sort_title", "pk")
+            .only("title", "slug", "summary")
+        )
 
     def link_previews(self) -> dict[str, dict[str, str]]:
         """Title and summary of every term this article links to, for hover previews."""

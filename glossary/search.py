@@ -405,10 +405,6 @@ class SearchResults:
         self._count: int | None = None
         self.capped = False
 
-    @property
-    def is_searchable(self) -> bool:
-        return bool(self.groups)
-
     def count(self) -> int:
         if self._count is None:
             if not self.groups:

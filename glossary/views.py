@@ -82,7 +82,6 @@ def term_detail(request: HttpRequest, slug: str) -> HttpResponse:
             visible.with_neighbours()
             .prefetch_related(
                 "categories",
-                Prefetch("related_terms", queryset=Term.objects.published().only("title", "slug")),
                 Prefetch(
                     "linked_terms",
                     queryset=Term.objects.published().only("title", "slug", "summary"),
@@ -93,15 +92,32 @@ def term_detail(request: HttpRequest, slug: str) -> HttpResponse:
     except Term.DoesNotExist:
         return retired.response_for_unknown_slug(request, slug)
     previews = term.link_previews()
+    related, more_related = term.related_for_page()
     response = render(
         request,
         "glossary/term_detail.html",
         {
             "term": term,
+            "related": related,
+            "more_related": more_related,
             "link_previews": previews,
             "jsonld": structured_data.term_page(term, request),
         },
     )
+    if not term.is_public:
+        add_never_cache_headers(response)
+    return response
+
+
+@require_safe
+def term_related(request: HttpRequest, slug: str) -> HttpResponse:
+    """Every related term of a term, paginated (its page shows only the first few)."""
+    visible = Term.objects.all() if request.user.is_staff else Term.objects.published()
+    term = get_object_or_404(visible.only("title", "slug", "status", "published_at"), slug=slug)
+    page = page_or_last(
+        Paginator(term.related_ordered(), settings.GLOSSARY_LETTER_PAGE_SIZE), request
+    )
+    response = render(request, "glossary/term_related.html", {"term": term, "page_obj": page})
     if not term.is_public:
         add_never_cache_headers(response)
     return response
