@@ -11,8 +11,9 @@ class ConsentConfig(AppConfig):
 
     def ready(self) -> None:
         from cookie_consent.models import Cookie, CookieGroup
+        from django.core import checks
 
-        from consent import audit, catalog, signals
+        from consent import audit, catalog, hosts, signals
         from consent.models import CookieDetails, TrackingScript
 
         # post_save also fires for loaddata's raw saves, which upstream's save() misses.
@@ -29,3 +30,4 @@ class ConsentConfig(AppConfig):
             catalog.on_model_change, sender=self, dispatch_uid="consent-catalog-migrate"
         )
         audit.connect()
+        checks.register(hosts.check_settings, checks.Tags.security, deploy=False)

@@ -33,7 +33,6 @@ from consent import cookies as cookie_rules
 from consent import scripts as script_rules
 from consent.models import TrackingScript
 from core import stamps
-from core.models import Stamp
 
 CACHE_KEY = "consent:catalog:v2"
 
@@ -232,7 +231,7 @@ def get_catalog() -> Catalog:
 def _load() -> Catalog:
     # The stamp first, then the data (see core.stamps). changed_at makes the token unique
     # even if a transaction that bumped the number (and built a catalog) was rolled back.
-    token = Stamp.objects.filter(key=stamps.CONSENT).values_list("value", "changed_at").first()
+    token = stamps.token(stamps.CONSENT)  # from the request's snapshot when there is one
     cached = cache.get(CACHE_KEY)
     if cached is not None and cached[0] == token:
         return cached[1]
@@ -248,7 +247,7 @@ def invalidate() -> None:
     stamps.bump(stamps.CONSENT)
     scope = _request_scope.get()
     if scope is not None:
-        scope.pop("catalog", None)
+        scope.pop("catalog", None)  # stamps.bump also drops the request's stamp snapshot
     delete_upstream_cache()
     transaction.on_commit(delete_upstream_cache)
 

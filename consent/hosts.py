@@ -43,3 +43,33 @@ def check_host(request: HttpRequest) -> None:
             raise Http404("Only the admin is served on this host.")
     elif is_admin:
         raise Http404("The admin is served on its own host name.")
+
+
+def check_settings(app_configs=None, **kwargs) -> list:
+    """System checks: ADMIN_HOST must be an allowed host, and cookies must stay host-only."""
+    from django.core.checks import Warning
+    from django.http.request import validate_host
+
+    host = admin_host()
+    if not host:
+        return []
+    problems = []
+    if not validate_host(host, settings.ALLOWED_HOSTS):
+        problems.append(
+            Warning(
+                f"ADMIN_HOST {host!r} is not in ALLOWED_HOSTS: the admin cannot be reached.",
+                hint="Add it to DJANGO_ALLOWED_HOSTS.",
+                id="consent.W001",
+            )
+        )
+    for name in ("SESSION_COOKIE_DOMAIN", "CSRF_COOKIE_DOMAIN"):
+        if getattr(settings, name, None):
+            problems.append(
+                Warning(
+                    f"{name} is set while ADMIN_HOST is: the public host would receive the "
+                    "admin's cookie.",
+                    hint=f"Leave {name} unset (host-only cookies).",
+                    id="consent.W002",
+                )
+            )
+    return problems

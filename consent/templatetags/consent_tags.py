@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import re
 from urllib.parse import urlsplit
 
 from django import template
@@ -21,10 +20,9 @@ from django.utils.safestring import SafeString, mark_safe
 from consent import state as consent_state
 from consent.catalog import get_catalog
 from consent.middleware import allow_frame_source
+from consent.scripts import inline_code_is_safe
 
 register = template.Library()
-
-_UNSAFE_INLINE = re.compile(r"</script|<!--|<script", re.IGNORECASE)
 
 
 @register.simple_tag
@@ -73,7 +71,7 @@ def tracking_scripts(placement: str) -> SafeString:
                     script.name,
                 )
             )
-        elif not _UNSAFE_INLINE.search(script.code):
+        elif inline_code_is_safe(script.code):
             # Raw text: a type="text/plain" script's content is not entity-decoded, so the
             # code must go out verbatim for its CSP hash to match (validated on save).
             tags.append(

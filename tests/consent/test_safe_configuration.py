@@ -499,3 +499,16 @@ class TestDeclaredCookieNames:
             Cookie.objects.create(cookiegroup=marketing, name=name)
         declared = [c.name for c in get_catalog().category("marketing").cookies]
         assert declared == ["_ok_*"]
+
+
+class TestAdminHostChecks:
+    def test_admin_host_must_be_allowed(self, settings):
+        from consent.hosts import check_settings
+
+        settings.ADMIN_HOST = "admin.example.org"
+        settings.ALLOWED_HOSTS = ["www.example.org"]
+        settings.SESSION_COOKIE_DOMAIN = ".example.org"
+        assert [w.id for w in check_settings()] == ["consent.W001", "consent.W002"]
+        settings.ALLOWED_HOSTS = ["www.example.org", "admin.example.org"]
+        settings.SESSION_COOKIE_DOMAIN = None
+        assert check_settings() == []

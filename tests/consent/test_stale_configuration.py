@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from cookie_consent.models import Cookie, CookieGroup
+from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
@@ -164,3 +165,18 @@ def test_one_hash_and_one_inline_rule_for_scripts():
     for needle in ("hashlib", "</script|"):
         holders = sorted(name for name, text in sources.items() if needle in text)
         assert holders == ["scripts.py"], needle
+
+
+def test_a_change_inside_a_request_is_never_cached_under_its_older_stamp(analytics):
+    catalog.get_catalog()
+    old_token = stamps.token(stamps.CONSENT)
+    previous = stamps.take_snapshot()  # as StampSnapshotMiddleware does for a request
+    try:
+        with catalog.request_scope():
+            TrackingScript.objects.create(name="New", category=analytics, src="/n.js")
+            cache.delete(catalog.CACHE_KEY)  # e.g. evicted, or another key layout
+            assert [script.name for script in catalog.get_catalog().scripts] == ["New"]
+    finally:
+        stamps.drop_snapshot(previous)
+    cached = cache.get(catalog.CACHE_KEY)
+    assert cached is None or cached[0] != old_token
