@@ -19,14 +19,17 @@ import django
 
 django.setup()
 
-from django.db import connection  # noqa: E402
+import statistics  # noqa: E402
+
+from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from glossary import rendering  # noqa: E402
+from glossary import name_index, relinking, rendering  # noqa: E402
 from glossary.models import Term  # noqa: E402
 
 RENDER_SAMPLE = 2000
+REPEATS = 5
 
 
 def timed(function):
@@ -35,31 +38,97 @@ def timed(function):
     return result, time.perf_counter() - started
 
 
+def saved(term: Term) -> float:
+    """One editor save as the admin does it: in a transaction, committed."""
+
+    def save() -> None:
+        with transaction.atomic():
+            term.save()
+
+    return timed(save)[1]
+
+
+def median_ms(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000
+
+
+def mentioned_term(low: int = 3, high: int = 60) -> Term:
+    """A published term that a few articles mention (so renaming it relinks them)."""
+    for term in Term.objects.published().order_by("pk").iterator(chunk_size=500):
+        if low <= term.mentioned_by.count() <= high:
+            return term
+    return Term.objects.published().order_by("pk").first()
+
+
 def main() -> None:
     figures: dict[str, object] = {"terms": Term.objects.count()}
-    rendering.forget_term_index()
-    index, figures["index_build_s"] = timed(rendering.term_index)
+    name_index.forget()
+    _, figures["index_build_s"] = timed(name_index.current)
+    index = name_index.current()
 
     sample = list(
         Term.objects.order_by("pk").only("pk", "title", "aliases", "body", "references")[
             :RENDER_SAMPLE
         ]
     )
-    _, elapsed = timed(lambda: [rendering.render_term(t, index=index) for t in sample])
+    _, elapsed = timed(
+        lambda: [
+            rendering.render_fields(t.title, t.aliases, t.body, t.references, index, t.pk)
+            for t in sample
+        ]
+    )
     figures["render_articles_per_s"] = len(sample) / elapsed
 
-    # One editor save that renames a term: its own render plus relinking the articles
-    # that mention the old or new name (and a rebuilt automaton, as the name set changed).
-    term = Term.objects.filter(mentioned_by__isnull=False).order_by("pk").first()
+    builds: list[int] = []
+    original_build = name_index._build
+
+    def counted_build(stamp: int):
+        builds.append(stamp)
+        return original_build(stamp)
+
+    name_index._build = counted_build
+
+    # A plain save of a published term: no name changes, so no index rebuild, no rescan.
+    plain = Term.objects.published().order_by("-pk").first()
+    samples = []
+    for n in range(REPEATS + 1):
+        plain.summary = plain.summary.rstrip() + (" " if n % 2 else "")
+        samples.append(saved(plain))
+    figures["plain_save_ms"] = median_ms(samples[1:])  # the first warms this process
+
+    # Renaming a term that N articles mention: each loses (then regains) its link.
+    term = mentioned_term()
     original = term.title
-    figures["save_with_relink_articles"] = term.mentioned_by.count()
-    term.title = original + " (renamed)"
-    _, figures["save_with_relink_s"] = timed(term.save)
+    figures["relink_articles"] = len(relinking.linking_to([term.pk]))
+    rename, back = [], []
+    for n in range(REPEATS):
+        term.title = f"{original} renamed {n}"
+        rename.append(saved(term))
+        term.title = original
+        back.append(saved(term))
+    figures["rename_save_ms"] = median_ms(rename + back)
+
+    # Adding a term that N articles mention: the same name, now under a new term.
+    term.title = f"{original} retired"
+    saved(term)
+    added = []
+    for n in range(REPEATS):
+        new = Term(
+            title=original,
+            slug=f"bench-added-{n}",
+            summary="Added by the benchmark.",
+            body="A short body.",
+            status=Term.Status.PUBLISHED,
+        )
+        added.append(saved(new))
+        figures["added_relinks"] = len(relinking.linking_to([new.pk]))
+        with transaction.atomic():
+            new.delete()
     term.title = original
-    term.save()
-    # A save that changes no name: no relinking, but the automaton may be rebuilt.
-    term.summary += " "
-    _, figures["save_without_rename_s"] = timed(term.save)
+    saved(term)
+    figures["add_save_ms"] = median_ms(added)
+    figures["index_builds_during_saves"] = len(builds)
+    name_index.forget()
 
     client = Client(HTTP_HOST="127.0.0.1")
     letter_term = Term.objects.published().filter(letter="m").order_by("sort_title").first()
