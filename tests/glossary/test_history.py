@@ -214,3 +214,48 @@ def test_reverting_to_a_title_another_term_now_has_is_refused_with_a_reason(
     assert "/glossary/autophagy/ now belongs to" in shown
     written.refresh_from_db()
     assert written.title == "Autophagy (cellular)"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/glossary/term/abc/history/",
+        "/admin/glossary/term/99999/history/",
+        "/admin/glossary/term/abc/history/1/",
+        "/admin/glossary/term/99999/history/1/",
+        "/admin/glossary/term/abc/history/1/compare/",
+        "/admin/glossary/term/99999/history/1/compare/",
+        "/admin/glossary/term/1%2F2/history/",
+    ],
+)
+def test_history_revert_and_compare_of_junk_or_unknown_ids_are_404(editor_client, path):
+    assert editor_client.get(path).status_code == 404
+
+
+def test_an_unknown_version_of_a_real_term_is_404(editor_client, written):
+    assert (
+        editor_client.get(f"/admin/glossary/term/{written.pk}/history/999999/").status_code == 404
+    )
+    compare = f"/admin/glossary/term/{written.pk}/history/999999/compare/"
+    assert editor_client.get(compare).status_code == 404
+
+
+def test_another_terms_version_cannot_be_reverted_into_this_one(editor_client, written, make_term):
+    other = make_term("Unrelated")
+    version = versions(written)[-1]
+    url = f"/admin/glossary/term/{other.pk}/history/{version.pk}/"
+    assert editor_client.get(url).status_code == 404
+
+
+def test_history_pages_reveal_nothing_without_permission(client, written):
+    """A staff member without glossary permissions gets 403 for real and junk ids alike."""
+    User.objects.create_user("nobody", password=PASSWORD, is_staff=True)
+    client.login(username="nobody", password=PASSWORD)
+    version = versions(written)[0]
+    real = [
+        f"/admin/glossary/term/{written.pk}/history/",
+        f"/admin/glossary/term/{written.pk}/history/{version.pk}/",
+        f"/admin/glossary/term/{written.pk}/history/{version.pk}/compare/",
+    ]
+    junk = [url.replace(str(written.pk), "99999", 1) for url in real]
+    assert [client.get(url).status_code for url in real + junk] == [403] * 6
