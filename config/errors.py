@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError
@@ -9,6 +11,8 @@ from django.template import loader
 from django.template.defaultfilters import filesizeformat
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.defaults import bad_request as django_bad_request
+
+from core import faults
 
 
 @requires_csrf_token
@@ -34,5 +38,9 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 @requires_csrf_token
 def server_error(request: HttpRequest) -> HttpResponse:
+    # The database down anywhere in the stack (a middleware too, not only a view): 503.
+    error = sys.exc_info()[1]
+    if faults.is_database_outage(error):
+        return faults.unavailable(error)
     # No request context: context processors may need the database that just failed.
     return HttpResponseServerError(loader.render_to_string("500.html", {}))

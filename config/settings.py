@@ -92,8 +92,16 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Every version stamp in one query; the caches below compare against it.
+    # Every version stamp in one query; the caches below compare against it. When the
+    # database is down, the last stamps seen, so cached pages are still served.
     "core.middleware.StampSnapshotMiddleware",
+    # 304 from the ETag/Last-Modified the page cache sets (hits included).
+    "django.middleware.http.ConditionalGetMiddleware",
+    # Whole-response cache (core.page_cache): keeps the final response of everything
+    # below (compressed, with CSP, Vary and X-Frame-Options), so a hit skips all of it.
+    "core.middleware.PageCacheMiddleware",
+    # gzip; before anything that reads or writes the body, after the page cache.
+    "core.middleware.PageGZipMiddleware",
     "csp.middleware.CSPMiddleware",
     # After CSPMiddleware: adds tracking-script hosts/hashes to the CSP, Vary: Cookie.
     "consent.middleware.ConsentMiddleware",
@@ -101,6 +109,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A view that cannot reach the database: 503 page with Retry-After, not 500.
+    "core.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -146,7 +156,8 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Redis down: misses and no-ops, so pages come from the database (never a 500).
+            "BACKEND": "core.cache.FailSoftRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "glossary"),
             "TIMEOUT": 600,
@@ -160,6 +171,13 @@ else:
             "TIMEOUT": 600,
         }
     }
+
+# Whole-response cache of public pages (core.page_cache); entries live at most this long
+# (and never past the next scheduled publication). Shared caches (CDN) may keep a page
+# PAGE_CACHE_SHARED_MAX_AGE seconds (s-maxage); browsers revalidate (ETag, max-age=0).
+PAGE_CACHE_ENABLED = _env_bool("PAGE_CACHE_ENABLED", True)
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300"))
+PAGE_CACHE_SHARED_MAX_AGE = int(os.environ.get("PAGE_CACHE_SHARED_MAX_AGE", "60"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -139,6 +139,18 @@ def for_request(request: HttpRequest) -> ConsentState:
     return state
 
 
+def needs_decision(request: HttpRequest) -> bool:
+    """Would this request's pages show the banner? (The page cache keys on it.)
+
+    Unlike ``for_request``, this does not count as reading the cookie, so a response that
+    never looked at consent (robots.txt, the feed) gets no ``Vary: Cookie`` from it.
+    """
+    current = getattr(request, _REQUEST_ATTR, None)
+    if current is None:
+        current = state_from_cookie(request.COOKIES.get(settings.COOKIE_CONSENT_NAME))
+    return current.needs_decision
+
+
 def was_read(request: HttpRequest) -> bool:
     """Did anything on this request depend on the consent cookie (so: Vary: Cookie)?"""
     return getattr(request, _REQUEST_ATTR, None) is not None

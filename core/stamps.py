@@ -57,6 +57,12 @@ def take_snapshot() -> contextvars.Token:
     return _snapshot.set(tokens(*ALL_KEYS))
 
 
+def use_snapshot(taken: dict[str, Token]) -> contextvars.Token:
+    """Use these tokens as this request's snapshot (the last ones seen, when the
+    database does not answer: core.middleware serves cached pages from them)."""
+    return _snapshot.set(dict(taken))
+
+
 def drop_snapshot(previous: contextvars.Token | None = None) -> None:
     if previous is not None:
         _snapshot.reset(previous)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 
+from core import visitors
 from glossary.models import RetiredSlug
 
 
@@ -20,6 +21,6 @@ def response_for_unknown_slug(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404("No such term")
     if retired.term is None:
         return render(request, "glossary/gone.html", {"retired": retired}, status=410)
-    if retired.term.is_public or request.user.is_staff:
+    if retired.term.is_public or visitors.is_staff(request):
         return HttpResponsePermanentRedirect(retired.term.get_absolute_url())
     raise Http404("No such term")

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.views.decorators.http import require_safe
 
+from core import visitors
 from glossary import retired, structured_data
 from glossary import search as glossary_search
 from glossary.models import LETTER_GROUPS, Category, Term, letter_label
@@ -76,7 +77,7 @@ def letter_detail(request: HttpRequest, letter: str) -> HttpResponse:
 
 @require_safe
 def term_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    visible = Term.objects.all() if request.user.is_staff else Term.objects.published()
+    visible = Term.objects.all() if visitors.is_staff(request) else Term.objects.published()
     try:
         term = (
             visible.with_neighbours()
@@ -112,7 +113,7 @@ def term_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @require_safe
 def term_related(request: HttpRequest, slug: str) -> HttpResponse:
     """Every related term of a term, paginated (its page shows only the first few)."""
-    visible = Term.objects.all() if request.user.is_staff else Term.objects.published()
+    visible = Term.objects.all() if visitors.is_staff(request) else Term.objects.published()
     term = get_object_or_404(visible.only("title", "slug", "status", "published_at"), slug=slug)
     page = page_or_last(
         Paginator(term.related_ordered(), settings.GLOSSARY_LETTER_PAGE_SIZE), request

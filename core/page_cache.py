@@ -1,0 +1,199 @@
+"""The whole-response cache for public pages: which requests, which key, how long.
+
+A public page is the same for every reader with the same banner state (the consent
+cookie holds a valid decision or not), so the final response (compressed, with its CSP
+and headers) is kept in Django's default cache and served to the next such reader.
+
+The key holds the tokens of the content and consent version stamps (``core.stamps``):
+a change anywhere (admin, command, shell, another worker or app server) moves a stamp,
+and the very next request looks up a new key. Nothing is ever deleted, with Redis or
+with per-process memory. Terms that become public on schedule announce nothing, so an
+entry lives at most until the next scheduled publication (and ``PAGE_CACHE_SECONDS``).
+
+Staff (anyone with a session cookie), the admin, search, previews and drafts, POSTs,
+query strings other than ``?page=``, responses that set a cookie or are not 200, and
+anything marked private or no-store are never stored.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Max, Min, Q
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.utils.http import http_date
+from django.utils.regex_helper import _lazy_re_compile
+
+from consent import state as consent_state
+from core import stamps, visitors
+
+# URL names (``request.resolver_match.view_name``) of the pages that may be stored.
+PUBLIC_PAGES = frozenset(
+    {
+        "glossary:home",
+        "glossary:term_index",
+        "glossary:letter_detail",
+        "glossary:term_detail",
+        "glossary:term_related",
+        "glossary:category_detail",
+        "glossary:feed",
+        "glossary:robots_txt",
+        "sitemap",
+        "sitemap_section",
+    }
+)
+# Query parameters a public page reads; any other (utm_…, cache busters) bypasses the
+# cache, so nobody can fill it with endless variants of one page.
+QUERY_KEYS = frozenset({"page"})
+MAX_QUERY_LENGTH = 32
+KEY_PREFIX = "page:v1"
+SCHEDULE_KEY = "page:schedule:v1"
+PRIVATE_DIRECTIVES = ("private", "no-store", "no-cache")
+_accepts_gzip = _lazy_re_compile(r"\bgzip\b")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What is kept: the final body and headers (small and quick to unpickle)."""
+
+    content: bytes
+    headers: tuple[tuple[str, str], ...]
+
+    def response(self) -> HttpResponse:
+        return HttpResponse(self.content, headers=dict(self.headers))
+
+
+def enabled() -> bool:
+    return getattr(settings, "PAGE_CACHE_ENABLED", True)
+
+
+def can_look_up(request: HttpRequest) -> bool:
+    """May this request be answered from the cache? Decided before any view runs."""
+    if not enabled() or request.method != "GET":
+        return False
+    if visitors.has_session_cookie(request):  # staff, or was: never load a session here
+        return False
+    query = request.META.get("QUERY_STRING", "")
+    return len(query) <= MAX_QUERY_LENGTH and set(request.GET) <= QUERY_KEYS
+
+
+def is_public_page(request: HttpRequest, response: HttpResponseBase) -> bool:
+    """A public page as every anonymous reader gets it (so: shareable headers).
+
+    The caller has ruled out logged-in users (``core.middleware``)."""
+    match = getattr(request, "resolver_match", None)
+    if match is None or match.view_name not in PUBLIC_PAGES:
+        return False
+    if request.method not in ("GET", "HEAD") or response.status_code != 200:
+        return False
+    if response.streaming or response.cookies:
+        return False
+    control = response.get("Cache-Control", "").lower()
+    return not any(directive in control for directive in PRIVATE_DIRECTIVES)
+
+
+def encoding(request: HttpRequest) -> str:
+    """The one request header besides the consent cookie that changes the stored bytes."""
+    return (
+        "gzip" if _accepts_gzip.search(request.META.get("HTTP_ACCEPT_ENCODING", "")) else "identity"
+    )
+
+
+def key(request: HttpRequest) -> str:
+    """Scheme, host, path and query; banner state; encoding; content and consent tokens."""
+    tokens = stamps.tokens(stamps.CONTENT, stamps.CONSENT)
+    versions = ":".join(
+        f"{number}.{changed_at.timestamp() if changed_at else 0}"
+        for number, changed_at in (tokens[stamps.CONTENT], tokens[stamps.CONSENT])
+    )
+    banner = "banner" if consent_state.needs_decision(request) else "decided"
+    address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+    digest = hashlib.sha256(address.encode("utf-8", "surrogateescape")).hexdigest()[:40]
+    return f"{KEY_PREFIX}:{versions}:{banner}:{encoding(request)}:{digest}"
+
+
+def fetch(cache_key: str) -> HttpResponse | None:
+    entry = cache.get(cache_key)
+    return entry.response() if isinstance(entry, Entry) else None
+
+
+def store(cache_key: str, response: HttpResponseBase, now: datetime.datetime) -> bool:
+    """Keep the response until the next scheduled publication or the ceiling."""
+    seconds = lifetime(now)
+    if seconds < 1:
+        return False
+    cache.set(cache_key, Entry(response.content, tuple(response.items())), seconds)
+    return True
+
+
+def schedule() -> tuple[datetime.datetime | None, datetime.datetime | None]:
+    """(latest publication time already past, next one to come): one query per content stamp.
+
+    Kept until the next publication time at most, so it is never read after it has passed.
+    """
+    now = timezone.now()
+    number, changed_at = stamps.token(stamps.CONTENT)
+    cache_key = f"{SCHEDULE_KEY}:{number}.{changed_at.timestamp() if changed_at else 0}"
+    cached = cache.get(cache_key)
+    if cached is not None and (cached[1] is None or cached[1] > now):
+        return cached
+    from glossary.models import Term
+
+    found = Term.objects.filter(status=Term.Status.PUBLISHED).aggregate(
+        latest=Max("published_at", filter=Q(published_at__lte=now)),
+        upcoming=Min("published_at", filter=Q(published_at__gt=now)),
+    )
+    value = (found["latest"], found["upcoming"])
+    seconds = ceiling()
+    if value[1] is not None:
+        seconds = min(seconds, max(int((value[1] - now).total_seconds()), 1))
+    cache.set(cache_key, value, seconds)
+    return value
+
+
+def ceiling() -> int:
+    return int(getattr(settings, "PAGE_CACHE_SECONDS", 300))
+
+
+def lifetime(now: datetime.datetime) -> int:
+    """Seconds an entry stored now may live: until the next scheduled term goes public."""
+    _, upcoming = schedule()
+    if upcoming is None:
+        return ceiling()
+    return min(ceiling(), int((upcoming - now).total_seconds()))
+
+
+def last_modified() -> datetime.datetime | None:
+    """The newest of: the content and consent stamps' last bumps, the last publication."""
+    moments = [
+        changed_at for _, changed_at in stamps.tokens(stamps.CONTENT, stamps.CONSENT).values()
+    ]
+    moments.append(schedule()[0])
+    known = [moment for moment in moments if moment is not None]
+    return max(known) if known else None
+
+
+def mark_public(response: HttpResponseBase) -> None:
+    """Shareable: ETag (strong hash of these bytes), Last-Modified, a short s-maxage."""
+    response["ETag"] = f'"{hashlib.sha256(response.content).hexdigest()[:32]}"'
+    moment = last_modified()
+    if moment is not None:
+        response["Last-Modified"] = http_date(moment.timestamp())
+    patch_cache_control(
+        response,
+        public=True,
+        max_age=0,
+        s_maxage=getattr(settings, "PAGE_CACHE_SHARED_MAX_AGE", 60),
+    )
+
+
+def mark_private(response: HttpResponseBase) -> None:
+    """For a logged-in user: never kept by a browser's shared cache, a CDN or a proxy."""
+    add_never_cache_headers(response)
+    patch_cache_control(response, private=True)
