@@ -10,18 +10,33 @@ script is recorded (``TrackingScriptChange``) and shown read-only.
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
+
 from cookie_consent.admin import CookieAdmin as UpstreamCookieAdmin
 from cookie_consent.models import Cookie
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
-from django.urls import reverse
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import HttpRequest, HttpResponseBase, StreamingHttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 
-from consent import audit
+from consent import audit, records
 from consent import cookies as cookie_rules
-from consent.models import CookieDetails, TrackingScript, TrackingScriptChange
+from consent import state as consent_state
+from consent.catalog import get_catalog
+from consent.models import (
+    ConsentRecord,
+    CookieDetails,
+    PolicySettings,
+    TrackingScript,
+    TrackingScriptChange,
+)
 
 
 class CookieDetailsInline(admin.StackedInline):
@@ -247,3 +262,196 @@ def _shown(snapshot: dict, field: str) -> str:
         return "—"
     value = snapshot.get(field)
     return "" if value is None else str(value)
+
+
+class CategoryChoiceFilter(admin.SimpleListFilter):
+    """ "Analytics granted", "Marketing refused"…: on PostgreSQL a containment test that
+    the GIN index on ``choices`` answers; elsewhere a JSON key lookup."""
+
+    title = "category"
+    parameter_name = "category"
+
+    def lookups(self, request, model_admin):
+        return [
+            (f"{category.varname}:{value}", f"{category.name} {label}")
+            for category in get_catalog().optional
+            for value, label in (("1", "granted"), ("0", "refused"))
+        ]
+
+    def queryset(self, request, queryset):
+        if not self.value() or ":" not in self.value():
+            return queryset
+        varname, value = self.value().split(":", 1)
+        if get_catalog().category(varname) is None or value not in ("0", "1"):
+            return queryset
+        granted = value == "1"
+        if connection.vendor == "postgresql":
+            return queryset.filter(choices__contains={varname: granted})
+        return queryset.filter(**{f"choices__{varname}": granted})
+
+
+class EstimatedCountPaginator(Paginator):
+    """The unfiltered list of millions of records counts from PostgreSQL's statistics."""
+
+    @cached_property
+    def count(self) -> int:
+        query = self.object_list.query
+        if connection.vendor == "postgresql" and not query.where:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT reltuples::bigint FROM pg_class WHERE relname = %s",
+                    [ConsentRecord._meta.db_table],
+                )
+                row = cursor.fetchone()
+            if row and row[0] > 100_000:
+                return int(row[0])
+        return super().count
+
+
+class ExportForm(forms.Form):
+    consent_id = forms.CharField(required=False, max_length=32, label="Consent id")
+    start = forms.DateField(required=False, label="From (date)")
+    end = forms.DateField(required=False, label="To (date, inclusive)")
+
+    def clean(self) -> dict:
+        data = super().clean()
+        consent_id = (data.get("consent_id") or "").strip().lower()
+        data["consent_id"] = consent_id
+        if consent_id and not consent_state.consent_id_is_valid(consent_id):
+            self.add_error("consent_id", "A consent id is 22 letters and digits.")
+        if not consent_id and not (data.get("start") and data.get("end")):
+            raise forms.ValidationError("Give a consent id, or a start and an end date.")
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            raise forms.ValidationError("The start date is after the end date.")
+        return data
+
+    def records(self):
+        data = self.cleaned_data
+        records = ConsentRecord.objects.order_by("decided_at", "pk")
+        if data["consent_id"]:
+            return records.filter(consent_id=data["consent_id"])
+        zone = timezone.get_current_timezone()
+        start = datetime.combine(data["start"], time.min, tzinfo=zone)
+        end = datetime.combine(data["end"] + timedelta(days=1), time.min, tzinfo=zone)
+        return records.filter(decided_at__gte=start, decided_at__lt=end)
+
+
+@admin.register(ConsentRecord)
+class ConsentRecordAdmin(admin.ModelAdmin):
+    """Proof of consent, read-only: no add, change or delete (old records go with
+    ``manage.py prune_consent_records``). Export as CSV for a date range or a consent id."""
+
+    list_display = ("decided_at", "consent_id", "action", "method", "reason", "summary", "gpc")
+    list_filter = (
+        ("decided_at", admin.DateFieldListFilter),
+        "action",
+        "method",
+        CategoryChoiceFilter,
+    )
+    search_fields = ("=consent_id",)
+    search_help_text = "Exact consent id (22 letters and digits)."
+    date_hierarchy = None  # a date hierarchy groups the whole table: slow at millions of rows
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
+    list_per_page = 50
+    fields = (
+        "consent_id",
+        "decided_at",
+        "action",
+        "method",
+        "reason",
+        "policy_version",
+        "summary",
+        "gpc",
+    )
+    readonly_fields = fields
+    change_list_template = "admin/consent/consentrecord/change_list.html"
+
+    def get_search_results(self, request, queryset, search_term):
+        # An exact match on the unique index (the admin's "=field" would be iexact, a scan).
+        term = search_term.strip().lower()
+        if not term:
+            return queryset, False
+        return queryset.filter(consent_id=term), False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="Choices")
+    def summary(self, obj: ConsentRecord) -> str:
+        parts = [f"{varname} {'on' if value else 'off'}" for varname, value in obj.choices.items()]
+        return ", ".join(parts) or "—"
+
+    def get_urls(self):
+        export = self.admin_site.admin_view(self.export_view)
+        return [
+            path("export/", export, name="consent_consentrecord_export"),
+            *super().get_urls(),
+        ]
+
+    def export_view(self, request: HttpRequest) -> HttpResponseBase:
+        """GET with ``consent_id`` or ``start``/``end``: a streamed CSV; else the form."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        form = ExportForm(request.GET or None)
+        if form.is_bound and form.is_valid():
+            data = form.cleaned_data
+            name = data["consent_id"] or f"{data['start']}_{data['end']}"
+            response = StreamingHttpResponse(
+                records.csv_rows(form.records().iterator(chunk_size=2000)),
+                content_type="text/csv; charset=utf-8",
+            )
+            response["Content-Disposition"] = f'attachment; filename="consent-records-{name}.csv"'
+            return response
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Export consent records",
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/consent/consentrecord/export.html", context)
+
+
+@admin.register(PolicySettings)
+class PolicySettingsAdmin(admin.ModelAdmin):
+    """The banner text and the "material change" action; either asks every visitor again."""
+
+    list_display = ("__str__", "material_changes", "material_changed_at", "policy_version")
+    fields = ("banner_text", "material_changes", "material_changed_at", "policy_version")
+    readonly_fields = ("material_changes", "material_changed_at", "policy_version")
+    actions = ["declare_material_change"]
+
+    @admin.display(description="Current policy version")
+    def policy_version(self, obj: PolicySettings) -> str:
+        return get_catalog().policy_version
+
+    def has_add_permission(self, request) -> bool:
+        return super().has_add_permission(request) and not PolicySettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        # The one row always exists, so there is something to edit and to act on.
+        if self.has_change_permission(request) and not PolicySettings.objects.exists():
+            PolicySettings().save()
+        return super().changelist_view(request, extra_context)
+
+    @admin.action(
+        description="Declare a material change (every visitor is asked again)",
+        permissions=["change"],
+    )
+    def declare_material_change(self, request, queryset) -> None:
+        for policy in queryset:
+            policy.record_material_change()
+        self.message_user(
+            request,
+            f"Material change recorded; the policy version is now {get_catalog().policy_version}. "
+            "Every visitor will be asked again.",
+        )

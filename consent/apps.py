@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models.signals import post_delete, post_migrate, post_save
 
 
@@ -13,11 +14,11 @@ class ConsentConfig(AppConfig):
         from cookie_consent.models import Cookie, CookieGroup
         from django.core import checks
 
-        from consent import audit, catalog, hosts, signals
-        from consent.models import CookieDetails, TrackingScript
+        from consent import audit, catalog, conf, hosts, signals
+        from consent.models import CookieDetails, PolicySettings, TrackingScript
 
         # post_save also fires for loaddata's raw saves, which upstream's save() misses.
-        for model in (CookieGroup, Cookie, CookieDetails, TrackingScript):
+        for model in (CookieGroup, Cookie, CookieDetails, TrackingScript, PolicySettings):
             uid = f"consent-catalog-{model._meta.label_lower}"
             post_save.connect(catalog.on_model_change, sender=model, dispatch_uid=f"{uid}-save")
             post_delete.connect(catalog.on_model_change, sender=model, dispatch_uid=f"{uid}-del")
@@ -31,3 +32,8 @@ class ConsentConfig(AppConfig):
         )
         audit.connect()
         checks.register(hosts.check_settings, checks.Tags.security, deploy=False)
+        checks.register(conf.check_settings)
+        # gunicorn runs no system checks: a consent lifetime over the limit stops startup.
+        for error in conf.check_settings():
+            if error.id == "consent.E010":
+                raise ImproperlyConfigured(error.msg)

@@ -18,6 +18,8 @@ into the database without validation is left out, never rendered, never in the C
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -31,10 +33,10 @@ from django.db import transaction
 
 from consent import cookies as cookie_rules
 from consent import scripts as script_rules
-from consent.models import TrackingScript
+from consent.models import PolicySettings, TrackingScript
 from core import stamps
 
-CACHE_KEY = "consent:catalog:v2"
+CACHE_KEY = "consent:catalog:v3"
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,10 @@ class Catalog:
     categories: tuple[Category, ...] = ()
     scripts: tuple[Script, ...] = ()
     by_varname: dict[str, Category] = field(default_factory=dict, compare=False)
+    banner_text: str = PolicySettings.DEFAULT_BANNER_TEXT
+    # What visitors agree to, as a short hash (``policy_version``): a decision made under
+    # another version is asked again.
+    policy_version: str = ""
 
     @property
     def optional(self) -> tuple[Category, ...]:
@@ -120,7 +126,8 @@ class Catalog:
 
 
 def _build() -> Catalog:
-    """Two queries: categories with their cookies (one LEFT JOIN), then enabled scripts."""
+    """Three queries: categories with their cookies (one LEFT JOIN), enabled scripts, the
+    policy settings (banner text, material changes)."""
     rows = CookieGroup.objects.order_by("ordering", "pk").values_list(
         "varname",
         "name",
@@ -197,11 +204,41 @@ def _build() -> Catalog:
         for script in TrackingScript.objects.enabled().select_related("category")
     )
     scripts = tuple(script for script in candidates if script.is_valid)
+    policy = PolicySettings.current()
     return Catalog(
         categories=tuple(categories),
         scripts=scripts,
         by_varname={category.varname: category for category in categories},
+        banner_text=policy.banner_text,
+        policy_version=policy_version(categories, policy.banner_text, policy.material_changes),
     )
+
+
+def policy_version(categories: list[Category], banner_text: str, material_changes: int) -> str:
+    """A short hash of what a visitor agrees to: every category (name, text, whether it is
+    required), its declared cookies and storage keys, the banner text and the number of
+    material changes privacy staff declared. Tracking scripts are not part of it: which
+    scripts run within a category is what the category's text and cookies describe.
+    """
+    canonical = {
+        "categories": [
+            {
+                "varname": category.varname,
+                "name": category.name,
+                "description": category.description,
+                "required": category.required,
+                "cookies": [
+                    [c.name, c.purpose, c.lifetime, c.path, c.domain, c.storage]
+                    for c in category.cookies
+                ],
+            }
+            for category in categories
+        ],
+        "banner": banner_text,
+        "material_changes": material_changes,
+    }
+    serialized = json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(serialized.encode()).hexdigest()[:12]
 
 
 # Set by ConsentMiddleware for the length of a request: the stamp is read once per request.

@@ -36,6 +36,9 @@ class DecisionForm(forms.Form):
     )
     category = CategoryNamesField(required=False)
     next = forms.CharField(required=False, max_length=2000)
+    # Set by consent.js: an embed's own button, or the browser's Global Privacy Control.
+    via = forms.ChoiceField(choices=[("embed", "embed"), ("gpc", "gpc")], required=False)
+    gpc = forms.BooleanField(required=False)
 
     def clean(self) -> dict:
         data = super().clean()
@@ -64,6 +67,7 @@ class PreferencesForm(forms.Form):
     granted = CategoryNamesField(required=False)
     action = forms.ChoiceField(choices=ACTIONS, required=False)
     next = forms.CharField(required=False, max_length=2000)
+    gpc = forms.BooleanField(required=False)  # consent.js: navigator.globalPrivacyControl
 
     def decision(self) -> tuple[list[str], list[str]]:
         """(categories to grant, categories to refuse)."""

@@ -23,7 +23,14 @@ from consent.scripts import (
     validate_script_src,  # also named by migration 0001
 )
 
-__all__ = ["CookieDetails", "TrackingScript", "TrackingScriptChange", "validate_script_src"]
+__all__ = [
+    "ConsentRecord",
+    "CookieDetails",
+    "PolicySettings",
+    "TrackingScript",
+    "TrackingScriptChange",
+    "validate_script_src",
+]
 
 
 class CookieDetails(models.Model):
@@ -200,3 +207,108 @@ class TrackingScriptChange(models.Model):
             for field in TrackingScript.AUDITED_FIELDS
             if before.get(field) != after.get(field)
         ]
+
+
+class PolicySettings(models.Model):
+    """The banner text and the "material change" counter: part of the policy version.
+
+    One row (pk=1). Saving it changes the policy version (``consent.catalog``), so every
+    visitor who decided under the old version is asked again.
+    """
+
+    DEFAULT_BANNER_TEXT = (
+        "We use cookies to personalize content and marketing, and to analyze our traffic. "
+        "This helps us maintain the quality of our free resources. Manage your preferences "
+        "below."
+    )
+
+    banner_text = models.TextField(
+        default=DEFAULT_BANNER_TEXT,
+        help_text="Plain text shown in the cookie banner. Changing it asks every visitor again.",
+    )
+    material_changes = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text="How many times privacy staff declared a material change of the policy.",
+    )
+    material_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "cookie policy"
+        verbose_name_plural = "cookie policy"
+
+    def __str__(self) -> str:
+        return "Cookie policy"
+
+    def save(self, *args, **kwargs) -> None:
+        self.pk = 1
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def current(cls) -> PolicySettings:
+        """The stored settings, or the defaults (unsaved) when nobody changed them yet."""
+        return cls.objects.filter(pk=1).first() or cls(pk=1)
+
+    def record_material_change(self) -> None:
+        self.material_changes += 1
+        self.material_changed_at = timezone.now()
+        self.save()
+
+
+class ConsentRecord(models.Model):
+    """Proof of one decision: one row per decision, never per cookie, no network data."""
+
+    class Action(models.TextChoices):
+        ACCEPT_ALL = "accept_all", "Accept all"
+        REJECT_ALL = "reject_all", "Reject all"
+        SAVE = "save", "Save preferences"
+        GRANT = "grant", "Grant a category"
+        REFUSE = "refuse", "Refuse a category"
+        WITHDRAW = "withdraw", "Withdrawal"
+        GPC = "gpc", "Global Privacy Control signal"
+
+    class Method(models.TextChoices):
+        BANNER = "banner", "Banner"
+        BANNER_NO_JS = "banner_no_js", "Banner (no-JS form)"
+        PREFERENCES = "preferences", "Preferences page"
+        PREFERENCES_NO_JS = "preferences_no_js", "Preferences page (no-JS form)"
+        EMBED = "embed", "Embed placeholder"
+        GPC = "gpc", "GPC signal"
+
+    class Reason(models.TextChoices):
+        FIRST = "first", "First decision"
+        CHANGE = "change", "Changed a current decision"
+        POLICY = "policy", "Re-asked: policy changed"
+        EXPIRED = "expired", "Re-asked: decision expired"
+
+    consent_id = models.CharField("consent id", max_length=32, unique=True)
+    decided_at = models.DateTimeField(default=timezone.now)
+    action = models.CharField(max_length=16, choices=Action.choices)
+    method = models.CharField(max_length=20, choices=Method.choices)
+    reason = models.CharField(max_length=10, choices=Reason.choices, default=Reason.FIRST)
+    policy_version = models.CharField(max_length=16)
+    # Every optional category at the time: {"analytics": true, "marketing": false, ...};
+    # a category left undecided is absent. PostgreSQL has a GIN index on it (migration).
+    choices = models.JSONField(default=dict)
+    gpc = models.BooleanField(
+        "GPC signal", default=False, help_text="The browser sent Global Privacy Control."
+    )
+
+    class Meta:
+        ordering = ["-decided_at", "-pk"]
+        verbose_name = "consent record"
+        indexes = [
+            models.Index(fields=["decided_at"], name="consent_record_time"),
+            models.Index(fields=["action", "decided_at"], name="consent_record_action_time"),
+        ]
+
+    def __str__(self) -> str:
+        return self.consent_id
+
+    @property
+    def granted(self) -> list[str]:
+        return [varname for varname, value in self.choices.items() if value is True]
+
+    @property
+    def refused(self) -> list[str]:
+        return [varname for varname, value in self.choices.items() if value is False]

@@ -1,70 +1,150 @@
 """What did this visitor grant? One answer, read from the consent cookie, for every decision.
 
-The cookie keeps django-cookie-consent's format, ``varname=<version>|varname=-1`` (``-1`` is
-a refusal), so its template filters keep working; the version we write is the moment of
-the decision (ISO 8601, UTC, seconds). Parsing is stricter than upstream's: anything that
-is not exactly what we write means "no decision yet" for the category concerned.
+The cookie keeps django-cookie-consent's pairs, ``varname=<moment>|varname=-1`` (``-1`` is a
+refusal), so its template filters keep working, and adds the decision's metadata as pairs
+whose keys start with a dot (never a category varname):
+
+``analytics=2026-03-01T10:00:00Z|personalization=-1|marketing=-1|.at=2026-03-01T10:00:00Z|.v=3f2a9c01b7de|.id=k3v9…``
+
+``.at`` is the moment of the decision, ``.v`` the policy version it was made under
+(``consent.catalog.policy_version``), ``.id`` the consent id of its record (``ConsentRecord``),
+and ``.g=1`` marks marketing/personalization grants made explicitly on /cookies/ while a
+Global Privacy Control signal was on. A decision counts only while ``.v`` is the current
+version and ``.at`` is younger than ``CONSENT_MAX_AGE_DAYS``; otherwise the visitor is asked
+again and the old choices only pre-fill the form. Parsing is strict: anything that is not
+exactly what we write means "no decision" for the category concerned (or, for the
+metadata, for the whole cookie).
 """
 
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from cookie_consent.util import dict_to_cookie_str, set_cookie_dict_to_response
+from cookie_consent.util import dict_to_cookie_str
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 from django.utils import timezone
 
+from consent import conf
 from consent.catalog import Catalog, get_catalog
 
 DECLINED = "-1"
-# A cookie we write is well under 200 bytes; anything much longer was not written by us.
+# A cookie we write is well under 250 bytes; anything much longer was not written by us.
 MAX_COOKIE_LENGTH = 1024
-# App servers' clocks may differ a little; a version further in the future is forged.
+# App servers' clocks may differ a little; a moment further in the future is forged.
 CLOCK_SKEW = timedelta(minutes=5)
-_VERSION_RE = re.compile(
-    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\d{2})$"
-)
+_MOMENT_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\d{2})$")
 _REQUEST_ATTR = "_consent_state"
 
+AT, VERSION, ID, GPC_GRANT = ".at", ".v", ".id", ".g"
+META_KEYS = (AT, VERSION, ID, GPC_GRANT)
+# Consent ids: 22 characters of lowercase Crockford base32 (110 bits), easy to read out
+# and to quote; no "-" or "=" at the start, so a spreadsheet never reads one as a formula.
+ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
+ID_LENGTH = 22
+_ID_RE = re.compile(rf"^[{ID_ALPHABET}]{{{ID_LENGTH}}}$")
+_POLICY_RE = re.compile(r"^[0-9a-f]{12}$")
 
-def parse_cookie(raw: str | None, catalog: Catalog, now: datetime | None = None) -> dict[str, bool]:
-    """Valid decisions in a cookie value: ``{varname: True (granted) | False (refused)}``.
+# Why a stored decision does or does not count (``StoredConsent.status``).
+NONE, CURRENT, OUTDATED, EXPIRED = "none", "current", "outdated", "expired"
 
-    Missing from the result means undecided: unknown or required categories, repeated
-    keys, separators inside values, non-dates, future dates, and consent older than the
-    newest cookie declared in its category. An oversized value is ignored entirely.
+
+def new_consent_id() -> str:
+    return "".join(secrets.choice(ID_ALPHABET) for _ in range(ID_LENGTH))
+
+
+def consent_id_is_valid(value: str) -> bool:
+    return bool(_ID_RE.match(value))
+
+
+@dataclass(frozen=True)
+class StoredConsent:
+    """What a consent cookie holds, valid or not. ``choices`` are the well-formed pairs."""
+
+    choices: dict[str, bool] = field(default_factory=dict)
+    decided_at: datetime | None = None
+    policy_version: str = ""
+    consent_id: str = ""
+    gpc_grant: bool = False
+    status: str = NONE
+
+    @property
+    def current(self) -> bool:
+        return self.status == CURRENT
+
+
+def read_cookie(raw: str | None, catalog: Catalog, now: datetime | None = None) -> StoredConsent:
+    """Everything in a consent cookie value, with whether its decision still counts.
+
+    Pairs: unknown or required categories, repeated keys, separators inside values,
+    non-dates and future dates are dropped. Metadata: a missing, repeated or malformed
+    ``.at`` or ``.v`` makes the cookie ``outdated`` (the choices pre-fill the form; a
+    cookie from before policy versions reads so); a ``.v`` that is not the current
+    policy version too; an ``.at`` older than CONSENT_MAX_AGE_DAYS makes it ``expired``.
+    An oversized value is ignored entirely.
     """
     if not raw or len(raw) > MAX_COOKIE_LENGTH:
-        return {}
+        return StoredConsent()
     now = now or timezone.now()
     pairs = [part.split("=") for part in raw.split("|")]
     names = [pair[0] for pair in pairs]
-    decisions: dict[str, bool] = {}
+    choices: dict[str, bool] = {}
+    meta: dict[str, str] = {}
     for pair in pairs:
-        if len(pair) != 2:
+        if len(pair) != 2 or names.count(pair[0]) != 1:
             continue
-        varname, value = pair
-        category = catalog.category(varname)
-        if category is None or category.required or names.count(varname) != 1:
+        key, value = pair
+        if key in META_KEYS:
+            meta[key] = value
+            continue
+        category = catalog.category(key)
+        if category is None or category.required:
             continue
         if value == DECLINED:
-            decisions[varname] = False
+            choices[key] = False
             continue
-        moment = _parse_version(value)
+        moment = _parse_moment(value)
         if moment is None or moment > now + CLOCK_SKEW:
             continue
-        if category.version is not None and moment < category.version:
-            continue
-        decisions[varname] = True
-    return decisions
+        choices[key] = True
+    decided_at = _parse_moment(meta.get(AT, ""))
+    if decided_at is not None and decided_at > now + CLOCK_SKEW:
+        decided_at = None
+    version = meta.get(VERSION, "")
+    version = version if _POLICY_RE.match(version) else ""
+    consent_id = meta.get(ID, "")
+    consent_id = consent_id if consent_id_is_valid(consent_id) else ""
+    if not choices:
+        status = NONE
+    elif decided_at is None or version != catalog.policy_version:
+        status = OUTDATED
+    elif decided_at < now - timedelta(days=conf.max_age_days()):
+        status = EXPIRED
+    else:
+        status = CURRENT
+    return StoredConsent(
+        choices=choices,
+        decided_at=decided_at,
+        policy_version=version,
+        consent_id=consent_id,
+        gpc_grant=meta.get(GPC_GRANT) == "1",
+        status=status,
+    )
 
 
-def _parse_version(value: str) -> datetime | None:
-    if not _VERSION_RE.match(value):
+def parse_cookie(raw: str | None, catalog: Catalog, now: datetime | None = None) -> dict[str, bool]:
+    """Decisions that count: ``{varname: True (granted) | False (refused)}``; missing means
+    undecided. Empty unless the cookie's decision is current (see ``read_cookie``)."""
+    stored = read_cookie(raw, catalog, now)
+    return dict(stored.choices) if stored.current else {}
+
+
+def _parse_moment(value: str) -> datetime | None:
+    if not _MOMENT_RE.match(value):
         return None
     try:
         moment = datetime.fromisoformat(value)
@@ -74,7 +154,13 @@ def _parse_version(value: str) -> datetime | None:
 
 
 def format_version(moment: datetime) -> str:
+    """A moment as written in the cookie (ISO 8601, UTC, seconds)."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def gpc_signal(request: HttpRequest) -> bool:
+    """Did the browser send Global Privacy Control (``Sec-GPC: 1``)?"""
+    return request.headers.get("Sec-GPC", "").strip() == "1"
 
 
 @dataclass(frozen=True)
@@ -82,12 +168,16 @@ class ConsentState:
     """The visitor's consent per category. Required categories are always granted.
 
     Templates read it as ``consent.analytics`` (True only when granted); code calls
-    ``state.granted("analytics")``.
+    ``state.granted("analytics")``. ``stored`` is the cookie as read (consent id, the
+    earlier choices of an outdated or expired decision); ``gpc`` whether a Global Privacy
+    Control signal refused, on this request, categories the cookie does not refuse.
     """
 
     decisions: dict[str, bool]
     optional: tuple[str, ...]
     required: tuple[str, ...]
+    stored: StoredConsent = field(default_factory=StoredConsent)
+    gpc: bool = False
 
     def granted(self, varname: str) -> bool:
         return varname in self.required or self.decisions.get(varname) is True
@@ -112,6 +202,21 @@ class ConsentState:
         """Show the banner: some optional category has no valid decision."""
         return bool(self.undecided)
 
+    @property
+    def asked_again(self) -> str:
+        """``outdated``/``expired`` when an earlier decision no longer counts, else ``""``."""
+        return self.stored.status if self.stored.status in (OUTDATED, EXPIRED) else ""
+
+    @property
+    def consent_id(self) -> str:
+        return self.stored.consent_id
+
+    def prefill(self, varname: str) -> bool:
+        """Whether /cookies/ shows the switch on: the current or the earlier choice."""
+        if self.decisions:
+            return self.granted(varname)
+        return self.stored.choices.get(varname) is True
+
     def __getitem__(self, varname: str) -> bool:
         return self.granted(varname)
 
@@ -121,12 +226,34 @@ class ConsentState:
         return self.granted(varname)
 
 
-def state_from_cookie(raw: str | None, catalog: Catalog | None = None) -> ConsentState:
+def state_from_cookie(
+    raw: str | None, catalog: Catalog | None = None, gpc: bool = False
+) -> ConsentState:
+    """The state for a cookie value; with ``gpc`` the signal refuses marketing and
+    personalization, unless the cookie holds a grant made explicitly on /cookies/."""
     catalog = catalog or get_catalog()
+    stored = read_cookie(raw, catalog)
+    optional = tuple(category.varname for category in catalog.optional)
+    decisions = dict(stored.choices) if stored.current else {}
+    applied = False
+    if gpc:
+        for varname in conf.gpc_refuses():
+            if varname not in optional or (stored.gpc_grant and decisions.get(varname)):
+                continue
+            applied = applied or decisions.get(varname) is not False
+            decisions[varname] = False
     return ConsentState(
-        decisions=parse_cookie(raw, catalog),
-        optional=tuple(category.varname for category in catalog.optional),
+        decisions={varname: decisions[varname] for varname in optional if varname in decisions},
+        optional=optional,
         required=tuple(category.varname for category in catalog.categories if category.required),
+        stored=stored,
+        gpc=applied,
+    )
+
+
+def _compute(request: HttpRequest) -> ConsentState:
+    return state_from_cookie(
+        request.COOKIES.get(settings.COOKIE_CONSENT_NAME), gpc=gpc_signal(request)
     )
 
 
@@ -134,7 +261,7 @@ def for_request(request: HttpRequest) -> ConsentState:
     """The consent state of this request (computed once, from the cookie, no query when warm)."""
     state = getattr(request, _REQUEST_ATTR, None)
     if state is None:
-        state = state_from_cookie(request.COOKIES.get(settings.COOKIE_CONSENT_NAME))
+        state = _compute(request)
         setattr(request, _REQUEST_ATTR, state)
     return state
 
@@ -147,7 +274,7 @@ def needs_decision(request: HttpRequest) -> bool:
     """
     current = getattr(request, _REQUEST_ATTR, None)
     if current is None:
-        current = state_from_cookie(request.COOKIES.get(settings.COOKIE_CONSENT_NAME))
+        current = _compute(request)
     return current.needs_decision
 
 
@@ -158,13 +285,22 @@ def was_read(request: HttpRequest) -> bool:
 
 @dataclass(frozen=True)
 class Decision:
-    """The outcome of one accept/decline/save: what changed and what the cookie now says."""
+    """The outcome of one decision: what changed, what the cookie now says, and its id."""
 
     state: ConsentState
     granted: tuple[str, ...]
     refused: tuple[str, ...]
     withdrawn: tuple[str, ...]
     decided_at: datetime
+    consent_id: str = ""
+    policy_version: str = ""
+    # Why the visitor decided: first decision, a change, or asked again (outdated/expired).
+    reason: str = "first"
+    gpc: bool = False
+
+
+# Grants of GPC-refused categories count under the signal only when given here.
+EXPLICIT_METHODS = ("preferences", "preferences_no_js", "embed")
 
 
 def decide(
@@ -172,50 +308,122 @@ def decide(
     response: HttpResponseBase,
     grant: Iterable[str] = (),
     refuse: Iterable[str] = (),
+    method: str = "",
+    gpc: bool | None = None,
 ) -> Decision:
-    """Record a decision in the consent cookie and expire the cookies of refused categories.
+    """Write a decision into the consent cookie and expire the cookies of refused categories.
 
-    Unknown and required categories are ignored. Earlier valid decisions for the other
-    categories are kept; garbage in the old cookie is dropped.
+    Unknown and required categories are ignored. Earlier decisions for the other
+    categories are kept while they count; garbage in the old cookie is dropped. With a
+    Global Privacy Control signal (``gpc``, default: the request's ``Sec-GPC`` header),
+    marketing and personalization are refused unless ``method`` is one of the explicit
+    ones (/cookies/, an embed's own button).
     """
     catalog = get_catalog()
     before = for_request(request)
+    gpc = gpc_signal(request) if gpc is None else gpc
     optional = set(before.optional)
     grant = [varname for varname in dict.fromkeys(grant) if varname in optional]
+    explicit = method in EXPLICIT_METHODS
+    gpc_grant = before.stored.gpc_grant and before.stored.current
+    if gpc:
+        signalled = [varname for varname in conf.gpc_refuses() if varname in optional]
+        if explicit and any(varname in grant for varname in signalled):
+            gpc_grant = True
+        elif not explicit:
+            grant = [varname for varname in grant if varname not in signalled]
+            refuse = [*refuse, *signalled]
     refuse = [
         varname for varname in dict.fromkeys(refuse) if varname in optional and varname not in grant
     ]
     now = timezone.now()
-    version = format_version(now)
+    moment = format_version(now)
     values = {
-        varname: (version if granted else DECLINED) for varname, granted in before.decisions.items()
+        varname: (moment if granted else DECLINED) for varname, granted in before.decisions.items()
     }
-    values.update({varname: version for varname in grant})
+    values.update({varname: moment for varname in grant})
     values.update({varname: DECLINED for varname in refuse})
     ordered = {varname: values[varname] for varname in before.optional if varname in values}
-    set_cookie_dict_to_response(response, ordered)
+    consent_id = new_consent_id()
+    meta = {AT: moment, VERSION: catalog.policy_version, ID: consent_id}
+    if gpc_grant:
+        meta[GPC_GRANT] = "1"
+    set_consent_cookie(response, {**ordered, **meta})
+    stored = StoredConsent(
+        choices={varname: value != DECLINED for varname, value in ordered.items()},
+        decided_at=now.replace(microsecond=0),
+        policy_version=catalog.policy_version,
+        consent_id=consent_id,
+        gpc_grant=gpc_grant,
+        status=CURRENT,
+    )
     after = ConsentState(
-        decisions={varname: value != DECLINED for varname, value in ordered.items()},
+        decisions=dict(stored.choices),
         optional=before.optional,
         required=before.required,
+        stored=stored,
+        gpc=gpc,
     )
     setattr(request, _REQUEST_ATTR, after)
     expire_cookies(request, response, catalog, refuse)
+    if before.asked_again:
+        reason = "policy" if before.asked_again == OUTDATED else "expired"
+    elif before.stored.current:
+        reason = "change"
+    else:
+        reason = "first"
     return Decision(
         state=after,
         granted=tuple(grant),
         refused=tuple(refuse),
         withdrawn=tuple(varname for varname in refuse if before.granted(varname)),
         decided_at=now,
+        consent_id=consent_id,
+        policy_version=catalog.policy_version,
+        reason=reason,
+        gpc=gpc,
     )
 
 
-def cookie_value(decisions: dict[str, bool], moment: datetime) -> str:
-    """The cookie value for a set of decisions (tests and tools build cookies with it)."""
-    version = format_version(moment)
-    return dict_to_cookie_str(
-        {varname: (version if granted else DECLINED) for varname, granted in decisions.items()}
+def cookie_lifetime() -> timedelta:
+    """The consent cookie outlives the decision by 90 days, so an expired decision can
+    still pre-fill the form when the visitor is asked again (browsers cap at 400 days)."""
+    return timedelta(days=min(conf.max_age_days() + 90, 400))
+
+
+def set_consent_cookie(response: HttpResponseBase, values: dict[str, str]) -> None:
+    response.set_cookie(
+        settings.COOKIE_CONSENT_NAME,
+        dict_to_cookie_str(values),
+        max_age=int(cookie_lifetime().total_seconds()),
+        domain=settings.COOKIE_CONSENT_DOMAIN,
+        secure=settings.COOKIE_CONSENT_SECURE,
+        httponly=settings.COOKIE_CONSENT_HTTPONLY,
+        samesite=settings.COOKIE_CONSENT_SAMESITE,
     )
+
+
+def cookie_value(
+    decisions: dict[str, bool],
+    moment: datetime,
+    catalog: Catalog | None = None,
+    *,
+    policy_version: str | None = None,
+    consent_id: str | None = None,
+) -> str:
+    """The cookie value for a set of decisions made at ``moment`` under the current policy
+    (tests and tools build cookies with it)."""
+    catalog = catalog or get_catalog()
+    stamp = format_version(moment)
+    values = {varname: (stamp if granted else DECLINED) for varname, granted in decisions.items()}
+    values.update(
+        {
+            AT: stamp,
+            VERSION: catalog.policy_version if policy_version is None else policy_version,
+            ID: consent_id or new_consent_id(),
+        }
+    )
+    return dict_to_cookie_str(values)
 
 
 def expire_cookies(

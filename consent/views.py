@@ -16,6 +16,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
+from consent import conf, records
 from consent import state as consent_state
 from consent.catalog import get_catalog
 from consent.forms import DecisionForm, PreferencesForm
@@ -41,9 +42,24 @@ def _wants_json(request: HttpRequest) -> bool:
 
 
 def _respond(
-    request: HttpRequest, response: HttpResponseBase, grant: list[str], refuse: list[str]
+    request: HttpRequest,
+    response: HttpResponseBase,
+    grant: list[str],
+    refuse: list[str],
+    kind: str,
+    method: str,
+    gpc: bool = False,
 ) -> HttpResponseBase:
-    decision = consent_state.decide(request, response, grant=grant, refuse=refuse)
+    """Write the decision into the cookie, record it (one row), answer."""
+    decision = consent_state.decide(
+        request,
+        response,
+        grant=grant,
+        refuse=refuse,
+        method=method,
+        gpc=gpc or consent_state.gpc_signal(request),
+    )
+    records.record(decision, records.action_for(kind, decision), method)
     if isinstance(response, JsonResponse):
         # The body is written once the decision is known (its cookies are already set).
         response.content = json.dumps(
@@ -52,6 +68,7 @@ def _respond(
                 "refused": list(decision.state.refused_categories),
                 "undecided": list(decision.state.undecided),
                 "withdrawn": list(decision.withdrawn),
+                "consentId": decision.consent_id,
             }
         )
     consent_decided.send(sender=None, request=request, response=response, decision=decision)
@@ -71,13 +88,23 @@ def _decision_view(request: HttpRequest, accept: bool) -> HttpResponseBase:
     if not form.is_valid():
         return _bad_request(request, form)
     categories = form.categories()
+    via = form.cleaned_data["via"]
     if _wants_json(request):
         response: HttpResponseBase = JsonResponse({})
+        method = via or "banner"
     else:
         response = redirect(_back_to(request, form.cleaned_data["next"]))
+        method = "banner_no_js"
+    if via == "gpc" and not accept:
+        kind = "gpc"
+    elif form.cleaned_data["all"]:
+        kind = "accept_all" if accept else "reject_all"
+    else:
+        kind = "grant" if accept else "refuse"
+    gpc = form.cleaned_data["gpc"]
     if accept:
-        return _respond(request, response, grant=categories, refuse=[])
-    return _respond(request, response, grant=[], refuse=categories)
+        return _respond(request, response, categories, [], kind, method, gpc)
+    return _respond(request, response, [], categories, kind, method, gpc)
 
 
 @same_origin_only
@@ -103,23 +130,33 @@ def preferences(request: HttpRequest) -> HttpResponseBase:
         if not form.is_valid():
             return _bad_request(request, form)
         grant, refuse = form.decision()
+        kind = form.cleaned_data["action"] or "save"
+        gpc = form.cleaned_data["gpc"]
         if _wants_json(request):
-            return _respond(request, JsonResponse({}), grant=grant, refuse=refuse)
+            return _respond(request, JsonResponse({}), grant, refuse, kind, "preferences", gpc)
         query = {"saved": "1"}
         if next_url := safe_next(request, form.cleaned_data["next"]):
             query["next"] = next_url
         response = redirect(f"{reverse('consent:preferences')}?{urlencode(query)}")
-        return _respond(request, response, grant=grant, refuse=refuse)
+        return _respond(request, response, grant, refuse, kind, "preferences_no_js", gpc)
 
     current = consent_state.for_request(request)
+    gpc_now = consent_state.gpc_signal(request)
     next_url = safe_next(request, request.GET.get("next"))
     if next_url and next_url.split("?")[0] == reverse("consent:preferences"):
         next_url = None
+    response = HttpResponse()
+    if current.gpc:
+        # The signal refuses something the cookie does not: written (and recorded) once,
+        # here on this personal page, never on a public (cacheable) one.
+        signalled = [varname for varname in conf.gpc_refuses() if varname in current.optional]
+        _respond(request, response, [], signalled, "gpc", "gpc", gpc=True)
+        current = consent_state.for_request(request)
     categories = [
-        {"category": category, "granted": current.granted(category.varname)}
+        {"category": category, "granted": current.prefill(category.varname)}
         for category in get_catalog().categories
     ]
-    response = render(
+    rendered = render(
         request,
         "consent/preferences.html",
         {
@@ -127,9 +164,16 @@ def preferences(request: HttpRequest) -> HttpResponseBase:
             "next_url": next_url,
             "saved": request.GET.get("saved") == "1",
             "decided": not current.needs_decision,
+            "asked_again": current.asked_again,
+            "consent_id": current.consent_id if current.stored.current else "",
+            "decided_at": current.stored.decided_at if current.stored.current else None,
+            "gpc": gpc_now,
+            "max_age_days": conf.max_age_days(),
             # The page itself holds every choice the banner offers.
             "hide_consent_banner": True,
         },
     )
+    response.content = rendered.content
+    response["Content-Type"] = rendered["Content-Type"]
     add_never_cache_headers(response)
     return response

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.html import format_html, json_script
 from django.utils.safestring import SafeString, mark_safe
 
+from consent import conf
 from consent import state as consent_state
 from consent.catalog import get_catalog
 from consent.middleware import allow_frame_source
@@ -32,15 +33,17 @@ def consent_config() -> SafeString:
         "cookieName": settings.COOKIE_CONSENT_NAME,
         "maxCookieLength": consent_state.MAX_COOKIE_LENGTH,
         "clockSkewSeconds": int(consent_state.CLOCK_SKEW.total_seconds()),
+        "policyVersion": catalog.policy_version,
+        "maxAgeDays": conf.max_age_days(),
+        "gpcRefuses": list(conf.gpc_refuses()),
         "acceptUrl": reverse("consent:accept"),
         "declineUrl": reverse("consent:decline"),
+        "preferencesUrl": reverse("consent:preferences"),
         "categories": [
             {
                 "varname": category.varname,
+                "name": category.name,
                 "required": category.required,
-                "version": consent_state.format_version(category.version)
-                if category.version
-                else None,
                 "cookies": [
                     {"name": c.name, "path": c.path, "domain": c.domain}
                     for c in category.cookies
@@ -98,6 +101,7 @@ def consent_banner(context: template.Context) -> dict:
         "show": show,
         "request": request,
         "site_name": context.get("site_name", ""),
+        "banner_text": get_catalog().banner_text if show else "",
     }
 
 

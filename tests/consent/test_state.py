@@ -21,9 +21,14 @@ def catalog(db):
     return get_catalog()
 
 
+def current(raw: str, catalog) -> str:
+    """``raw`` with the metadata of a decision made a minute ago under the current policy."""
+    return f"{raw}|.at={V}|.v={catalog.policy_version}|.id={state.new_consent_id()}"
+
+
 class TestValidCookies:
     def test_granted_and_refused_categories_are_read(self, catalog):
-        raw = f"analytics={V}|marketing=-1"
+        raw = current(f"analytics={V}|marketing=-1", catalog)
         assert parse_cookie(raw, catalog, NOW) == {"analytics": True, "marketing": False}
 
     def test_the_cookie_we_write_reads_back(self, catalog):
@@ -31,7 +36,7 @@ class TestValidCookies:
         assert parse_cookie(raw, catalog, NOW) == {"analytics": True, "personalization": False}
 
     def test_upstream_style_offset_versions_are_accepted(self, catalog):
-        raw = "analytics=2020-01-01T10:00:00.123456+00:00"
+        raw = current("analytics=2020-01-01T10:00:00.123456+00:00", catalog)
         assert parse_cookie(raw, catalog, NOW) == {"analytics": True}
 
 
@@ -59,19 +64,19 @@ class TestBadCookiesMeanNoDecision:
     )
     def test_garbled_or_unknown_values_decide_nothing(self, catalog, raw):
         assert parse_cookie(raw, catalog, NOW) == {}
+        assert parse_cookie(current(raw, catalog), catalog, NOW) == {}
 
     def test_future_version_is_forged(self, catalog):
         future = format_version(NOW + timedelta(days=1))
-        assert parse_cookie(f"analytics={future}|marketing=-1", catalog, NOW) == {
-            "marketing": False
-        }
+        raw = current(f"analytics={future}|marketing=-1", catalog)
+        assert parse_cookie(raw, catalog, NOW) == {"marketing": False}
 
     def test_repeated_keys_leave_that_category_undecided(self, catalog):
-        raw = f"analytics={V}|analytics=-1|marketing={V}"
+        raw = current(f"analytics={V}|analytics=-1|marketing={V}", catalog)
         assert parse_cookie(raw, catalog, NOW) == {"marketing": True}
 
     def test_separators_inside_values_drop_only_that_pair(self, catalog):
-        raw = f"analytics={V}=x|personalization=-1"
+        raw = current(f"analytics={V}=x|personalization=-1", catalog)
         assert parse_cookie(raw, catalog, NOW) == {"personalization": False}
 
     def test_oversized_cookie_is_ignored_entirely(self, catalog):
@@ -81,11 +86,14 @@ class TestBadCookiesMeanNoDecision:
     def test_consent_older_than_a_newly_declared_cookie_is_asked_again(self, catalog):
         from cookie_consent.models import Cookie, CookieGroup
 
-        old = format_version(NOW - timedelta(days=30))
+        raw = current(f"analytics={V}|marketing=-1", catalog)
         Cookie.objects.create(cookiegroup=CookieGroup.objects.get(varname="analytics"), name="_x")
-        assert parse_cookie(f"analytics={old}|marketing=-1", get_catalog(), NOW) == {
-            "marketing": False
-        }
+        changed = get_catalog()
+        assert changed.policy_version != catalog.policy_version
+        assert parse_cookie(raw, changed, NOW) == {}
+        stored = state.read_cookie(raw, changed, NOW)
+        assert stored.status == state.OUTDATED
+        assert stored.choices == {"analytics": True, "marketing": False}  # to pre-fill
 
 
 class TestConsentState:

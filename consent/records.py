@@ -1,0 +1,90 @@
+"""Proof of consent: one ``ConsentRecord`` row per decision, written by the decision views.
+
+A record holds the consent id (also in the visitor's cookie and on /cookies/), the time,
+every optional category's state, the policy version shown, the action and how it was given.
+Nothing network-derived is kept: no IP address, no user agent, not even hashed.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+
+from consent.models import ConsentRecord
+from consent.state import Decision
+
+CSV_COLUMNS = (
+    "consent_id",
+    "decided_at",
+    "action",
+    "method",
+    "reason",
+    "policy_version",
+    "granted",
+    "refused",
+    "gpc",
+)
+# A cell starting with one of these is read as a formula by spreadsheets (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def record(decision: Decision, action: str, method: str) -> ConsentRecord:
+    """Store one decision (one INSERT)."""
+    state = decision.state
+    return ConsentRecord.objects.create(
+        consent_id=decision.consent_id,
+        decided_at=decision.decided_at,
+        action=action,
+        method=method,
+        reason=decision.reason,
+        policy_version=decision.policy_version,
+        choices={varname: state.decisions[varname] for varname in state.decisions},
+        gpc=decision.gpc,
+    )
+
+
+def action_for(kind: str, decision: Decision) -> str:
+    """The recorded action: what the visitor chose (``kind``), or a withdrawal when a
+    partial choice took back a granted category."""
+    if kind in ("save", "refuse") and decision.withdrawn:
+        return ConsentRecord.Action.WITHDRAW
+    return kind
+
+
+def safe_cell(value: object) -> str:
+    """A CSV cell a spreadsheet shows as text, never runs as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_rows(records: Iterable[ConsentRecord]) -> Iterator[str]:
+    """The header, then one line per record (for a StreamingHttpResponse)."""
+    writer = csv.writer(_Echo())
+    yield writer.writerow(CSV_COLUMNS)
+    for item in records:
+        yield writer.writerow(
+            [
+                safe_cell(value)
+                for value in (
+                    item.consent_id,
+                    _iso(item.decided_at),
+                    item.action,
+                    item.method,
+                    item.reason,
+                    item.policy_version,
+                    " ".join(item.granted),
+                    " ".join(item.refused),
+                    "yes" if item.gpc else "no",
+                )
+            ]
+        )
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")
