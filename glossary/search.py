@@ -14,6 +14,7 @@ which accepts any text.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import html
 import re
 import unicodedata
@@ -21,25 +22,27 @@ from dataclasses import dataclass
 from typing import Protocol, overload
 
 from django.contrib.postgres.search import (
-    SearchHeadline,
     SearchQuery,
-    SearchRank,
     SearchVectorField,
     TrigramSimilarity,
 )
+from django.core.cache import cache
 from django.db import NotSupportedError, connection
-from django.db.models import BooleanField, Case, Value, When
+from django.db.models import Case, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
+from core import stamps
 from glossary.models import Term, sort_key
 from glossary.search_index import (
     FTS_TABLE,
     PG_CONFIG,
     PG_NAMES_COLUMN,
     PG_VECTOR_COLUMN,
+    TITLES_COLUMN,
+    TITLES_TABLE,
     TRIGRAM_TABLE,
 )
 
@@ -54,6 +57,10 @@ CLOSE_TITLE_CANDIDATES = 50
 CLOSE_TITLE_MIN_RATIO = 0.6
 SNIPPET_WORDS = 30
 SUGGEST_MAX_AGE = 300  # seconds: suggestions may lag an edit by this much
+# Suggestions and did-you-mean titles are kept in the shared cache under the content
+# stamp, so an edit anywhere shows at once; this long at most (a scheduled term's time
+# passing bumps no stamp).
+ANSWER_CACHE_SECONDS = SUGGEST_MAX_AGE
 
 # Private-use characters mark highlights inside snippets until they become <mark>.
 START, STOP = "\ue000", "\ue001"
@@ -191,24 +198,35 @@ class Backend(Protocol):
 class SQLiteBackend:
     """FTS5 with bm25 column weights and snippet(); a trigram FTS5 table for misspellings.
 
-    Ranking and the visibility check read only the FTS table (status and publication
-    time are copied into it), so glossary_term is read for the page's rows alone.
+    Only the top candidates are ranked, and ranking reads nothing but the FTS index:
+    hidden terms (drafts, scheduled) are looked up once in the visibility index and
+    excluded by id, title and alias matches form the first tier (ranked alone when they
+    fill the page), and glossary_term and the snippets are read for the page's rows only.
     """
 
     # Columns: status, published_at (unindexed), title, aliases, summary, body.
     BM25 = f"bm25({FTS_TABLE}, 0.0, 0.0, 10.0, 8.0, 4.0, 1.0)"
     SUMMARY, BODY = 4, 5
+    NAMES = "{title aliases}"
 
-    def _visible(self) -> tuple[str, list]:
+    def _hidden(self) -> tuple[str, list]:
+        """Ids of terms a reader may not see: four seeks in the (status, published_at) index."""
         now = connection.ops.adapt_datetimefield_value(timezone.now())
-        sql = f"{FTS_TABLE}.status = %s AND {FTS_TABLE}.published_at <= %s"
-        return sql, [Term.Status.PUBLISHED, now]
+        published = Term.Status.PUBLISHED
+        sql = """
+            SELECT id FROM glossary_term WHERE status < %s
+            UNION ALL SELECT id FROM glossary_term WHERE status > %s
+            UNION ALL SELECT id FROM glossary_term WHERE status = %s AND published_at > %s
+            UNION ALL SELECT id FROM glossary_term WHERE status = %s AND published_at IS NULL"""
+        return sql, [published, published, published, now, published]
 
     def count(self, text: str, groups: list[list[Clause]], limit: int) -> int:
-        visible, params = self._visible()
+        hidden, params = self._hidden()
         sql = f"""
             SELECT count(*) FROM (
-                SELECT 1 FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s AND {visible} LIMIT %s
+                SELECT 1 FROM {FTS_TABLE}
+                WHERE {FTS_TABLE} MATCH %s AND {FTS_TABLE}.rowid NOT IN ({hidden})
+                LIMIT %s
             )"""
         with connection.cursor() as cursor:
             cursor.execute(sql, [fts5_expression(groups), *params, limit])
@@ -217,20 +235,52 @@ class SQLiteBackend:
     def page(
         self, text: str, groups: list[list[Clause]], offset: int, limit: int
     ) -> list[SearchHit]:
-        visible, params = self._visible()
+        hidden, hidden_params = self._hidden()
         match = fts5_expression(groups)
+        # Both tiers must match the whole query: "exercise -heart" inside the names alone
+        # would let in a title whose summary mentions the heart.
+        in_names = f"{self.NAMES} : ({match})"
+        names = f"({match}) AND ({in_names})"
+        rest = f"({match}) NOT ({in_names})"
         key = exact_key(text)
-        # Rank ids in the FTS table alone; then, for the page's rows only, look up
-        # each id again (MATCH with rowid = ? is a seek) for its snippets.
+        key_words = WORD.findall(key.replace("_", " "))
+        alias_match = f"{{aliases}} : {_fts5_phrase(tuple(key_words))}" if key_words else None
+        wanted = offset + limit
+        # exact: the title (unique, case-insensitive index) or an alias equal to the text.
+        # names, rest: ranked in the FTS index alone, each cut to what the page can show;
+        # rest is not scanned at all (LIMIT 0) when title and alias matches fill the page.
+        exact_alias = (
+            f"""UNION SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s
+                AND instr(char(10) || replace(lower(aliases), char(13), '') || char(10), %s) > 0"""
+            if alias_match
+            else ""
+        )
         sql = f"""
-            WITH ranked AS (
-                SELECT {FTS_TABLE}.rowid AS id, {FTS_TABLE}.title AS title,
-                    (lower({FTS_TABLE}.title) = %s OR instr(char(10)
-                        || replace(lower({FTS_TABLE}.aliases), char(13), '') || char(10), %s) > 0)
-                    AS exact,
-                    {self.BM25} AS score
-                FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s AND {visible}
-                ORDER BY exact DESC, score, title, id LIMIT %s OFFSET %s
+            WITH hidden(id) AS ({hidden}),
+            exact(id, score) AS (
+                SELECT rowid, {self.BM25} FROM {FTS_TABLE}
+                WHERE {FTS_TABLE} MATCH %s AND rowid NOT IN hidden AND rowid IN (
+                        SELECT id FROM glossary_term WHERE lower(title) = %s {exact_alias}
+                )
+            ),
+            names(id, score) AS (
+                SELECT rowid, {self.BM25} AS score FROM {FTS_TABLE}
+                WHERE {FTS_TABLE} MATCH %s AND rowid NOT IN hidden
+                    AND rowid NOT IN (SELECT id FROM exact)
+                ORDER BY score, rowid LIMIT max(%s - (SELECT count(*) FROM exact), 0)
+            ),
+            rest(id, score) AS (
+                SELECT rowid, {self.BM25} AS score FROM {FTS_TABLE}
+                WHERE {FTS_TABLE} MATCH %s AND rowid NOT IN hidden
+                    AND rowid NOT IN (SELECT id FROM exact)
+                ORDER BY score, rowid
+                LIMIT max(%s - (SELECT count(*) FROM exact) - (SELECT count(*) FROM names), 0)
+            ),
+            ranked(id, tier, score) AS (
+                SELECT id, 0, score FROM exact
+                UNION ALL SELECT id, 1, score FROM names
+                UNION ALL SELECT id, 2, score FROM rest
+                ORDER BY 2, 3, 1 LIMIT %s OFFSET %s
             )
             SELECT t.id, t.title, t.slug, t.summary,
                 snippet({FTS_TABLE}, {self.SUMMARY}, %s, %s, '…', {SNIPPET_WORDS})
@@ -239,34 +289,43 @@ class SQLiteBackend:
             FROM ranked
             CROSS JOIN {FTS_TABLE} ON {FTS_TABLE}.rowid = ranked.id AND {FTS_TABLE} MATCH %s
             CROSS JOIN glossary_term t ON t.id = ranked.id
-            ORDER BY ranked.exact DESC, ranked.score, ranked.title, ranked.id"""
-        all_params = [key, f"\n{key}\n", match, *params, limit, offset]
-        all_params += [START, STOP, START, STOP, match]
+            ORDER BY ranked.tier, ranked.score, ranked.id"""
+        params: list = [*hidden_params, match, key]
+        if alias_match:
+            params += [alias_match, f"\n{key}\n"]
+        params += [names, wanted, rest, wanted, limit, offset]
+        params += [START, STOP, START, STOP, match]
         return [
             SearchHit(
                 term,
                 highlight(best_snippet(term.summary_snippet, term.body_snippet, term.summary)),
             )
-            for term in Term.objects.raw(sql, all_params)
+            for term in Term.objects.raw(sql, params)
         ]
 
     def suggest(self, words: list[str], limit: int) -> list[Term]:
         phrases = [f'"{word}"' for word in words[:-1]] + [f'"{words[-1]}"*']
-        match = "{title aliases} : (" + " AND ".join(phrases) + ")"
-        visible, params = self._visible()
+        match = f"{self.NAMES} : (" + " AND ".join(phrases) + ")"
+        hidden, params = self._hidden()
         prefix = exact_key(" ".join(words))
+        # Titles for the ordering come from the trigram table's own rows (id, title):
+        # short rows, where the full-text table's rows carry whole bodies.
         sql = f"""
             WITH found AS (
-                SELECT {FTS_TABLE}.rowid AS id, row_number() OVER (ORDER BY
-                    lower(substr({FTS_TABLE}.title, 1, %s)) = %s DESC,
-                    length({FTS_TABLE}.title), {FTS_TABLE}.title) AS position
-                FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s AND {visible}
+                SELECT f.rowid AS id FROM {FTS_TABLE} f
+                WHERE {FTS_TABLE} MATCH %s AND f.rowid NOT IN ({hidden})
+            ),
+            ordered AS (
+                SELECT found.id, row_number() OVER (ORDER BY
+                    lower(substr(n.{TITLES_COLUMN}, 1, %s)) = %s DESC,
+                    length(n.{TITLES_COLUMN}), n.{TITLES_COLUMN}) AS position
+                FROM found CROSS JOIN {TITLES_TABLE} n ON n.id = found.id
                 ORDER BY position LIMIT %s
             )
             SELECT t.id, t.title, t.slug, t.aliases
-            FROM found CROSS JOIN glossary_term t ON t.id = found.id
-            ORDER BY found.position"""
-        return list(Term.objects.raw(sql, [len(prefix), prefix, match, *params, limit]))
+            FROM ordered CROSS JOIN glossary_term t ON t.id = ordered.id
+            ORDER BY ordered.position"""
+        return list(Term.objects.raw(sql, [match, *params, len(prefix), prefix, limit]))
 
     def close_titles(self, text: str, limit: int) -> list[Term]:
         grams: list[str] = []
@@ -323,36 +382,56 @@ class PostgresBackend:
     def page(
         self, text: str, groups: list[list[Clause]], offset: int, limit: int
     ) -> list[SearchHit]:
-        query = self._query(text)
-        exact = RawSQL(
-            "(sort_title = %s OR position(%s in "
-            "E'\\n' || replace(lower(aliases), E'\\r', '') || E'\\n') > 0)",
-            [sort_key(text), f"\n{text.lower()}\n"],
-            output_field=BooleanField(),
-        )
-        headline = {
-            "start_sel": START,
-            "stop_sel": STOP,
-            "config": self.CONFIG,
-            "max_words": SNIPPET_WORDS,
-            "min_words": 12,
-        }
-        terms = (
-            self._matching(query)
-            .annotate(
-                exact=exact,
-                rank=SearchRank(self._vector(), query),
-                summary_snippet=SearchHeadline("summary", query, **headline),
-                body_snippet=SearchHeadline("body", query, **headline),
+        # Title and alias matches (the small names-only vector) form the first tier, an
+        # exact title or alias first; the full vector is ranked only for the text matches
+        # and only when the first tier does not fill the page (LIMIT 0 reads nothing).
+        # Headlines are made for the page's rows alone.
+        now = timezone.now()
+        visible = "t.status = %s AND t.published_at <= %s"
+        sql = f"""
+            WITH q AS (SELECT websearch_to_tsquery('{self.CONFIG}', %s) AS q),
+            names AS (
+                SELECT t.id, t.sort_title,
+                    (t.sort_title = %s OR position(%s in
+                        E'\\n' || replace(lower(t.aliases), E'\\r', '') || E'\\n') > 0)
+                        AS exact,
+                    ts_rank(t.{PG_NAMES_COLUMN}, q.q) AS score
+                FROM glossary_term t, q
+                WHERE t.{PG_NAMES_COLUMN} @@ q.q AND t.{PG_VECTOR_COLUMN} @@ q.q
+                    AND {visible}
+                ORDER BY exact DESC, score DESC, t.sort_title, t.id
+                LIMIT %s
+            ),
+            rest AS (
+                SELECT t.id, t.sort_title, ts_rank(t.{PG_VECTOR_COLUMN}, q.q) AS score
+                FROM glossary_term t, q
+                WHERE t.{PG_VECTOR_COLUMN} @@ q.q AND NOT (t.{PG_NAMES_COLUMN} @@ q.q)
+                    AND {visible}
+                ORDER BY score DESC, t.sort_title, t.id
+                LIMIT GREATEST(%s - (SELECT count(*) FROM names), 0)
+            ),
+            ranked AS (
+                SELECT id, CASE WHEN exact THEN 0 ELSE 1 END AS tier, score, sort_title
+                FROM names
+                UNION ALL SELECT id, 2, score, sort_title FROM rest
+                ORDER BY tier, score DESC, sort_title, id
+                LIMIT %s OFFSET %s
             )
-            .order_by("-exact", "-rank", "sort_title", "pk")
-            .only("title", "slug", "summary")[offset : offset + limit]
-        )
+            SELECT t.id, t.title, t.slug, t.summary,
+                ts_headline('{self.CONFIG}', t.summary, q.q, %s) AS summary_snippet,
+                ts_headline('{self.CONFIG}', t.body, q.q, %s) AS body_snippet
+            FROM ranked JOIN glossary_term t ON t.id = ranked.id, q
+            ORDER BY ranked.tier, ranked.score DESC, ranked.sort_title, ranked.id"""
+        options = f"StartSel={START}, StopSel={STOP}, MaxWords={SNIPPET_WORDS}, MinWords=12"
+        wanted = offset + limit
+        published = Term.Status.PUBLISHED
+        params = [text, sort_key(text), f"\n{text.lower()}\n", published, now, wanted]
+        params += [published, now, wanted, limit, offset, options, options]
         return [
             SearchHit(
                 term, highlight(best_snippet(term.summary_snippet, term.body_snippet, term.summary))
             )
-            for term in terms
+            for term in Term.objects.raw(sql, params)
         ]
 
     def suggest(self, words: list[str], limit: int) -> list[Term]:
@@ -442,14 +521,25 @@ def suggest_titles(prefix: str, limit: int = SUGGEST_LIMIT) -> list[dict[str, st
     words = WORD.findall(text.replace("_", " "))[:MAX_WORDS]
     if not words or len(text) < 2:
         return []
-    suggestions = []
-    for term in get_backend().suggest(words, limit):
-        item = {"title": term.title, "url": term.get_absolute_url()}
-        alias = _matching_alias(term, words)
-        if alias:
-            item["alias"] = alias
-        suggestions.append(item)
+    key = _answer_key("suggest", f"{limit}:{' '.join(sort_key(word) for word in words)}")
+    suggestions = cache.get(key)
+    if suggestions is None:
+        suggestions = []
+        for term in get_backend().suggest(words, limit):
+            item = {"title": term.title, "url": term.get_absolute_url()}
+            alias = _matching_alias(term, words)
+            if alias:
+                item["alias"] = alias
+            suggestions.append(item)
+        cache.set(key, suggestions, ANSWER_CACHE_SECONDS)
     return suggestions
+
+
+def _answer_key(kind: str, text: str) -> str:
+    """A cache key that changes with the content stamp (from the request's snapshot)."""
+    number, changed_at = stamps.token(stamps.CONTENT)
+    digest = hashlib.sha256(text.encode()).hexdigest()[:32]
+    return f"search:{kind}:{number}:{changed_at.timestamp() if changed_at else 0}:{digest}"
 
 
 def _matching_alias(term: Term, words: list[str]) -> str:
@@ -470,4 +560,11 @@ def close_titles(query: str, limit: int = CLOSE_TITLE_LIMIT) -> list[Term]:
     text = clean_query(query)
     if len(text) < 3 or not WORD.search(text):
         return []
-    return get_backend().close_titles(text, limit)
+    key = _answer_key("close", f"{limit}:{text}")
+    found = cache.get(key)
+    if found is None:
+        found = [
+            (term.pk, term.title, term.slug) for term in get_backend().close_titles(text, limit)
+        ]
+        cache.set(key, found, ANSWER_CACHE_SECONDS)
+    return [Term(pk=pk, title=title, slug=slug) for pk, title, slug in found]

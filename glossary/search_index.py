@@ -18,6 +18,10 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 
 FTS_TABLE = "glossary_term_fts"
 TRIGRAM_TABLE = "glossary_term_title_trgm"
+# The trigram table's own content rows (FTS5 keeps them in "<table>_content", columns id
+# and c0): every term's id and title in short rows, read to order title suggestions.
+TITLES_TABLE = f"{TRIGRAM_TABLE}_content"
+TITLES_COLUMN = "c0"
 SQLITE_TRIGGERS = (
     "glossary_term_search_ai",
     "glossary_term_search_au",

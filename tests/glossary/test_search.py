@@ -55,6 +55,22 @@ class TestRanking:
         make_term("Diet", summary="Eating.", body="Ketone metabolism in depth.")
         assert titles("ketone") == ["Ketone ester drinks", "Fasting", "Diet"]
 
+    def test_name_matches_come_before_text_matches_on_every_page(self, client, make_term, settings):
+        settings.GLOSSARY_SEARCH_PAGE_SIZE = 2
+        for n in range(3):
+            make_term(f"Telomere fact {n}", summary="Short.")
+            make_term(f"Ageing note {n}", summary="Telomere telomere telomere, about telomere.")
+        pages = [
+            [
+                hit.title
+                for hit in client.get(SEARCH_URL, {"q": "telomere", "page": n}).context["page_obj"]
+            ]
+            for n in (1, 2, 3)
+        ]
+        seen = [title for page in pages for title in page]
+        assert sorted(seen[:3]) == [f"Telomere fact {n}" for n in range(3)]
+        assert sorted(seen[3:]) == [f"Ageing note {n}" for n in range(3)]
+
     def test_alias_match(self, make_term):
         make_term("Blood-brain barrier", aliases="BBB\nhaematoencephalic barrier")
         assert titles("haematoencephalic") == ["Blood-brain barrier"]
@@ -90,6 +106,12 @@ class TestRanking:
         make_term("Resistance exercise", summary="Exercise that trains muscle.")
         assert titles("exercise -heart") == ["Resistance exercise"]
 
+    def test_an_excluded_word_in_the_text_excludes_a_title_match(self, make_term):
+        make_term("Exercise", summary="Training that is good for the heart.")
+        make_term("Resistance exercise", summary="Training that builds muscle.")
+        make_term("Sport", summary="Games.", body="Exercise with rules.")
+        assert titles("exercise -heart") == ["Resistance exercise", "Sport"]
+
     def test_or_finds_either_word(self, make_term):
         make_term("Ketosis", summary="Burning fat.")
         make_term("Glycolysis", summary="Burning sugar.")
@@ -98,6 +120,16 @@ class TestRanking:
 
 
 class TestVisibility:
+    def test_hidden_terms_are_left_out_of_every_rank_and_count(self, make_term):
+        make_term("Autophagy", status=Term.Status.DRAFT)  # would be the exact match
+        make_term("Autophagy flux", published_at=timezone.now() + timezone.timedelta(days=1))
+        make_term("Autophagy markers")
+        make_term("Mitophagy", body="Autophagy of mitochondria.", status=Term.Status.DRAFT)
+        make_term("Lysosome", body="Where autophagy ends.")
+        results = search.search_terms("autophagy")
+        assert results.count() == 2
+        assert [hit.title for hit in results[0:10]] == ["Autophagy markers", "Lysosome"]
+
     def test_draft_terms_are_not_found(self, make_term):
         make_term("Senolytics", status=Term.Status.DRAFT)
         assert titles("senolytics") == []
@@ -278,6 +310,17 @@ class TestSearchPage:
         assert "No terms match “zebrafish”" in html
         assert f'href="{reverse("glossary:term_index")}"' in html
 
+    def test_close_titles_are_cached_and_follow_an_edit(self, make_term, django_assert_num_queries):
+        term = make_term("Neurogenesis")
+        with django_assert_num_queries(2):  # the content stamp, the trigram search
+            assert [t.title for t in search.close_titles("neurogenisis")] == ["Neurogenesis"]
+        with django_assert_num_queries(1):  # the content stamp only
+            [cached] = search.close_titles("neurogenisis")
+        assert cached.get_absolute_url() == term.get_absolute_url()
+        term.status = Term.Status.DRAFT
+        term.save()
+        assert search.close_titles("neurogenisis") == []
+
     def test_no_results_suggests_close_titles(self, client, make_term):
         term = make_term("Neurogenesis", summary="New neurons.")
         make_term("Hormesis")
@@ -447,11 +490,33 @@ class TestSuggest:
         assert "max-age=300" in response["Cache-Control"]
         assert "public" in response["Cache-Control"]
 
-    def test_suggestions_take_one_query(self, make_term, django_assert_num_queries):
+    def test_suggestions_take_one_query_then_come_from_the_cache(
+        self, make_term, django_assert_num_queries
+    ):
         for n in range(12):
             make_term(f"Telomere fact {n}", aliases=f"TF{n}")
-        with django_assert_num_queries(1):
-            assert len(search.suggest_titles("telo")) == 8
+        with django_assert_num_queries(2):  # the content stamp, the search
+            first = search.suggest_titles("telo")
+        with django_assert_num_queries(1):  # the content stamp only
+            assert search.suggest_titles("Telo") == first
+        assert len(first) == 8
+
+    def test_cached_suggestions_follow_an_edit_at_once(self, make_term):
+        make_term("Neurogenesis")
+        assert [s["title"] for s in search.suggest_titles("neur")] == ["Neurogenesis"]
+        make_term("Neuron")
+        renamed = Term.objects.get(title="Neurogenesis")
+        renamed.title = "Adult neurogenesis"
+        renamed.save()
+        assert [s["title"] for s in search.suggest_titles("neur")] == [
+            "Neuron",
+            "Adult neurogenesis",
+        ]
+
+    def test_suggestions_skip_scheduled_terms(self, make_term):
+        make_term("Senolytics", published_at=timezone.now() + timezone.timedelta(days=1))
+        make_term("Senescence")
+        assert [s["title"] for s in search.suggest_titles("sen")] == ["Senescence"]
 
     def test_summary_and_body_words_are_not_suggested(self, client, make_term):
         make_term("Hormesis", summary="Neuro things.", body="Neuro words.")

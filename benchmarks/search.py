@@ -1,0 +1,318 @@
+"""Search latency at scale: p50/p95 per query kind with 4 concurrent clients, and verdicts.
+
+    python benchmarks/search.py --database-url sqlite:////tmp/big/db.sqlite3
+    python benchmarks/search.py --database-url postgres://postgres@127.0.0.1:5432/glossary_bench
+
+The database must already hold the terms (``generate_demo_terms --count 50000``); it is
+migrated first and otherwise only read. The script collects static files into a temporary
+folder, starts gunicorn (config/gunicorn.conf.py, DEBUG off) on a free port of 127.0.0.1,
+draws varied queries from the database's own titles (fixed random seed), and for each
+kind — one word, several words, misspelled, no match, suggestions — runs 4 client threads
+with keep-alive connections, bounded in seconds and requests. Targets: p95 under 50 ms
+for the search kinds, under 10 ms for suggestions. Exit status 0 whatever the verdicts
+(a benchmark, not a test); 2 when the setup fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import itertools
+import os
+import random
+import re
+import secrets
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+HOST = "127.0.0.1"  # never anything else
+CONCURRENCY = 4
+QUERIES_PER_KIND = 60
+SEARCH_TARGET_MS = 50.0
+SUGGEST_TARGET_MS = 10.0
+STEP_TIMEOUT = 900
+WORD = re.compile(r"[A-Za-z]{5,}")
+
+
+def say(text: str) -> None:
+    print(text, flush=True)
+
+
+# --- Queries drawn from the database --------------------------------------------------------
+
+
+def sample_titles(database_url: str, count: int = 400) -> list[str]:
+    """Published titles, read straight from the database (no Django in this process)."""
+    sql = "SELECT title FROM glossary_term WHERE status = 'published' ORDER BY id"
+    url = urlsplit(database_url)
+    if url.scheme == "sqlite":
+        path = ROOT / url.path[1:]  # sqlite:///relative or sqlite:////absolute
+        connection = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, timeout=30)
+        try:
+            titles = [row[0] for row in connection.execute(sql)]
+        finally:
+            connection.close()
+    else:
+        import psycopg
+
+        with psycopg.connect(database_url.replace("postgres://", "postgresql://", 1)) as pg:
+            titles = [row[0] for row in pg.execute(sql)]
+    if not titles:
+        raise SystemExit("The database holds no published terms: generate_demo_terms first.")
+    rng = random.Random(1)
+    return rng.sample(titles, min(count, len(titles)))
+
+
+def misspell(word: str, rng: random.Random) -> str:
+    """One typo: two neighbouring letters swapped, or a vowel replaced."""
+    i = rng.randrange(1, len(word) - 2)
+    if rng.random() < 0.5:
+        return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+    vowels = "aeiou"
+    j = next((k for k in range(i, len(word)) if word[k] in vowels), i)
+    return word[:j] + rng.choice([v for v in vowels if v != word[j]]) + word[j + 1 :]
+
+
+def build_queries(titles: list[str]) -> dict[str, list[str]]:
+    rng = random.Random(2)
+    words = [w.lower() for title in titles for w in WORD.findall(title)]
+    multi = [t for t in titles if len(t.split()) >= 3]
+    kinds: dict[str, list[str]] = {"one word": [], "several words": [], "misspelled": []}
+    kinds["no match"] = [f"zqx{n}vwy" for n in range(QUERIES_PER_KIND)]
+    kinds["suggestions"] = []
+    for _ in range(QUERIES_PER_KIND * 3):
+        kinds["one word"].append(rng.choice(words))
+        title = rng.choice(multi).split()
+        start = rng.randrange(0, len(title) - 1)
+        kinds["several words"].append(" ".join(title[start : start + rng.choice((2, 3))]))
+        kinds["misspelled"].append(misspell(rng.choice([w for w in words if len(w) >= 7]), rng))
+    while len(kinds["suggestions"]) < QUERIES_PER_KIND * 3:  # as typed: 2 to 6 letters
+        word = rng.choice(words)
+        if rng.random() < 0.3:
+            prefix = f"{word} {rng.choice(words)[: rng.randrange(2, 5)]}"
+        else:
+            prefix = word[: rng.randrange(2, 7)]
+        if prefix not in kinds["suggestions"]:
+            kinds["suggestions"].append(prefix)
+    for kind in ("one word", "several words", "misspelled"):
+        kinds[kind] = list(dict.fromkeys(kinds[kind]))  # distinct: "first" means uncached
+    return kinds
+
+
+def urls_for(kind: str, queries: list[str]) -> list[str]:
+    path = "/search/suggest/" if kind == "suggestions" else "/search/"
+    return [f"{path}?q={quote(q)}" for q in queries]
+
+
+# --- The server ---------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def server_env(database_url: str, redis_url: str | None, static_root: str) -> dict:
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=database_url,
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_ALLOWED_HOSTS=HOST,
+        DJANGO_STATIC_ROOT=static_root,
+        DATABASE_CONN_MAX_AGE="600",
+        DJANGO_LOG_LEVEL="ERROR",
+        # A fresh prefix: "first" requests find nothing cached by an earlier run.
+        CACHE_KEY_PREFIX=f"search-bench-{secrets.token_hex(4)}",
+        PYTHONPATH=str(ROOT),
+    )
+    env.pop("REDIS_URL", None)
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    return env
+
+
+def manage(env: dict, *args: str) -> None:
+    done = subprocess.run(
+        [PYTHON, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=STEP_TIMEOUT,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"manage.py {' '.join(args)} failed:\n{done.stderr[-3000:]}")
+
+
+def start_gunicorn(env: dict, port: int, workers: int | None) -> subprocess.Popen:
+    command = [
+        str(Path(PYTHON).parent / "gunicorn"),
+        "--config",
+        "config/gunicorn.conf.py",
+        "--bind",
+        f"{HOST}:{port}",
+        "--access-logfile",
+        "/dev/null",
+        "--log-level",
+        "warning",
+    ]
+    if workers:
+        command += ["--workers", str(workers)]
+    process = subprocess.Popen(command, cwd=ROOT, env=env)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"gunicorn exited with status {process.returncode}")
+        try:
+            urllib.request.urlopen(f"http://{HOST}:{port}/healthz", timeout=5).read()
+            return process
+        except OSError:
+            time.sleep(0.3)
+    stop(process)
+    raise SystemExit("gunicorn did not answer within 60 s")
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
+# --- Load ---------------------------------------------------------------------------------
+
+
+def run_load(port: int, urls: list[str], seconds: float, max_requests: int) -> dict:
+    """CONCURRENCY threads, each with one keep-alive connection, cycling through the URLs."""
+    deadline = time.perf_counter() + seconds
+    budget = itertools.count()
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+
+    def client(offset: int) -> None:
+        connection = http.client.HTTPConnection(HOST, port, timeout=30)
+        mine: list[float] = []
+        for number in itertools.count(offset):
+            if time.perf_counter() >= deadline or next(budget) >= max_requests:
+                break
+            url = urls[number % len(urls)]
+            started = time.perf_counter()
+            try:
+                connection.request("GET", url)
+                response = connection.getresponse()
+                response.read()
+            except (OSError, http.client.HTTPException) as exc:
+                with lock:
+                    errors.append(f"{url}: {exc}")
+                connection.close()
+                connection = http.client.HTTPConnection(HOST, port, timeout=30)
+                continue
+            if response.status != 200:
+                with lock:
+                    errors.append(f"{url}: HTTP {response.status}")
+                continue
+            mine.append(time.perf_counter() - started)
+        connection.close()
+        with lock:
+            latencies.extend(mine)
+
+    threads = [
+        threading.Thread(target=client, args=(n * 13,), daemon=True) for n in range(CONCURRENCY)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=seconds + 60)
+    if len(latencies) < 2:
+        return {"requests": len(latencies), "errors": errors}
+    cuts = statistics.quantiles(latencies, n=100)
+    return {
+        "requests": len(latencies),
+        "errors": errors,
+        "p50_ms": cuts[49] * 1000,
+        "p95_ms": cuts[94] * 1000,
+    }
+
+
+def main() -> int:
+    global ROOT
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--redis-url", default=None, help="shared cache (default: none)")
+    parser.add_argument("--seconds", type=float, default=8.0, help="per query kind")
+    parser.add_argument("--max-requests", type=int, default=5000, help="per query kind")
+    parser.add_argument("--workers", type=int, default=None, help="default: the config's")
+    parser.add_argument("--no-migrate", action="store_true")
+    parser.add_argument(
+        "--checkout", type=Path, default=ROOT, help="the code to serve (e.g. an older worktree)"
+    )
+    args = parser.parse_args()
+    ROOT = args.checkout.resolve()
+
+    with tempfile.TemporaryDirectory(prefix="search-bench-") as static_root:
+        env = server_env(args.database_url, args.redis_url, static_root)
+        if not args.no_migrate:
+            manage(env, "migrate", "--noinput", "-v0")
+        manage(env, "collectstatic", "--noinput", "-v0")
+        titles = sample_titles(args.database_url)
+        kinds = build_queries(titles)
+        port = free_port()
+        server = start_gunicorn(env, port, args.workers)
+        try:
+            say(
+                f"search benchmark: {urlsplit(args.database_url).scheme}, "
+                f"{CONCURRENCY} clients, {args.seconds:g} s per kind"
+            )
+            warm = [f"/search/?q=warmup{n}" for n in range(20)] + ["/search/suggest/?q=wa"]
+            run_load(port, warm, 3, 200)  # every worker imports and connects once
+            failed = []
+            for kind, queries in kinds.items():
+                target = SUGGEST_TARGET_MS if kind == "suggestions" else SEARCH_TARGET_MS
+                urls = urls_for(kind, queries)
+                # Each distinct query once (nothing cached yet), then the same queries again
+                # and again for the time given (suggestions and did-you-mean come from the
+                # cache then). The verdict needs both under the target.
+                first = run_load(port, urls, args.seconds, len(urls))
+                again = run_load(port, urls, args.seconds, args.max_requests)
+                for label, result in (("first", first), ("repeated", again)):
+                    p95 = result.get("p95_ms")
+                    met = p95 is not None and p95 < target and not result["errors"]
+                    if not met and kind not in failed:
+                        failed.append(kind)
+                    say(
+                        f"  {kind:14} {label:9} p50 {result.get('p50_ms', 0):6.1f} ms"
+                        f"  p95 {p95 or 0:6.1f} ms  ({result['requests']} requests,"
+                        f" {len(result['errors'])} errors)"
+                        f"  p95 < {target:g} ms: {'met' if met else 'MISSED'}"
+                    )
+                    for error in result["errors"][:3]:
+                        say(f"      {error}")
+            say(
+                "search targets: all met"
+                if not failed
+                else f"search targets: missed for {', '.join(failed)}"
+            )
+        finally:
+            stop(server)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
