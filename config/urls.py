@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 
+from config import beacons
 from core.views import healthz
 from glossary import editor
 from glossary.sitemaps import sitemaps
@@ -29,6 +30,8 @@ urlpatterns = [
         {"sitemaps": sitemaps},
         name="sitemap_section",
     ),
+    # The site's own analytics (counted only with analytics granted; see config.beacons).
+    path("pageviews/", beacons.pageview, name="pageview_beacon"),
     path("", include("consent.urls")),
     path("", include("glossary.urls")),
 ]

@@ -465,3 +465,7 @@ class RetiredSlugAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+# Admin pages kept in modules of their own register themselves when imported.
+from glossary import admin_stats  # noqa: E402, F401

@@ -348,3 +348,26 @@ class NameChange(models.Model):
         cls.objects.bulk_create(rows or [cls(stamp=stamp, term_id=None)])
         if stamp % 1000 == 0:
             cls.objects.filter(stamp__lt=stamp - cls.KEEP).delete()
+
+
+class TermViews(models.Model):
+    """How many times a term's page was read on a day, by visitors who allowed analytics.
+
+    Written only by `glossary.pageviews.flush` (one upsert per term and day), never by the
+    page request itself.
+    """
+
+    term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "page views"
+        verbose_name_plural = "page views"
+        constraints = [
+            models.UniqueConstraint(fields=["term", "day"], name="termviews_term_day_unique")
+        ]
+        indexes = [models.Index(fields=["day", "term"], name="termviews_day_term")]
+
+    def __str__(self) -> str:
+        return f"{self.term_id} on {self.day}: {self.count}"

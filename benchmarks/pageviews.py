@@ -1,0 +1,283 @@
+"""The page-view beacon under concurrent load, against gunicorn on 127.0.0.1 only.
+
+    python benchmarks/pageviews.py [--seconds 8] [--max-requests 20000] [--concurrency 8]
+
+Sets up a throw-away SQLite database with the seed terms in a temporary folder, starts
+gunicorn (config/gunicorn.conf.py, DEBUG off) on a free port of 127.0.0.1, and POSTs
+same-origin beacons (``term=<slug>``, a consent cookie granting analytics) from client
+threads with keep-alive connections, bounded in seconds and requests. Three runs:
+
+- ``refused``: no consent cookie (nothing counted: the cost of the checks alone);
+- ``database``: no REDIS_URL, so each counted view is one upsert in SQLite;
+- ``redis``: a private redis-server (no persistence) on a free port, counters in Redis,
+  then ``flush_pageviews``; skipped when ``redis-server`` is not installed.
+
+Prints requests/s, p50/p99 in ms and errors per run, and checks that the database holds
+exactly the views answered 204 (nothing lost, nothing doubled). Exit status 0 whatever
+the figures (a benchmark, not a test); 2 when the setup fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import itertools
+import json
+import os
+import secrets
+import shutil
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+HOST = "127.0.0.1"  # never anything else
+STEP_TIMEOUT = 300
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def server_env(folder: Path, redis_url: str | None) -> dict:
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=f"sqlite:///{folder / 'db.sqlite3'}",
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_ALLOWED_HOSTS=HOST,
+        DJANGO_STATIC_ROOT=str(folder / "static"),
+        DJANGO_LOG_LEVEL="ERROR",
+        PAGE_CACHE_ENABLED="0",
+        PYTHONPATH=str(ROOT),
+    )
+    env.pop("REDIS_URL", None)
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    return env
+
+
+def manage(env: dict, *args: str) -> str:
+    done = subprocess.run(
+        [PYTHON, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=STEP_TIMEOUT,
+        check=False,
+    )
+    if done.returncode != 0:
+        print(f"manage.py {' '.join(args)} failed:\n{done.stderr[-3000:]}", file=sys.stderr)
+        raise SystemExit(2)
+    return done.stdout
+
+
+def start(command: list[str], env: dict, ready) -> subprocess.Popen:
+    process = subprocess.Popen(command, cwd=ROOT, env=env)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"{command[0]} exited with status {process.returncode}")
+        try:
+            ready()
+            return process
+        except OSError:
+            time.sleep(0.3)
+    stop(process)
+    raise SystemExit(f"{command[0]} did not answer within 60 s")
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
+def start_gunicorn(env: dict, port: int) -> subprocess.Popen:
+    command = [
+        str(Path(PYTHON).parent / "gunicorn"),
+        "--config",
+        "config/gunicorn.conf.py",
+        "--bind",
+        f"{HOST}:{port}",
+        "--access-logfile",
+        "/dev/null",
+        "--log-level",
+        "warning",
+    ]
+    return start(
+        command,
+        env,
+        lambda: urllib.request.urlopen(f"http://{HOST}:{port}/healthz", timeout=5).read(),
+    )
+
+
+def start_redis(port: int, folder: Path) -> subprocess.Popen:
+    command = [
+        "redis-server",
+        "--bind", HOST, "--port", str(port), "--save", "", "--appendonly", "no",
+        "--dir", str(folder), "--maxmemory", "64mb",
+    ]  # fmt: skip
+
+    def ping() -> None:
+        with socket.create_connection((HOST, port), timeout=1) as sock:
+            sock.sendall(b"PING\r\n")
+            if not sock.recv(16).startswith(b"+PONG"):
+                raise OSError("no PONG")
+
+    return start(command, dict(os.environ), ping)
+
+
+def beacon_load(
+    port: int, slugs: list[str], cookie: str | None, seconds: float, concurrency: int, budget: int
+) -> dict:
+    deadline = time.perf_counter() + seconds
+    numbers = itertools.count()
+    latencies: list[float] = []
+    counts = {"ok": 0, "errors": 0}
+    lock = threading.Lock()
+    headers = {
+        "Host": f"{HOST}:{port}",
+        "Origin": f"http://{HOST}:{port}",
+        "Sec-Fetch-Site": "same-origin",
+        "Content-Type": "application/x-www-form-urlencoded;charset=UTF-8",
+    }
+    if cookie:
+        headers["Cookie"] = f'cookie_consent="{cookie}"'
+
+    def worker() -> None:
+        connection = http.client.HTTPConnection(HOST, port, timeout=30)
+        mine, ok, failures = [], 0, 0
+        while time.perf_counter() < deadline:
+            number = next(numbers)
+            if number >= budget:
+                break
+            body = f"term={slugs[number % len(slugs)]}"
+            started = time.perf_counter()
+            try:
+                connection.request("POST", "/pageviews/", body=body, headers=headers)
+                response = connection.getresponse()
+                response.read()
+            except (OSError, http.client.HTTPException):
+                failures += 1
+                connection.close()
+                connection = http.client.HTTPConnection(HOST, port, timeout=30)
+                continue
+            mine.append(time.perf_counter() - started)
+            if response.status == 204:
+                ok += 1
+            else:
+                failures += 1
+        connection.close()
+        with lock:
+            latencies.extend(mine)
+            counts["ok"] += ok
+            counts["errors"] += failures
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    cuts = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else latencies * 99
+    return {
+        "requests": len(latencies),
+        "answered_204": counts["ok"],
+        "errors": counts["errors"],
+        "rps": round(len(latencies) / elapsed, 1),
+        "p50_ms": round(cuts[49] * 1000, 2) if cuts else None,
+        "p99_ms": round(cuts[98] * 1000, 2) if cuts else None,
+    }
+
+
+def stored_views(folder: Path) -> int:
+    with sqlite3.connect(folder / "db.sqlite3") as db:
+        return db.execute("SELECT COALESCE(SUM(count), 0) FROM glossary_termviews").fetchone()[0]
+
+
+def clear_views(folder: Path) -> None:
+    with sqlite3.connect(folder / "db.sqlite3") as db:
+        db.execute("DELETE FROM glossary_termviews")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--max-requests", type=int, default=20_000)
+    parser.add_argument("--concurrency", type=int, default=8)
+    options = parser.parse_args()
+    seconds = min(options.seconds, 60.0)
+    budget = min(options.max_requests, 200_000)
+    concurrency = min(options.concurrency, 64)
+
+    folder = Path(tempfile.mkdtemp(prefix="pageviews-bench-"))
+    try:
+        env = server_env(folder, None)
+        manage(env, "migrate", "--noinput")
+        manage(env, "load_seed_content")
+        manage(env, "collectstatic", "--noinput")
+        out = manage(
+            env,
+            "shell",
+            "-c",
+            "import json; from django.utils import timezone; "
+            "from consent.state import cookie_value; from glossary.models import Term; "
+            "print(json.dumps({'cookie': cookie_value({'analytics': True}, timezone.now()), "
+            "'slugs': list(Term.objects.published().values_list('slug', flat=True))}))",
+        )
+        setup = json.loads(out.strip().splitlines()[-1])
+        results = {}
+        runs = [("refused", None), ("database", None)]
+        if shutil.which("redis-server"):
+            runs.append(("redis", free_port()))
+        for name, redis_port in runs:
+            redis = start_redis(redis_port, folder) if redis_port else None
+            run_env = server_env(folder, f"redis://{HOST}:{redis_port}/0" if redis_port else None)
+            run_env["DJANGO_SECRET_KEY"] = env["DJANGO_SECRET_KEY"]
+            port = free_port()
+            server = start_gunicorn(run_env, port)
+            try:
+                clear_views(folder)
+                cookie = None if name == "refused" else setup["cookie"]
+                result = beacon_load(port, setup["slugs"], cookie, seconds, concurrency, budget)
+            finally:
+                stop(server)
+            if redis:
+                manage(run_env, "flush_pageviews")
+                stop(redis)
+            expected = 0 if name == "refused" else result["answered_204"]
+            result["stored_views"] = stored_views(folder)
+            result["stored_as_expected"] = result["stored_views"] == expected
+            results[name] = result
+            print(f"{name:9} {json.dumps(result)}", flush=True)
+        workers = os.environ.get("WEB_CONCURRENCY", "2×CPUs+1")
+        print(f"\nbeacon, {concurrency} clients, gunicorn {workers} workers, SQLite:")
+        print(f"{'run':9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}  stored")
+        for name, r in results.items():
+            print(
+                f"{name:9} {r['rps']:>8} {r['p50_ms']:>8} {r['p99_ms']:>8} {r['errors']:>7}  "
+                f"{r['stored_views']} ({'ok' if r['stored_as_expected'] else 'MISMATCH'})"
+            )
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

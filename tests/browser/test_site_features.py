@@ -1,0 +1,108 @@
+"""The site's own features behind the consent categories, in a real browser.
+
+Analytics: a term page read is counted (asserted through the database: the live server
+shares it) only once analytics is granted. Personalization: "Recently viewed" lives in
+the visitor's own localStorage, only with the grant, and goes with withdrawal.
+Marketing: the partner slot appears only with marketing granted.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.conf import settings as django_settings
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from consent.state import cookie_value
+from glossary import pageviews
+from glossary.models import Term, TermViews
+
+SEED = "resistance-training-neurological-benefits"
+BANNER = "[data-consent-banner]"
+FLUSH_TASKS = """() => new Promise((done) =>
+  setTimeout(() => setTimeout(() => setTimeout(done, 0), 0), 0))"""
+
+
+@pytest.fixture
+def site(seeded_live_server, settings) -> str:
+    settings.PAGEVIEWS_STORE = "cache"  # counted in memory, written by the flush
+    return seeded_live_server.url
+
+
+def visit(page: Page, url: str) -> None:
+    page.goto(url)
+    expect(page.locator("html")).to_have_class(re.compile(r"(^|\s)consent-js(\s|$)"))
+    page.evaluate(FLUSH_TASKS)  # consent.js has decided what runs on this page
+
+
+def grant(page: Page, url: str, **decisions: bool) -> None:
+    """A consent cookie as if the visitor had decided earlier."""
+    value = cookie_value(decisions, timezone.now())
+    page.context.add_cookies(
+        [{"name": django_settings.COOKIE_CONSENT_NAME, "value": f'"{value}"', "url": url}]
+    )
+
+
+def views_of(slug: str) -> int:
+    pageviews.flush()
+    term = Term.objects.get(slug=slug)
+    return sum(TermViews.objects.filter(term=term).values_list("count", flat=True))
+
+
+def beacons(page: Page) -> list[str]:
+    sent: list[str] = []
+    page.on(
+        "request",
+        lambda request: sent.append(request.url) if "/pageviews/" in request.url else None,
+    )
+    return sent
+
+
+# Analytics ------------------------------------------------------------------------------
+
+
+def test_no_view_is_counted_before_analytics_is_granted_then_accept_all_counts(page: Page, site):
+    sent = beacons(page)
+    visit(page, f"{site}/glossary/{SEED}/")
+    expect(page.locator(BANNER)).to_be_visible()
+    page.get_by_role("link", name="Glossary A–Z").first.click()
+    visit(page, f"{site}/glossary/{SEED}/")
+    assert sent == []
+    assert views_of(SEED) == 0
+
+    # A beacon forced from the page without consent is refused by the server too.
+    with page.expect_response(re.compile(r"/pageviews/$")) as refused:
+        page.evaluate(
+            """slug => navigator.sendBeacon("/pageviews/", new URLSearchParams({term: slug}))""",
+            SEED,
+        )
+    assert refused.value.status == 204
+    assert views_of(SEED) == 0
+
+    with page.expect_response(re.compile(r"/pageviews/$")) as counted:
+        page.locator(BANNER).get_by_role("button", name="Accept all").click()
+    assert counted.value.status == 204
+    assert views_of(SEED) == 1
+
+    with page.expect_response(re.compile(r"/pageviews/$")):
+        visit(page, f"{site}/glossary/{SEED}/")
+    assert views_of(SEED) == 2
+
+
+def test_reject_all_counts_nothing(page: Page, site):
+    sent = beacons(page)
+    visit(page, f"{site}/glossary/{SEED}/")
+    page.locator(BANNER).get_by_role("button", name="Reject all").click()
+    expect(page.locator("[data-consent-confirmation]")).to_be_visible()
+    visit(page, f"{site}/glossary/{SEED}/")
+    assert sent == []
+    assert views_of(SEED) == 0
+
+
+def test_analytics_alone_counts_a_view(page: Page, site):
+    grant(page, site, analytics=True, personalization=False, marketing=False)
+    with page.expect_response(re.compile(r"/pageviews/$")):
+        visit(page, f"{site}/glossary/{SEED}/")
+    assert views_of(SEED) == 1
