@@ -67,7 +67,7 @@ def test_editor_writes_previews_saves_and_opens_a_term(
     body.click()
     body.fill("## Why it works\n\nEven short bouts release myokines from working muscle.\n")
     preview = page.locator(".markdownx-preview")
-    expect(preview.locator("h2#why-it-works")).to_have_text("Why it works")
+    expect(preview.locator("h2#section-why-it-works")).to_have_text("Why it works")
     link = preview.locator('a.term-link[data-term="myokines"]')
     expect(link).to_have_attribute("href", "/glossary/myokines/")
 
@@ -87,7 +87,7 @@ def test_editor_writes_previews_saves_and_opens_a_term(
     page.get_by_role("link", name="View on site").click()
     expect(page.locator("h1")).to_have_text("Exercise snacks")
     expect(page.locator('.term-body a.term-link[data-term="myokines"]')).to_be_visible()
-    expect(page.locator(".term-body h2#why-it-works")).to_be_visible()
+    expect(page.locator(".term-body h2#section-why-it-works")).to_be_visible()
 
     assert page.evaluate("window.__cspViolations") == []
     assert problems == []
