@@ -150,7 +150,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Persistent like PostgreSQL's (DATABASE_CONN_MAX_AGE): opening a SQLite connection
+    # runs the PRAGMAs above and costs more than a page-cache hit itself (~4 ms vs ~1 ms).
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
