@@ -17,6 +17,11 @@ class ConsentConfig(AppConfig):
         from consent import audit, catalog, conf, hosts, signals
         from consent.models import CookieDetails, PolicySettings, TrackingScript
 
+        # gunicorn runs no system checks: a consent lifetime over the limit stops startup.
+        for error in conf.check_settings():
+            if error.id == "consent.E010":
+                raise ImproperlyConfigured(error.msg)
+
         # post_save also fires for loaddata's raw saves, which upstream's save() misses.
         for model in (CookieGroup, Cookie, CookieDetails, TrackingScript, PolicySettings):
             uid = f"consent-catalog-{model._meta.label_lower}"
@@ -33,7 +38,3 @@ class ConsentConfig(AppConfig):
         audit.connect()
         checks.register(hosts.check_settings, checks.Tags.security, deploy=False)
         checks.register(conf.check_settings)
-        # gunicorn runs no system checks: a consent lifetime over the limit stops startup.
-        for error in conf.check_settings():
-            if error.id == "consent.E010":
-                raise ImproperlyConfigured(error.msg)

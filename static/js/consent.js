@@ -61,33 +61,61 @@
     return value;
   }
 
+  var ID_RE = /^[0-9abcdefghjkmnpqrstvwxyz]{22}$/;
+  var POLICY_RE = /^[0-9a-f]{12}$/;
+  var META = [".at", ".v", ".id", ".g"];
+
+  // The same rules as consent/state.py read_cookie(): well-formed pairs are the visitor's
+  // choices; they count only while the decision is current (made under this policy
+  // version, younger than maxAgeDays). Otherwise they only pre-fill the form.
   function parseConsent(raw) {
-    var decisions = Object.create(null);
-    if (!raw || raw.length > config.maxCookieLength) return decisions;
+    var result = { choices: Object.create(null), status: "none", consentId: "", gpcGrant: false, decidedAt: null };
+    if (!raw || raw.length > config.maxCookieLength) return result;
     var now = Date.now();
+    var skew = config.clockSkewSeconds * 1000;
     var pairs = raw.split("|").map(function (part) { return part.split("="); });
     var counts = Object.create(null);
+    var meta = Object.create(null);
     pairs.forEach(function (pair) { counts[pair[0]] = (counts[pair[0]] || 0) + 1; });
     pairs.forEach(function (pair) {
-      if (pair.length !== 2) return;
+      if (pair.length !== 2 || counts[pair[0]] !== 1) return;
+      if (META.indexOf(pair[0]) > -1) {
+        meta[pair[0]] = pair[1];
+        return;
+      }
       var category = categories[pair[0]];
-      if (!category || category.required || counts[pair[0]] !== 1) return;
+      if (!category || category.required) return;
       if (pair[1] === DECLINED) {
-        decisions[pair[0]] = false;
+        result.choices[pair[0]] = false;
         return;
       }
       if (!VERSION_RE.test(pair[1])) return;
       var moment = Date.parse(pair[1]);
-      if (isNaN(moment) || moment > now + config.clockSkewSeconds * 1000) return;
-      if (category.version && moment < Date.parse(category.version)) return;
-      decisions[pair[0]] = true;
+      if (isNaN(moment) || moment > now + skew) return;
+      result.choices[pair[0]] = true;
     });
-    return decisions;
+    var decidedAt = VERSION_RE.test(meta[".at"] || "") ? Date.parse(meta[".at"]) : NaN;
+    if (decidedAt > now + skew) decidedAt = NaN;
+    result.decidedAt = isNaN(decidedAt) ? null : decidedAt;
+    result.consentId = ID_RE.test(meta[".id"] || "") ? meta[".id"] : "";
+    result.gpcGrant = meta[".g"] === "1";
+    var version = POLICY_RE.test(meta[".v"] || "") ? meta[".v"] : "";
+    if (!Object.keys(result.choices).length) result.status = "none";
+    else if (result.decidedAt === null || version !== config.policyVersion) result.status = "outdated";
+    else if (result.decidedAt < now - config.maxAgeDays * 86400000) result.status = "expired";
+    else result.status = "current";
+    return result;
   }
 
   function currentState() {
-    var decisions = parseConsent(readCookie(config.cookieName));
+    var stored = parseConsent(readCookie(config.cookieName));
+    var decisions = Object.create(null);
+    if (stored.status === "current") {
+      Object.keys(stored.choices).forEach(function (varname) { decisions[varname] = stored.choices[varname]; });
+    }
     return {
+      stored: stored,
+      decisions: decisions,
       granted: function (varname) {
         var category = categories[varname];
         return Boolean(category && (category.required || decisions[varname] === true));
@@ -97,6 +125,62 @@
         return !category.required && !(category.varname in decisions);
       })
     };
+  }
+
+  function optionalNames() {
+    return config.categories.filter(function (c) { return !c.required; }).map(function (c) { return c.varname; });
+  }
+
+  // For the site's own features (analytics beacon, personalization, marketing slot):
+  // "consent:change" on load and after every decision, with what is granted now.
+  function announce(state) {
+    var names = optionalNames();
+    document.dispatchEvent(new CustomEvent("consent:change", {
+      detail: {
+        granted: names.filter(function (name) { return state.granted(name); }),
+        refused: names.filter(function (name) { return !state.granted(name); }),
+        undecided: names.filter(function (name) { return !(name in state.decisions); })
+      }
+    }));
+  }
+
+  // Asked again (policy changed or decision expired): say why, and offer the earlier
+  // choices pre-filled, in the banner that every undecided visitor gets the same HTML of.
+  function showAskedAgain(state) {
+    var stored = state.stored;
+    if (!banner || (stored.status !== "outdated" && stored.status !== "expired")) return;
+    var notice = banner.querySelector("[data-consent-asked-again]");
+    if (!notice) return;
+    var why = stored.status === "expired"
+      ? "Your last cookie choice is more than " + config.maxAgeDays + " days old, so we ask you again."
+      : "Our cookie policy has changed since you last chose, so we ask you again.";
+    var earlier = optionalNames().map(function (name) {
+      return categories[name].name + " " + (stored.choices[name] === true ? "on" : "off");
+    });
+    notice.textContent = why + " Your earlier choices: " + earlier.join(", ") + ".";
+    var form = document.createElement("form");
+    form.method = "post";
+    form.action = config.preferencesUrl;
+    form.setAttribute("data-consent-form", "");
+    form.setAttribute("data-consent-keep", "");
+    optionalNames().forEach(function (name) {
+      if (stored.choices[name] !== true) return;
+      var field = document.createElement("input");
+      field.type = "hidden";
+      field.name = "granted";
+      field.value = name;
+      form.appendChild(field);
+    });
+    var button = document.createElement("button");
+    button.type = "submit";
+    button.name = "action";
+    button.value = "save";
+    button.className = "consent-button";
+    button.textContent = "Keep my earlier choices";
+    form.appendChild(button);
+    notice.appendChild(document.createTextNode(" "));
+    notice.appendChild(form);
+    notice.hidden = false;
   }
 
   function activateScripts(state) {
@@ -182,6 +266,7 @@
     if (action === config.declineUrl) return "You’ve rejected optional cookies.";
     if (submitter && submitter.value === "accept_all") return "You’ve accepted all cookies.";
     if (submitter && submitter.value === "reject_all") return "You’ve rejected optional cookies.";
+    if (form.hasAttribute("data-consent-keep")) return "You’ve kept your earlier choices.";
     return "Your cookie preferences were saved.";
   }
 
@@ -225,6 +310,7 @@
     else if (banner && banner.contains(form)) showBannerConfirmation(text);
     if (banner && !banner.contains(form) && !state.undecided) banner.hidden = true;
     apply(state);
+    announce(state);
     document.dispatchEvent(new CustomEvent("consent:changed", { detail: result }));
   }
 
@@ -277,13 +363,17 @@
       var embed = load.closest("[data-consent-embed]");
       var body = new FormData();
       body.append("category", embed.dataset.consentEmbed);
+      body.append("via", "embed");
       fetch(config.acceptUrl, {
         method: "POST",
         body: body,
         credentials: "same-origin",
         headers: { Accept: "application/json" }
       }).then(function (response) {
-        if (response.ok) apply(currentState());
+        if (!response.ok) return;
+        var state = currentState();
+        apply(state);
+        announce(state);
       });
     }
   });
@@ -292,7 +382,9 @@
     var state = currentState();
     // A page from a cache (or the back button) may still carry the banner.
     if (banner && !state.undecided) banner.hidden = true;
+    else showAskedAgain(state);
     apply(state);
+    announce(state);
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
