@@ -107,14 +107,33 @@
     return result;
   }
 
+  // Global Privacy Control: the browser asks that the visitor's data not be sold or shared.
+  var gpc = navigator.globalPrivacyControl === true;
+
+  function gpcOverridden(stored, decisions, varname) {
+    // Granted explicitly on /cookies/ (or an embed's own button) while the signal was on.
+    return stored.gpcGrant && decisions[varname] === true;
+  }
+
   function currentState() {
     var stored = parseConsent(readCookie(config.cookieName));
     var decisions = Object.create(null);
     if (stored.status === "current") {
       Object.keys(stored.choices).forEach(function (varname) { decisions[varname] = stored.choices[varname]; });
     }
+    // What the cookie does not refuse yet but the signal does: written once (gpcPending).
+    var gpcPending = [];
+    if (gpc) {
+      config.gpcRefuses.forEach(function (varname) {
+        var category = categories[varname];
+        if (!category || category.required || gpcOverridden(stored, decisions, varname)) return;
+        if (decisions[varname] !== false) gpcPending.push(varname);
+        decisions[varname] = false;
+      });
+    }
     return {
       stored: stored,
+      gpcPending: gpcPending,
       decisions: decisions,
       granted: function (varname) {
         var category = categories[varname];
@@ -262,6 +281,9 @@
 
   function confirmationText(form, submitter) {
     var action = form.getAttribute("action") || "";
+    if (gpc && action === config.acceptUrl) {
+      return "You’ve accepted analytics cookies; marketing and personalization stay off because your browser sent a Global Privacy Control signal.";
+    }
     if (action === config.acceptUrl) return "You’ve accepted all cookies.";
     if (action === config.declineUrl) return "You’ve rejected optional cookies.";
     if (submitter && submitter.value === "accept_all") return "You’ve accepted all cookies.";
@@ -317,6 +339,7 @@
   function send(form, submitter) {
     var body = new FormData(form);
     if (submitter && submitter.name) body.append(submitter.name, submitter.value);
+    if (gpc) body.append("gpc", "1");
     // getAttribute: a control named "action" would shadow form.action.
     return fetch(new URL(form.getAttribute("action") || "", location.href), {
       method: "POST",
@@ -378,8 +401,36 @@
     }
   });
 
+  function showGpcNotices() {
+    if (!gpc) return;
+    document.querySelectorAll("[data-consent-gpc-notice]").forEach(function (notice) {
+      notice.hidden = false;
+    });
+  }
+
+  // Record the signal's refusal once: when the cookie does not hold it yet.
+  function recordGpc(state) {
+    if (!state.gpcPending.length) return;
+    var body = new FormData();
+    state.gpcPending.forEach(function (varname) { body.append("category", varname); });
+    body.append("via", "gpc");
+    body.append("gpc", "1");
+    fetch(config.declineUrl, {
+      method: "POST",
+      body: body,
+      credentials: "same-origin",
+      headers: { Accept: "application/json" }
+    }).then(function (response) {
+      if (!response.ok) return;
+      state.gpcPending.forEach(removeClientStorage);
+      announce(currentState());
+    });
+  }
+
   function start() {
     var state = currentState();
+    showGpcNotices();
+    recordGpc(state);
     // A page from a cache (or the back button) may still carry the banner.
     if (banner && !state.undecided) banner.hidden = true;
     else showAskedAgain(state);
