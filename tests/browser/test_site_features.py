@@ -8,13 +8,16 @@ Marketing: the partner slot appears only with marketing granted.
 
 from __future__ import annotations
 
+import importlib
 import re
 
 import pytest
+from django.apps import apps as django_apps
 from django.conf import settings as django_settings
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from consent import catalog
 from consent.state import cookie_value
 from glossary import pageviews
 from glossary.models import Term, TermViews
@@ -28,6 +31,10 @@ FLUSH_TASKS = """() => new Promise((done) =>
 @pytest.fixture
 def site(seeded_live_server, settings) -> str:
     settings.PAGEVIEWS_STORE = "cache"  # counted in memory, written by the flush
+    # The live server empties every table after each test: put back the glossary's own
+    # declared localStorage key (its data migration), as on a real install.
+    importlib.import_module("glossary.migrations.0008_recent_storage").declare(django_apps, None)
+    catalog.invalidate()
     return seeded_live_server.url
 
 
@@ -106,3 +113,74 @@ def test_analytics_alone_counts_a_view(page: Page, site):
     with page.expect_response(re.compile(r"/pageviews/$")):
         visit(page, f"{site}/glossary/{SEED}/")
     assert views_of(SEED) == 1
+
+
+# Personalization ------------------------------------------------------------------------
+
+RECENT = "[data-recent]"
+MORE = "[data-recent-more]"
+KEY = "glossary.recent"
+
+
+def stored(page: Page):
+    return page.evaluate("key => localStorage.getItem(key)", KEY)
+
+
+def related_titles(slug: str) -> list[str]:
+    related, _ = Term.objects.get(slug=slug).related_for_page()
+    return [other.title for other in related]
+
+
+def test_without_personalization_nothing_is_stored_or_shown(page: Page, site):
+    grant(page, site, analytics=True, personalization=False, marketing=True)
+    visit(page, f"{site}/glossary/{SEED}/")
+    visit(page, f"{site}/")
+    assert stored(page) is None
+    expect(page.locator(RECENT)).to_be_hidden()
+    expect(page.locator(MORE)).to_be_hidden()
+    expect(page.get_by_role("heading", name="Recently viewed")).to_be_hidden()
+
+
+def test_recently_viewed_with_personalization_then_gone_after_withdrawal(page: Page, site):
+    title = Term.objects.get(slug=SEED).title
+    visit(page, f"{site}/glossary/{SEED}/")
+    page.locator(BANNER).get_by_role("button", name="Accept all").click()
+    expect(page.locator("[data-consent-confirmation]")).to_be_visible()
+    page.wait_for_function("key => localStorage.getItem(key) !== null", arg=KEY)
+
+    visit(page, f"{site}/")
+    recent = page.locator(RECENT)
+    expect(recent).to_be_visible()
+    expect(recent.get_by_role("heading", name="Recently viewed")).to_be_visible()
+    expect(recent.get_by_role("link", name=title, exact=True)).to_have_attribute(
+        "href", f"/glossary/{SEED}/"
+    )
+    related = related_titles(SEED)
+    if related:
+        more = page.locator(MORE)
+        expect(more).to_be_visible()
+        expect(more.get_by_role("link", name=related[0], exact=True)).to_be_visible()
+
+    page.get_by_role("contentinfo").get_by_role("link", name="Cookie preferences").click()
+    page.get_by_role("switch", name=re.compile("personalization", re.I)).uncheck()
+    page.get_by_role("button", name="Save preferences").click()
+    expect(page.locator("[data-consent-status]")).to_be_visible()
+    assert stored(page) is None
+
+    visit(page, f"{site}/")
+    expect(page.locator(RECENT)).to_be_hidden()
+    expect(page.locator(MORE)).to_be_hidden()
+    assert stored(page) is None
+
+
+def test_reject_all_after_reading_hides_the_sections_on_return(page: Page, site):
+    grant(page, site, analytics=False, personalization=True, marketing=False)
+    visit(page, f"{site}/glossary/{SEED}/")
+    visit(page, f"{site}/")
+    expect(page.locator(RECENT)).to_be_visible()
+    page.get_by_role("contentinfo").get_by_role("link", name="Cookie preferences").click()
+    page.get_by_role("button", name="Reject all").click()
+    expect(page.locator("[data-consent-status]")).to_be_visible()
+    assert stored(page) is None
+    page.go_back()
+    expect(page.locator(RECENT)).to_be_hidden()

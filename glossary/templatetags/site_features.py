@@ -1,0 +1,28 @@
+"""Data for the site's own features that run in the browser (recently viewed terms)."""
+
+from __future__ import annotations
+
+from django import template
+
+from glossary.models import Term
+from glossary.templatetags.glossary_tags import json_data
+
+register = template.Library()
+
+RELATED_KEPT = 6
+
+
+@register.simple_tag
+def recent_term_data(term: Term, related: list[Term]) -> str:
+    """The term page's entry for "Recently viewed" (static/js/recent.js keeps it)."""
+    return json_data(
+        "recent-term",
+        {
+            "url": term.get_absolute_url(),
+            "title": term.title,
+            "related": [
+                {"url": other.get_absolute_url(), "title": other.title}
+                for other in related[:RELATED_KEPT]
+            ],
+        },
+    )
