@@ -12,9 +12,10 @@ from __future__ import annotations
 import contextvars
 import datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from core.models import Stamp
 
@@ -38,13 +39,33 @@ def tokens(*keys: str) -> dict[str, Token]:
     taken = _snapshot.get()
     if taken is not None and all(key in taken for key in keys):
         return {key: taken[key] for key in keys}
-    found = {
-        key: (value, changed_at)
-        for key, value, changed_at in Stamp.objects.filter(key__in=keys).values_list(
-            "key", "value", "changed_at"
-        )
-    }
+    found = {key: (value, _aware(changed_at)) for key, value, changed_at in _select(keys)}
     return {key: found.get(key, (0, None)) for key in keys}
+
+
+def _select(keys: tuple[str, ...]) -> list[tuple]:
+    """Prepared SQL, not the ORM: this runs on every request and building the query cost
+    as much as running it (a cached page's whole budget is this one read)."""
+    q = connection.ops.quote_name
+    placeholders = ", ".join(["%s"] * len(keys))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {q('key')}, {q('value')}, {q('changed_at')} FROM {q(Stamp._meta.db_table)} "
+            f"WHERE {q('key')} IN ({placeholders})",
+            list(keys),
+        )
+        return cursor.fetchall()
+
+
+def _aware(value: object) -> datetime.datetime | None:
+    """changed_at as the ORM would give it (SQLite hands back text)."""
+    if value is None or isinstance(value, datetime.datetime):
+        moment = value
+    else:
+        moment = parse_datetime(str(value))
+    if moment is not None and timezone.is_naive(moment):
+        moment = timezone.make_aware(moment, datetime.UTC)
+    return moment
 
 
 def token(key: str) -> Token:
