@@ -1,6 +1,7 @@
 """Template API of the consent app.
 
-- ``{% consent_config %}``: the JSON block consent.js reads (same for every visitor).
+- ``{% consent_config %}``: the JSON block consent.js reads (same for every visitor), after
+  the Google Consent Mode defaults (``{% consent_mode %}``) when CONSENT_GOOGLE_TAG_ID is set.
 - ``{% tracking_scripts "head" %}`` / ``{% tracking_scripts "body" %}``: inert scripts.
 - ``{% consent_banner %}``: the banner, only while the visitor has categories undecided.
 - ``{% consent_granted "marketing" as ok %}`` or ``{{ consent.marketing }}``: server-side gating.
@@ -13,6 +14,7 @@ from urllib.parse import urlsplit
 
 from django import template
 from django.conf import settings
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.html import format_html, json_script
 from django.utils.safestring import SafeString, mark_safe
@@ -27,7 +29,19 @@ register = template.Library()
 
 
 @register.simple_tag
+def consent_mode() -> SafeString:
+    """Google Consent Mode v2 defaults (static/js/consent-mode.js), only with a tag id."""
+    tag_id = conf.google_tag_id()
+    if not tag_id:
+        return mark_safe("")
+    return format_html(
+        '<script src="{}" data-google-tag-id="{}"></script>', static("js/consent-mode.js"), tag_id
+    )
+
+
+@register.simple_tag
 def consent_config() -> SafeString:
+    """The JSON block consent.js reads, preceded by the Consent Mode defaults when set."""
     catalog = get_catalog()
     data = {
         "cookieName": settings.COOKIE_CONSENT_NAME,
@@ -36,6 +50,7 @@ def consent_config() -> SafeString:
         "policyVersion": catalog.policy_version,
         "maxAgeDays": conf.max_age_days(),
         "gpcRefuses": list(conf.gpc_refuses()),
+        "googleConsentMode": bool(conf.google_tag_id()),
         "acceptUrl": reverse("consent:accept"),
         "declineUrl": reverse("consent:decline"),
         "preferencesUrl": reverse("consent:preferences"),
@@ -54,7 +69,7 @@ def consent_config() -> SafeString:
             for category in catalog.categories
         ],
     }
-    return json_script(data, "consent-config")
+    return consent_mode() + json_script(data, "consent-config")
 
 
 @register.simple_tag

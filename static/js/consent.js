@@ -150,9 +150,23 @@
     return config.categories.filter(function (c) { return !c.required; }).map(function (c) { return c.varname; });
   }
 
+  // Google Consent Mode v2 (consent-mode.js set the defaults): the visitor's choices.
+  function updateConsentMode(state) {
+    if (!config.googleConsentMode || typeof window.gtag !== "function") return;
+    function flag(varname) { return state.granted(varname) ? "granted" : "denied"; }
+    window.gtag("consent", "update", {
+      analytics_storage: flag("analytics"),
+      ad_storage: flag("marketing"),
+      ad_user_data: flag("marketing"),
+      ad_personalization: flag("marketing"),
+      personalization_storage: flag("personalization")
+    });
+  }
+
   // For the site's own features (analytics beacon, personalization, marketing slot):
   // "consent:change" on load and after every decision, with what is granted now.
   function announce(state) {
+    updateConsentMode(state);
     var names = optionalNames();
     document.dispatchEvent(new CustomEvent("consent:change", {
       detail: {
