@@ -24,13 +24,10 @@ from typing import Protocol, overload
 from django.contrib.postgres.search import (
     SearchQuery,
     SearchVectorField,
-    TrigramSimilarity,
 )
 from django.core.cache import cache
 from django.db import NotSupportedError, connection
-from django.db.models import Case, Value, When
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
@@ -40,6 +37,7 @@ from glossary.search_index import (
     FTS_TABLE,
     PG_CONFIG,
     PG_NAMES_COLUMN,
+    PG_NAMES_TABLE,
     PG_VECTOR_COLUMN,
     TITLES_COLUMN,
     TITLES_TABLE,
@@ -363,7 +361,11 @@ def _closest(text: str, candidates: list[Term], limit: int) -> list[Term]:
 
 
 class PostgresBackend:
-    """A weighted tsvector (GIN), websearch_to_tsquery, ts_headline, pg_trgm similarity."""
+    """A weighted tsvector (GIN), websearch_to_tsquery, ts_headline, pg_trgm similarity.
+
+    Name lookups (the title tier, suggestions, did-you-mean) read the names table, whose
+    rows are a few dozen bytes; the article rows are read for the page's terms alone.
+    """
 
     CONFIG = PG_CONFIG
 
@@ -385,21 +387,30 @@ class PostgresBackend:
         # Title and alias matches (the small names-only vector) form the first tier, an
         # exact title or alias first; the full vector is ranked only for the text matches
         # and only when the first tier does not fill the page (LIMIT 0 reads nothing).
-        # Headlines are made for the page's rows alone.
+        # Headlines are made for the page's rows alone (the body's only when the summary
+        # does not match: best_snippet would not use it).
         now = timezone.now()
         visible = "t.status = %s AND t.published_at <= %s"
+        # Without an excluded word, a title or alias match is a match of the whole vector
+        # (it holds the same names); with one, the text must be checked too.
+        negated = any(clause.negated for group in groups for clause in group)
+        whole_query = (
+            f"AND n.id IN (SELECT id FROM glossary_term WHERE {PG_VECTOR_COLUMN} @@ q.q)"
+            if negated
+            else ""
+        )
         sql = f"""
             WITH q AS (SELECT websearch_to_tsquery('{self.CONFIG}', %s) AS q),
             names AS (
-                SELECT t.id, t.sort_title,
-                    (t.sort_title = %s OR position(%s in
-                        E'\\n' || replace(lower(t.aliases), E'\\r', '') || E'\\n') > 0)
+                SELECT n.id, n.sort_title,
+                    (n.sort_title = %s OR position(%s in
+                        E'\\n' || replace(lower(n.aliases), E'\\r', '') || E'\\n') > 0)
                         AS exact,
-                    ts_rank(t.{PG_NAMES_COLUMN}, q.q) AS score
-                FROM glossary_term t, q
-                WHERE t.{PG_NAMES_COLUMN} @@ q.q AND t.{PG_VECTOR_COLUMN} @@ q.q
-                    AND {visible}
-                ORDER BY exact DESC, score DESC, t.sort_title, t.id
+                    ts_rank(n.names, q.q) AS score
+                FROM {PG_NAMES_TABLE} n, q
+                WHERE n.names @@ q.q {whole_query}
+                    AND n.status = %s AND n.published_at <= %s
+                ORDER BY exact DESC, score DESC, n.sort_title, n.id
                 LIMIT %s
             ),
             rest AS (
@@ -419,13 +430,14 @@ class PostgresBackend:
             )
             SELECT t.id, t.title, t.slug, t.summary,
                 ts_headline('{self.CONFIG}', t.summary, q.q, %s) AS summary_snippet,
-                ts_headline('{self.CONFIG}', t.body, q.q, %s) AS body_snippet
+                CASE WHEN to_tsvector('{self.CONFIG}', t.summary) @@ q.q THEN NULL
+                    ELSE ts_headline('{self.CONFIG}', t.body, q.q, %s) END AS body_snippet
             FROM ranked JOIN glossary_term t ON t.id = ranked.id, q
             ORDER BY ranked.tier, ranked.score DESC, ranked.sort_title, ranked.id"""
         options = f"StartSel={START}, StopSel={STOP}, MaxWords={SNIPPET_WORDS}, MinWords=12"
         wanted = offset + limit
         published = Term.Status.PUBLISHED
-        params = [text, sort_key(text), f"\n{text.lower()}\n", published, now, wanted]
+        params = [text, sort_key(text), f"\n{text.lower()}\n", published, now, wanted]  # names
         params += [published, now, wanted, limit, offset, options, options]
         return [
             SearchHit(
@@ -435,30 +447,40 @@ class PostgresBackend:
         ]
 
     def suggest(self, words: list[str], limit: int) -> list[Term]:
-        # A names-only vector (titles and aliases); ':*' makes the last word a prefix.
+        # The names table (titles and aliases, short rows); ':*' makes the last word a prefix.
         lexemes = [f"'{word}'" for word in words[:-1]] + [f"'{words[-1]}':*"]
-        query = SearchQuery(" & ".join(lexemes), search_type="raw", config=self.CONFIG)
-        names = RawSQL(f'"glossary_term"."{PG_NAMES_COLUMN}"', [], output_field=SearchVectorField())
         prefix = sort_key(" ".join(words))
-        return list(
-            Term.objects.published()
-            .annotate(names=names)
-            .filter(names=query)
-            .annotate(
-                starts=Case(When(sort_title__startswith=prefix, then=Value(0)), default=Value(1))
+        sql = f"""
+            WITH found AS (
+                SELECT n.id, left(n.sort_title, %s) = %s AS starts, n.title, n.sort_title
+                FROM {PG_NAMES_TABLE} n
+                WHERE n.names @@ to_tsquery('{self.CONFIG}', %s)
+                    AND n.status = %s AND n.published_at <= %s
+                ORDER BY starts DESC, length(n.title), n.sort_title, n.id
+                LIMIT %s
             )
-            .order_by("starts", Length("title"), "sort_title")
-            .only("title", "slug", "aliases")[:limit]
-        )
+            SELECT t.id, t.title, t.slug, t.aliases
+            FROM found JOIN glossary_term t ON t.id = found.id
+            ORDER BY found.starts DESC, length(found.title), found.sort_title, found.id"""
+        params = [len(prefix), prefix, " & ".join(lexemes), Term.Status.PUBLISHED]
+        params += [timezone.now(), limit]
+        return list(Term.objects.raw(sql, params))
 
     def close_titles(self, text: str, limit: int) -> list[Term]:
-        return list(
-            Term.objects.published()
-            .filter(title__trigram_similar=text)  # the % operator: uses the trigram index
-            .annotate(similarity=TrigramSimilarity("title", text))
-            .order_by("-similarity", "sort_title")
-            .only("title", "slug")[:limit]
-        )
+        # The % operator uses the names table's trigram index; its recheck reads short rows.
+        sql = f"""
+            WITH found AS (
+                SELECT n.id, similarity(n.title, %s) AS similarity, n.sort_title
+                FROM {PG_NAMES_TABLE} n
+                WHERE n.title %% %s AND n.status = %s AND n.published_at <= %s
+                ORDER BY similarity DESC, n.sort_title, n.id
+                LIMIT %s
+            )
+            SELECT t.id, t.title, t.slug
+            FROM found JOIN glossary_term t ON t.id = found.id
+            ORDER BY found.similarity DESC, found.sort_title, found.id"""
+        params = [text, text, Term.Status.PUBLISHED, timezone.now(), limit]
+        return list(Term.objects.raw(sql, params))
 
 
 def get_backend() -> Backend:

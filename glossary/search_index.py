@@ -2,7 +2,8 @@
 
 The index lives in the database, not in the Term model: on SQLite two FTS5 tables
 kept in step by triggers on glossary_term; on PostgreSQL a weighted tsvector column
-kept in step by a trigger, with a GIN index, and a pg_trgm index on titles. Triggers
+kept in step by a trigger, with a GIN index, and a pg_trgm index on titles, plus a
+names-only table (titles, aliases, visibility) kept by a trigger for the name lookups. Triggers
 (not Django signals) keep the index right whatever writes the rows: save(),
 queryset .update(), bulk_create(), bulk deletes and raw SQL alike.
 
@@ -36,6 +37,16 @@ PG_FUNCTION = "glossary_term_search_vector_update"
 PG_TRIGGER = "glossary_term_search_vector_trigger"
 PG_VECTOR_INDEX = "glossary_term_search_vector_idx"
 PG_TITLE_TRIGRAM_INDEX = "glossary_term_title_trgm_idx"
+# Names only, in short rows: what title suggestions, did-you-mean and the title tier of
+# search read, so that checking a few thousand candidates does not read a few thousand
+# article rows (each several kilobytes). Kept by a trigger on glossary_term.
+PG_NAMES_TABLE = "glossary_term_names"
+PG_NAMES_TABLE_INDEX = "glossary_term_names_names_idx"
+PG_NAMES_TRIGRAM_INDEX = "glossary_term_names_title_trgm_idx"
+PG_NAMES_FUNCTION = "glossary_term_names_sync"
+PG_NAMES_TRIGGER = "glossary_term_names_trigger"
+PG_NAMES_TRUNCATE_FUNCTION = "glossary_term_names_truncate"
+PG_NAMES_TRUNCATE_TRIGGER = "glossary_term_names_truncate_trigger"
 # English stemming after accent folding, so "cafe" finds "Café" as it does on SQLite.
 PG_CONFIG = "glossary_english"
 
@@ -122,7 +133,64 @@ _PG_CREATE = [
     f"""CREATE INDEX IF NOT EXISTS {PG_TITLE_TRIGRAM_INDEX}
     ON glossary_term USING gin (title gin_trgm_ops)""",
 ]
+
+_PG_NAMES_CREATE = [
+    f"""CREATE TABLE IF NOT EXISTS {PG_NAMES_TABLE} (
+        id bigint PRIMARY KEY,
+        title text NOT NULL,
+        sort_title text NOT NULL,
+        aliases text NOT NULL,
+        status text NOT NULL,
+        published_at timestamptz,
+        names tsvector
+    )""",
+    f"""CREATE OR REPLACE FUNCTION {PG_NAMES_FUNCTION}() RETURNS trigger AS $$
+    BEGIN
+        IF TG_OP IN ('DELETE', 'UPDATE') THEN
+            DELETE FROM {PG_NAMES_TABLE} WHERE id = OLD.id;
+        END IF;
+        IF TG_OP IN ('INSERT', 'UPDATE') THEN
+            INSERT INTO {PG_NAMES_TABLE}
+                (id, title, sort_title, aliases, status, published_at, names)
+            VALUES (NEW.id, NEW.title, NEW.sort_title, NEW.aliases, NEW.status,
+                    NEW.published_at, NEW.{PG_NAMES_COLUMN});
+        END IF;
+        RETURN NULL;
+    END
+    $$ LANGUAGE plpgsql""",
+    f"""CREATE OR REPLACE FUNCTION {PG_NAMES_TRUNCATE_FUNCTION}() RETURNS trigger AS $$
+    BEGIN
+        TRUNCATE {PG_NAMES_TABLE};
+        RETURN NULL;
+    END
+    $$ LANGUAGE plpgsql""",
+    f"DROP TRIGGER IF EXISTS {PG_NAMES_TRIGGER} ON glossary_term",
+    # AFTER: the BEFORE trigger above has computed the names vector by then.
+    f"""CREATE TRIGGER {PG_NAMES_TRIGGER}
+    AFTER INSERT OR DELETE
+        OR UPDATE OF id, title, sort_title, aliases, status, published_at ON glossary_term
+    FOR EACH ROW EXECUTE FUNCTION {PG_NAMES_FUNCTION}()""",
+    f"DROP TRIGGER IF EXISTS {PG_NAMES_TRUNCATE_TRIGGER} ON glossary_term",
+    f"""CREATE TRIGGER {PG_NAMES_TRUNCATE_TRIGGER} AFTER TRUNCATE ON glossary_term
+    FOR EACH STATEMENT EXECUTE FUNCTION {PG_NAMES_TRUNCATE_FUNCTION}()""",
+    f"DELETE FROM {PG_NAMES_TABLE}",
+    f"""INSERT INTO {PG_NAMES_TABLE} (id, title, sort_title, aliases, status, published_at, names)
+    SELECT id, title, sort_title, aliases, status, published_at, {PG_NAMES_COLUMN}
+    FROM glossary_term""",
+    f"""CREATE INDEX IF NOT EXISTS {PG_NAMES_TABLE_INDEX}
+    ON {PG_NAMES_TABLE} USING gin (names)""",
+    f"""CREATE INDEX IF NOT EXISTS {PG_NAMES_TRIGRAM_INDEX}
+    ON {PG_NAMES_TABLE} USING gin (title gin_trgm_ops)""",
+    f"ANALYZE {PG_NAMES_TABLE}",
+]
+_PG_CREATE += _PG_NAMES_CREATE
+
 _PG_DROP = [
+    f"DROP TRIGGER IF EXISTS {PG_NAMES_TRIGGER} ON glossary_term",
+    f"DROP TRIGGER IF EXISTS {PG_NAMES_TRUNCATE_TRIGGER} ON glossary_term",
+    f"DROP FUNCTION IF EXISTS {PG_NAMES_FUNCTION}()",
+    f"DROP FUNCTION IF EXISTS {PG_NAMES_TRUNCATE_FUNCTION}()",
+    f"DROP TABLE IF EXISTS {PG_NAMES_TABLE}",
     f"DROP TRIGGER IF EXISTS {PG_TRIGGER} ON glossary_term",
     f"DROP FUNCTION IF EXISTS {PG_FUNCTION}()",
     f"DROP INDEX IF EXISTS {PG_TITLE_TRIGRAM_INDEX}",
@@ -218,9 +286,13 @@ def _ensure_postgres(connection: BaseDatabaseWrapper) -> bool:
             [PG_VECTOR_COLUMN, PG_NAMES_COLUMN],
         )
         present = {row[0] for row in cursor.fetchall()}
-    if PG_VECTOR_COLUMN not in present or PG_NAMES_COLUMN in present:
-        return False  # 0002 not applied yet, or already current
-    _execute(connection, _PG_CREATE)
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [PG_NAMES_TABLE])
+        names_table = cursor.fetchone()[0]
+    if PG_VECTOR_COLUMN not in present:
+        return False  # 0002 not applied yet: it will create everything
+    if PG_NAMES_COLUMN in present and names_table:
+        return False  # already current
+    _execute(connection, _PG_CREATE if PG_NAMES_COLUMN not in present else _PG_NAMES_CREATE)
     return True
 
 

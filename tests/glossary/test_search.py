@@ -576,6 +576,37 @@ class TestPostgresIndex:
         assert "USING gin (search_vector)" in indexes[search_index.PG_VECTOR_INDEX]
         assert "gin_trgm_ops" in indexes[search_index.PG_TITLE_TRIGRAM_INDEX]
         assert "USING gin (search_names)" in indexes[search_index.PG_NAMES_INDEX]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s",
+                [search_index.PG_NAMES_TABLE],
+            )
+            names_indexes = dict(cursor.fetchall())
+        assert "USING gin (names)" in names_indexes[search_index.PG_NAMES_TABLE_INDEX]
+        assert "gin_trgm_ops" in names_indexes[search_index.PG_NAMES_TRIGRAM_INDEX]
+
+    def test_names_table_follows_every_write(self, make_term):
+        def names() -> list[tuple]:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT title, aliases, status FROM {search_index.PG_NAMES_TABLE} ORDER BY id"
+                )
+                return cursor.fetchall()
+
+        term = make_term("Hormesis", aliases="Adaptive stress")
+        other = make_term("Sirtuins")
+        assert names() == [
+            ("Hormesis", "Adaptive stress", "published"),
+            ("Sirtuins", "", "published"),
+        ]
+        Term.objects.filter(pk=term.pk).update(title="Xenohormesis", status=Term.Status.DRAFT)
+        other.delete()
+        assert names() == [("Xenohormesis", "Adaptive stress", "draft")]
+        assert search.suggest_titles("xeno") == []  # a draft
+        Term.objects.filter(pk=term.pk).update(status=Term.Status.PUBLISHED)
+        make_term("Hormesis curve")
+        assert search_index.ensure_search_index(connection) is False  # already current
+        assert [s["title"] for s in search.suggest_titles("horm")] == ["Hormesis curve"]
 
     def test_search_vector_is_weighted(self, make_term):
         term = make_term("Hormesis", aliases="Adaptive stress", summary="Dose.", body="Curve.")
