@@ -468,4 +468,4 @@ class RetiredSlugAdmin(admin.ModelAdmin):
 
 
 # Admin pages kept in modules of their own register themselves when imported.
-from glossary import admin_stats  # noqa: E402, F401
+from glossary import admin_marketing, admin_stats  # noqa: E402, F401

@@ -371,3 +371,32 @@ class TermViews(models.Model):
 
     def __str__(self) -> str:
         return f"{self.term_id} on {self.day}: {self.count}"
+
+
+def _https_only(url: str) -> None:
+    if not url.lower().startswith("https://"):
+        raise ValidationError("Use an https:// address.")
+
+
+class PartnerSlot(models.Model):
+    """The newsletter/partner box on term pages, shown only to visitors who allow marketing.
+
+    The newest enabled slot is shown (`glossary.marketing`); ``text`` is markdown, rendered
+    through the sanitizer.
+    """
+
+    title = models.CharField(max_length=120)
+    text = models.TextField(blank=True, help_text="Markdown: emphasis, links, lists.")
+    link_url = models.URLField(
+        "link address", max_length=500, validators=[_https_only], help_text="https:// only."
+    )
+    link_label = models.CharField(max_length=80, default="Find out more")
+    enabled = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        verbose_name = "partner slot"
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,9 +1,10 @@
-"""Data for the site's own features that run in the browser (recently viewed terms)."""
+"""The site's own features that run in the browser: recently viewed terms, the partner slot."""
 
 from __future__ import annotations
 
 from django import template
 
+from glossary import marketing
 from glossary.models import Term
 from glossary.templatetags.glossary_tags import json_data
 
@@ -26,3 +27,9 @@ def recent_term_data(term: Term, related: list[Term]) -> str:
             ],
         },
     )
+
+
+@register.inclusion_tag("glossary/partner_slot.html")
+def partner_slot() -> dict:
+    """The partner slot, inert until consent.js puts it in place for marketing; else nothing."""
+    return {"slot": marketing.current()}

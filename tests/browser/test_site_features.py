@@ -3,7 +3,7 @@
 Analytics: a term page read is counted (asserted through the database: the live server
 shares it) only once analytics is granted. Personalization: "Recently viewed" lives in
 the visitor's own localStorage, only with the grant, and goes with withdrawal.
-Marketing: the partner slot appears only with marketing granted.
+Marketing: the partner slot appears only with marketing granted, a placeholder otherwise.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from playwright.sync_api import Page, expect
 from consent import catalog
 from consent.state import cookie_value
 from glossary import pageviews
-from glossary.models import Term, TermViews
+from glossary.models import PartnerSlot, Term, TermViews
 
 SEED = "resistance-training-neurological-benefits"
 BANNER = "[data-consent-banner]"
@@ -184,3 +184,49 @@ def test_reject_all_after_reading_hides_the_sections_on_return(page: Page, site)
     assert stored(page) is None
     page.go_back()
     expect(page.locator(RECENT)).to_be_hidden()
+
+
+# Marketing ------------------------------------------------------------------------------
+
+SLOT = "aside.partner-slot"
+
+
+@pytest.fixture
+def partner(site) -> str:
+    PartnerSlot.objects.create(
+        title="The longevity letter",
+        text="A *monthly* summary.",
+        link_url="https://letter.example/subscribe",
+        link_label="Subscribe",
+    )
+    return site
+
+
+def test_the_partner_slot_shows_only_after_marketing_is_granted(page: Page, partner):
+    visit(page, f"{partner}/glossary/{SEED}/")
+    slot = page.locator(SLOT)
+    expect(slot.get_by_text("only to visitors who allow marketing cookies")).to_be_visible()
+    expect(page.get_by_role("heading", name="The longevity letter")).to_have_count(0)
+
+    page.locator(BANNER).get_by_role("button", name="Reject all").click()
+    expect(page.locator("[data-consent-confirmation]")).to_be_visible()
+    visit(page, f"{partner}/glossary/{SEED}/")
+    expect(slot.get_by_text("only to visitors who allow marketing cookies")).to_be_visible()
+    expect(page.get_by_role("heading", name="The longevity letter")).to_have_count(0)
+
+    page.get_by_role("contentinfo").get_by_role("link", name="Cookie preferences").click()
+    page.get_by_role("switch", name=re.compile("marketing", re.I)).check()
+    page.get_by_role("button", name="Save preferences").click()
+    expect(page.locator("[data-consent-status]")).to_be_visible()
+    visit(page, f"{partner}/glossary/{SEED}/")
+    expect(slot.get_by_role("heading", name="The longevity letter")).to_be_visible()
+    expect(slot.get_by_role("link", name="Subscribe")).to_have_attribute(
+        "href", "https://letter.example/subscribe"
+    )
+    expect(slot.get_by_text("only to visitors who allow marketing cookies")).to_have_count(0)
+
+
+def test_accept_all_puts_the_slot_in_place_without_a_reload(page: Page, partner):
+    visit(page, f"{partner}/glossary/{SEED}/")
+    page.locator(BANNER).get_by_role("button", name="Accept all").click()
+    expect(page.locator(SLOT).get_by_role("heading", name="The longevity letter")).to_be_visible()

@@ -1,0 +1,56 @@
+"""The partner slot on term pages: which one, its HTML, cached under the content stamp.
+
+Pages stay the same for every visitor: the slot is in the HTML inside a ``<template>``
+that ``consent.js`` puts in place only when marketing is granted; everyone else sees a
+neutral placeholder. Saving or deleting a slot bumps the content stamp, so cached pages
+(``core.page_cache``) and this module's cached HTML are rebuilt on the next request in
+every process.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+from django.utils.safestring import SafeString, mark_safe
+
+from core import stamps
+from glossary.models import PartnerSlot
+from glossary.rendering import markdown_to_safe_html
+
+KEY_PREFIX = "partner-slot:v1"
+
+
+@dataclass(frozen=True)
+class Slot:
+    title: str
+    text_html: SafeString
+    link_url: str
+    link_label: str
+
+
+def current() -> Slot | None:
+    """The newest enabled slot, rendered; no query while the content stamp is unchanged."""
+    number, changed_at = stamps.token(stamps.CONTENT)
+    key = f"{KEY_PREFIX}:{number}.{changed_at.timestamp() if changed_at else 0}"
+    cached = cache.get(key)
+    if cached is None:
+        slot = PartnerSlot.objects.filter(enabled=True).order_by("-updated_at", "-pk").first()
+        cached = (
+            (slot.title, markdown_to_safe_html(slot.text), slot.link_url, slot.link_label)
+            if slot
+            else ()
+        )
+        cache.set(key, cached, None)
+    if not cached:
+        return None
+    title, text_html, link_url, link_label = cached
+    return Slot(title, mark_safe(text_html), link_url, link_label)
+
+
+@receiver(post_save, sender=PartnerSlot, dispatch_uid="partner_slot_saved")
+@receiver(post_delete, sender=PartnerSlot, dispatch_uid="partner_slot_deleted")
+def _slot_changed(sender, **kwargs) -> None:
+    stamps.bump(stamps.CONTENT)
