@@ -291,7 +291,10 @@ class CategoryChoiceFilter(admin.SimpleListFilter):
 
 
 class EstimatedCountPaginator(Paginator):
-    """The unfiltered list of millions of records counts from PostgreSQL's statistics."""
+    """Counting millions of records is slow: the unfiltered list counts from PostgreSQL's
+    statistics, a filtered one stops counting at COUNT_CAP (narrow it by date to see more)."""
+
+    COUNT_CAP = 100_000
 
     @cached_property
     def count(self) -> int:
@@ -303,9 +306,10 @@ class EstimatedCountPaginator(Paginator):
                     [ConsentRecord._meta.db_table],
                 )
                 row = cursor.fetchone()
-            if row and row[0] > 100_000:
+            if row and row[0] > self.COUNT_CAP:
                 return int(row[0])
-        return super().count
+        capped = self.object_list.order_by().values("pk")[: self.COUNT_CAP]
+        return capped.count()
 
 
 class ExportForm(forms.Form):

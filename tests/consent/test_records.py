@@ -172,6 +172,16 @@ class TestAdmin:
         html = privacy_client.get(self.URL, {"q": f" {wanted.consent_id.upper()} "}).content
         assert wanted.consent_id in html.decode() and other.consent_id not in html.decode()
 
+    def test_a_filtered_count_stops_at_the_cap(self, monkeypatch):
+        from consent.admin import EstimatedCountPaginator
+
+        monkeypatch.setattr(EstimatedCountPaginator, "COUNT_CAP", 3)
+        for _ in range(5):
+            make_record()
+        records = ConsentRecord.objects.filter(action="accept_all")
+        assert EstimatedCountPaginator(records, 2).count == 3
+        assert EstimatedCountPaginator(records.filter(pk__lt=0), 2).count == 0
+
     def test_filter_by_category_and_action(self, privacy_client):
         granted = make_record()
         refused = make_record(action="reject_all", choices={"marketing": False})
@@ -249,17 +259,17 @@ class TestExport:
 
 class TestPrune:
     def test_deletes_only_old_records_in_batches(self):
-        # Interleaved: a batch's key range must not take a young record with it.
-        old = [make_record(days_ago=1200), make_record(days_ago=1100)]
+        # Interleaved: a batch must not take a young record lying between its keys.
+        old = [make_record(days_ago=1300)]
         young = [make_record(days_ago=1000)]
-        old += [make_record(days_ago=1300) for _ in range(3)]
+        old += [make_record(days_ago=1300), make_record(days_ago=1100), make_record(days_ago=1100)]
         young.append(make_record())
         out = io.StringIO()
         call_command(
             "prune_consent_records", "--older-than", "1095", "--batch-size", "3", stdout=out
         )
         assert set(ConsentRecord.objects.values_list("pk", flat=True)) == {r.pk for r in young}
-        assert "Deleted 5 consent records older than 1095 days in 2 batches." in out.getvalue()
+        assert "Deleted 4 consent records older than 1095 days in 2 batches." in out.getvalue()
         assert all(not ConsentRecord.objects.filter(pk=r.pk).exists() for r in old)
 
     def test_default_retention_comes_from_the_setting(self, settings):

@@ -15,7 +15,8 @@ MAX_DAYS = 36_500
 class Command(BaseCommand):
     help = (
         "Delete consent records older than DAYS (default CONSENT_RECORD_RETENTION_DAYS, "
-        "1095 = three years), in batches of primary keys, each in its own short transaction."
+        "1095 = three years), oldest first, in batches of primary keys, each in its own short "
+        "transaction."
     )
 
     def add_arguments(self, parser) -> None:
@@ -42,15 +43,17 @@ class Command(BaseCommand):
             return
         deleted = batches = 0
         while True:
-            keys = list(old.order_by("pk").values_list("pk", flat=True)[:batch_size])
+            # The oldest keys first, found through the decided_at index (whatever the order
+            # of primary keys), then deleted by key in a short transaction of their own.
+            keys = list(old.order_by("decided_at").values_list("pk", flat=True)[:batch_size])
             if not keys:
                 break
             with transaction.atomic():
-                count, _ = old.filter(pk__gte=keys[0], pk__lte=keys[-1]).delete()
+                count, _ = old.filter(pk__in=keys).delete()
             deleted += count
             batches += 1
             if options["verbosity"] > 1:
-                self.stdout.write(f"batch {batches}: {count} deleted (ids {keys[0]}–{keys[-1]})")
+                self.stdout.write(f"batch {batches}: {count} deleted")
         self.stdout.write(
             f"Deleted {deleted} consent records older than {days} days in {batches} batches."
         )
