@@ -188,7 +188,7 @@ def test_reject_all_after_reading_hides_the_sections_on_return(page: Page, site)
 
 # Marketing ------------------------------------------------------------------------------
 
-SLOT = "aside.partner-slot"
+SLOT = "section.partner-slot"
 
 
 @pytest.fixture
@@ -230,3 +230,28 @@ def test_accept_all_puts_the_slot_in_place_without_a_reload(page: Page, partner)
     visit(page, f"{partner}/glossary/{SEED}/")
     page.locator(BANNER).get_by_role("button", name="Accept all").click()
     expect(page.locator(SLOT).get_by_role("heading", name="The longevity letter")).to_be_visible()
+
+
+# Accessibility of what the features add ------------------------------------------------
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_features_pass_axe_when_shown(browser, partner, scheme):
+    from tests.browser.test_accessibility import audit, describe
+
+    context = browser.new_context(color_scheme=scheme)
+    page = context.new_page()
+    try:
+        grant(page, partner, analytics=True, personalization=True, marketing=True)
+        visit(page, f"{partner}/glossary/{SEED}/")
+        expect(
+            page.locator(SLOT).get_by_role("heading", name="The longevity letter")
+        ).to_be_visible()
+        violations = audit(page)
+        assert violations == [], describe(violations)
+        visit(page, f"{partner}/")
+        expect(page.locator(RECENT)).to_be_visible()
+        violations = audit(page)
+        assert violations == [], describe(violations)
+    finally:
+        context.close()

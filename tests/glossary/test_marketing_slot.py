@@ -49,7 +49,7 @@ def page(path: str, **decisions: bool) -> str:
 
 
 def slot_markup(html: str) -> str:
-    found = re.search(r'<aside class="consent-embed partner-slot".*?</aside>', html, re.S)
+    found = re.search(r'<section class="consent-embed partner-slot".*?</section>', html, re.S)
     assert found, "no partner slot"
     return found.group(0)
 
