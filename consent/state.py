@@ -212,10 +212,11 @@ class ConsentState:
         return self.stored.consent_id
 
     def prefill(self, varname: str) -> bool:
-        """Whether /cookies/ shows the switch on: the current or the earlier choice."""
-        if self.decisions:
-            return self.granted(varname)
-        return self.stored.choices.get(varname) is True
+        """Whether /cookies/ shows the switch on: the current choice, or when asked again
+        the earlier one (unless a privacy signal refuses it now)."""
+        if self.asked_again:
+            return self.stored.choices.get(varname) is True and not self.refused(varname)
+        return self.granted(varname)
 
     def __getitem__(self, varname: str) -> bool:
         return self.granted(varname)

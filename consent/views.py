@@ -146,9 +146,10 @@ def preferences(request: HttpRequest) -> HttpResponseBase:
     if next_url and next_url.split("?")[0] == reverse("consent:preferences"):
         next_url = None
     response = HttpResponse()
-    if current.gpc:
+    if current.gpc and not current.asked_again:
         # The signal refuses something the cookie does not: written (and recorded) once,
-        # here on this personal page, never on a public (cacheable) one.
+        # here on this personal page, never on a public (cacheable) one. A visitor being
+        # asked again keeps the earlier choices to answer with (the answer applies it).
         signalled = [varname for varname in conf.gpc_refuses() if varname in current.optional]
         _respond(request, response, [], signalled, "gpc", "gpc", gpc=True)
         current = consent_state.for_request(request)

@@ -424,7 +424,10 @@
 
   // Record the signal's refusal once: when the cookie does not hold it yet.
   function recordGpc(state) {
-    if (!state.gpcPending.length) return;
+    // A visitor being asked again keeps the earlier choices to answer with; the answer
+    // carries the signal (gpc=1).
+    var askedAgain = state.stored.status === "outdated" || state.stored.status === "expired";
+    if (!state.gpcPending.length || askedAgain) return;
     var body = new FormData();
     state.gpcPending.forEach(function (varname) { body.append("category", varname); });
     body.append("via", "gpc");

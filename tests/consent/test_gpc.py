@@ -4,6 +4,8 @@ grants them explicitly on /cookies/; the refusal is recorded once, with method "
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.conf import settings
 from django.utils import timezone
@@ -105,3 +107,13 @@ def test_an_explicit_grant_on_the_cookie_page_wins_over_the_signal(client, page_
     assert state_from_cookie(response.cookies[NAME].value, gpc=True).granted_categories == (
         "analytics",
     )
+
+
+def test_asked_again_under_the_signal_the_earlier_choices_still_prefill(client):
+    earlier = {"analytics": True, "personalization": True, "marketing": False}
+    client.cookies[NAME] = cookie_value(earlier, timezone.now() - timedelta(days=200))
+    html = client.get("/cookies/", **GPC).content.decode()
+    assert ConsentRecord.objects.count() == 0  # nothing written over the earlier choices
+    assert 'id="switch-analytics" name="granted" value="analytics" checked' in html
+    assert 'value="personalization" checked' not in html  # the signal refuses it now
+    assert NOTICE in html
