@@ -202,6 +202,20 @@ def http_figures(env: dict, probe: dict, seconds: float) -> dict:
         server.stop()
 
 
+def script(name: str, *args: str) -> None:
+    """Run one of the focused benchmark scripts and show what it prints (indented)."""
+    done = subprocess.run(
+        [PYTHON, str(ROOT / "benchmarks" / name), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=STEP_TIMEOUT,
+        check=False,
+    )
+    for line in (done.stdout + (done.stderr if done.returncode else "")).splitlines():
+        say("    " + line)
+
+
 def probe(env: dict) -> dict:
     done = subprocess.run(
         [PYTHON, str(ROOT / "benchmarks" / "probe.py")],
@@ -255,6 +269,11 @@ def run_backend(name: str, make_db, drop_db, count: int, seconds: float, use_red
         f"load: {LOAD_CONCURRENCY} threads, {seconds:g} s per page):"
     )
     figures["http"] = http_figures(env, p, seconds)
+    redis_args = ["--redis-url", REDIS_URL] if use_redis else []
+    say("  pages against a static file and a bare view (benchmarks/pages.py):")
+    script("pages.py", "--database-url", env["DATABASE_URL"], *redis_args)
+    say("  search at scale (benchmarks/search.py):")
+    script("search.py", "--database-url", env["DATABASE_URL"], *redis_args)
 
     if use_redis:
         flush_redis()
@@ -424,6 +443,11 @@ def main() -> None:
             run_backend("PostgreSQL", make, drop, options.terms, options.seconds, use_redis)
         )
     write_results(results, options.terms, options.seconds)
+    say("\n== The page-view beacon under load (benchmarks/pageviews.py) ==")
+    script("pageviews.py")
+    if not options.no_postgres and reachable("127.0.0.1", 5432):
+        say("\n== Proof of consent at 10 million records (benchmarks/consent_records.py) ==")
+        script("consent_records.py")
     say(f"\nWrote benchmarks/RESULTS.md in {time.perf_counter() - started:.0f} s.")
 
 
