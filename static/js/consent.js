@@ -190,7 +190,9 @@
     var earlier = optionalNames().map(function (name) {
       return categories[name].name + " " + (stored.choices[name] === true ? "on" : "off");
     });
-    notice.textContent = why + " Your earlier choices: " + earlier.join(", ") + ".";
+    var text = document.createElement("p");
+    text.textContent = why + " Your earlier choices: " + earlier.join(", ") + ".";
+    notice.replaceChildren(text);
     var form = document.createElement("form");
     form.method = "post";
     form.action = config.preferencesUrl;
@@ -211,7 +213,6 @@
     button.className = "consent-button";
     button.textContent = "Keep my earlier choices";
     form.appendChild(button);
-    notice.appendChild(document.createTextNode(" "));
     notice.appendChild(form);
     notice.hidden = false;
   }
