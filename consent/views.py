@@ -170,6 +170,7 @@ def preferences(request: HttpRequest) -> HttpResponseBase:
             "decided_at": current.stored.decided_at if current.stored.current else None,
             "gpc": gpc_now,
             "max_age_days": conf.max_age_days(),
+            "retention_days": conf.retention_days(),
             # The page itself holds every choice the banner offers.
             "hide_consent_banner": True,
         },

@@ -108,6 +108,7 @@ class TestOneRecordPerDecision:
         html = client.get("/cookies/").content.decode()
         assert f"<code data-consent-id>{only_record().consent_id}</code>" in html
         assert "We do not store your IP address" in html
+        assert "Records are deleted after 1095 days." in html
 
     def test_no_network_data_is_kept(self):
         names = {field.name for field in ConsentRecord._meta.get_fields()}
