@@ -87,9 +87,13 @@ def record(term_id: int, day: datetime.date | None = None) -> None:
 def _count_in_cache(term_id: int, day: datetime.date) -> None:
     key = _counter_key(day, term_id)
     if cache.add(key, 0, COUNTER_SECONDS):
-        cache.add(_seen_key(day), 0, COUNTER_SECONDS)
-        slot = cache.incr(_seen_key(day))
-        cache.set(_seen_key(day, slot), term_id, COUNTER_SECONDS)
+        try:
+            cache.add(_seen_key(day), 0, COUNTER_SECONDS)
+            slot = cache.incr(_seen_key(day))
+            cache.set(_seen_key(day, slot), term_id, COUNTER_SECONDS)
+        except ValueError:
+            cache.delete(key)  # unindexed, it could never be flushed: the next view retries
+            raise
     cache.incr(key)
 
 

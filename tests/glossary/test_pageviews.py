@@ -127,6 +127,24 @@ def test_the_term_page_itself_writes_nothing(term):
     assert [q for q in queries if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE"))] == []
 
 
+def test_a_counter_whose_index_failed_is_retried_by_the_next_view(settings, term, monkeypatch):
+    settings.PAGEVIEWS_STORE = "cache"
+    real_incr = cache.incr
+    down = [True]
+
+    def index_down(key, delta=1, version=None):
+        if down[0] and ":seen:" in key:
+            raise ValueError("the cache does not answer")
+        return real_incr(key, delta, version)
+
+    monkeypatch.setattr(cache, "incr", index_down)
+    pageviews.record(term.pk)  # written to the database instead
+    down[0] = False
+    pageviews.record(term.pk)  # counted and indexed this time
+    assert pageviews.flush() == 1
+    assert TermViews.objects.get(term=term).count == 2
+
+
 # Flushing -----------------------------------------------------------------------------
 
 
