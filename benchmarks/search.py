@@ -252,19 +252,21 @@ def run_load(port: int, urls: list[str], seconds: float, max_requests: int) -> d
 
 
 def main() -> int:
-    global ROOT
+    global ROOT, CONCURRENCY
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--redis-url", default=None, help="shared cache (default: none)")
     parser.add_argument("--seconds", type=float, default=8.0, help="per query kind")
     parser.add_argument("--max-requests", type=int, default=5000, help="per query kind")
     parser.add_argument("--workers", type=int, default=None, help="default: the config's")
+    parser.add_argument("--clients", type=int, default=CONCURRENCY, help="concurrent clients")
     parser.add_argument("--no-migrate", action="store_true")
     parser.add_argument(
         "--checkout", type=Path, default=ROOT, help="the code to serve (e.g. an older worktree)"
     )
     args = parser.parse_args()
     ROOT = args.checkout.resolve()
+    CONCURRENCY = args.clients
 
     with tempfile.TemporaryDirectory(prefix="search-bench-") as static_root:
         env = server_env(args.database_url, args.redis_url, static_root)

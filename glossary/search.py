@@ -42,6 +42,7 @@ from glossary.search_index import (
     TITLES_COLUMN,
     TITLES_TABLE,
     TRIGRAM_TABLE,
+    TRIGRAM_VOCAB,
 )
 
 MAX_QUERY_LENGTH = 200
@@ -332,20 +333,34 @@ class SQLiteBackend:
         grams = list(dict.fromkeys(grams))[:40]
         if not grams:
             return []
-        match = " OR ".join(f'"{gram}"' for gram in grams)
         now = connection.ops.adapt_datetimefield_value(timezone.now())
+        # Only the rarer half of the trigrams that occur in titles at all (their counts
+        # come from the vocabulary table): common ones ("ion", "ati") would make bm25 score
+        # most titles, and a typo's own trigrams are usually the ones that occur nowhere.
         # Best candidates first, visibility after: drafts are few, and checking
         # every title that shares a trigram would read most of the table.
+        rare = max(3, (len(grams) + 1) // 2)
+        # One equality lookup per trigram (fts5vocab does not use IN; it would read them all).
+        counts = " UNION ALL ".join(
+            [f"SELECT term, doc FROM {TRIGRAM_VOCAB} WHERE term = %s"] * len(grams)
+        )
         sql = f"""
             WITH candidates AS (
                 SELECT rowid AS id, bm25({TRIGRAM_TABLE}) AS score FROM {TRIGRAM_TABLE}
-                WHERE {TRIGRAM_TABLE} MATCH %s ORDER BY score LIMIT %s
+                WHERE {TRIGRAM_TABLE} MATCH (
+                    SELECT coalesce(  -- no trigram in any title: one that matches nothing
+                        group_concat('"' || term || '"', ' OR '), '"' || char(1, 1, 1) || '"'
+                    ) FROM (
+                        SELECT term FROM ({counts}) WHERE doc > 0 ORDER BY doc LIMIT %s
+                    )
+                )
+                ORDER BY score LIMIT %s
             )
             SELECT t.id, t.title, t.slug
             FROM candidates CROSS JOIN glossary_term t ON t.id = candidates.id
             WHERE t.status = %s AND t.published_at <= %s
             ORDER BY candidates.score"""
-        params = [match, CLOSE_TITLE_CANDIDATES, Term.Status.PUBLISHED, now]
+        params = [*grams, rare, CLOSE_TITLE_CANDIDATES, Term.Status.PUBLISHED, now]
         return _closest(text, list(Term.objects.raw(sql, params)), limit)
 
 

@@ -23,6 +23,8 @@ TRIGRAM_TABLE = "glossary_term_title_trgm"
 # and c0): every term's id and title in short rows, read to order title suggestions.
 TITLES_TABLE = f"{TRIGRAM_TABLE}_content"
 TITLES_COLUMN = "c0"
+# How many titles hold each trigram: did-you-mean searches by the rarer ones.
+TRIGRAM_VOCAB = "glossary_term_title_trgm_vocab"
 SQLITE_TRIGGERS = (
     "glossary_term_search_ai",
     "glossary_term_search_au",
@@ -63,7 +65,11 @@ _SQLITE_TABLES = [
     f"""CREATE VIRTUAL TABLE IF NOT EXISTS {TRIGRAM_TABLE} USING fts5(
         title, tokenize = 'trigram'
     )""",
+    f"""CREATE VIRTUAL TABLE IF NOT EXISTS {TRIGRAM_VOCAB} USING fts5vocab(
+        {TRIGRAM_TABLE}, 'row'
+    )""",
 ]
+_SQLITE_TABLE_NAMES = (FTS_TABLE, TRIGRAM_TABLE, TRIGRAM_VOCAB)
 _SQLITE_INSERT_NEW = f"""
     INSERT INTO {FTS_TABLE}(rowid, status, published_at, title, aliases, summary, body)
         VALUES (new.id, new.status, new.published_at,
@@ -222,7 +228,7 @@ def drop_search_index(connection: BaseDatabaseWrapper) -> None:
         _execute(
             connection,
             [f"DROP TRIGGER IF EXISTS {name}" for name in SQLITE_TRIGGERS]
-            + [f"DROP TABLE IF EXISTS {FTS_TABLE}", f"DROP TABLE IF EXISTS {TRIGRAM_TABLE}"],
+            + [f"DROP TABLE IF EXISTS {name}" for name in reversed(_SQLITE_TABLE_NAMES)],
         )
     elif connection.vendor == "postgresql":
         _execute(connection, _PG_DROP)
@@ -239,17 +245,16 @@ def sqlite_triggers_present(connection: BaseDatabaseWrapper) -> set[str]:
 def _sqlite_schema(connection: BaseDatabaseWrapper) -> dict[str, str]:
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT name, sql FROM sqlite_master WHERE name IN (%s, %s)",
-            [FTS_TABLE, TRIGRAM_TABLE],
+            "SELECT name, sql FROM sqlite_master WHERE name IN (%s, %s, %s)",
+            list(_SQLITE_TABLE_NAMES),
         )
         return {name: " ".join(sql.split()) for name, sql in cursor.fetchall()}
 
 
 def _expected_sqlite_schema() -> dict[str, str]:
-    names = [FTS_TABLE, TRIGRAM_TABLE]
     return {
         name: " ".join(sql.replace(" IF NOT EXISTS", "").split())
-        for name, sql in zip(names, _SQLITE_TABLES, strict=True)
+        for name, sql in zip(_SQLITE_TABLE_NAMES, _SQLITE_TABLES, strict=True)
     }
 
 

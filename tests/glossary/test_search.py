@@ -532,6 +532,8 @@ class TestSQLiteIndex:
         tables = connection.introspection.table_names()
         assert search_index.FTS_TABLE in tables
         assert search_index.TRIGRAM_TABLE in tables
+        assert search_index.TRIGRAM_VOCAB in tables
+        assert search_index.ensure_search_index(connection) is False  # the layout is current
         assert search_index.sqlite_triggers_present(connection) == set(search_index.SQLITE_TRIGGERS)
 
     def test_updating_only_rendered_html_does_not_reindex(self, make_term):
@@ -563,6 +565,12 @@ class TestSQLiteIndex:
         make_term("Neurogenesis")
         make_term("Neuroplasticity")
         assert search.close_titles("neurogenisis")[0].title == "Neurogenesis"
+
+    def test_misspelling_is_found_by_its_rarer_trigrams(self, make_term):
+        for n in range(60):  # more titles sharing "ion"/"ati" than candidates are kept
+            make_term(f"Regulation station {n}")
+        make_term("Inflammation")
+        assert [t.title for t in search.close_titles("inflamation")] == ["Inflammation"]
 
 
 @postgres_only
