@@ -308,6 +308,11 @@ COOKIE_CONSENT_HTTPONLY = False  # consent.js reads it to activate scripts witho
 COOKIE_CONSENT_SAMESITE = "Lax"
 COOKIE_CONSENT_LOG_ENABLED = False  # its LogItem proves nothing; proof of consent is ours
 
+# --- Consent policy (read by consent/conf.py; checked at startup) ----------------------
+CONSENT_MAX_AGE_DAYS = int(os.environ.get("CONSENT_MAX_AGE_DAYS", "180"))  # at most 395
+CONSENT_RECORD_RETENTION_DAYS = int(os.environ.get("CONSENT_RECORD_RETENTION_DAYS", "1095"))
+CONSENT_GOOGLE_TAG_ID = os.environ.get("CONSENT_GOOGLE_TAG_ID", "").strip()
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
