@@ -174,10 +174,11 @@ def rerender(ids: Iterable[int], index: TermIndex, *, whole: bool = False) -> li
             .only("pk", "title", "aliases", "body", "references", *BODY_FIELDS)
         )
         old_links: dict[int, set[int]] = {}
-        for from_id, to_id in through.objects.filter(
-            from_term_id__in=[t.pk for t in batch]
-        ).values_list("from_term_id", "to_term_id"):
-            old_links.setdefault(from_id, set()).add(to_id)
+        if not whole:  # a loaded row is written whatever its links were
+            for from_id, to_id in through.objects.filter(
+                from_term_id__in=[t.pk for t in batch]
+            ).values_list("from_term_id", "to_term_id"):
+                old_links.setdefault(from_id, set()).add(to_id)
         results = render_many(
             [(t.title, t.aliases, t.body, t.references if whole else None, t.pk) for t in batch],
             index,
@@ -199,15 +200,12 @@ def rerender(ids: Iterable[int], index: TermIndex, *, whole: bool = False) -> li
                 term.letter = letter_group(term.title)
                 term.edit_token = uuid.uuid4()  # forms opened before the load are stale
             changed.append(term)
-            link_rows += [
-                through(from_term_id=term.pk, to_term_id=target)
-                for target in result.linked_term_ids
-            ]
+            link_rows += [(term.pk, target) for target in result.linked_term_ids]
         bulk.update_rows(changed, fields)
         changed_ids = [term.pk for term in changed]
         for part in range(0, len(changed_ids), BATCH_SIZE):
             through.objects.filter(from_term_id__in=changed_ids[part : part + BATCH_SIZE]).delete()
-        through.objects.bulk_create(link_rows, batch_size=BATCH_SIZE * 2)
+        bulk.insert_pairs(through, "from_term", "to_term", link_rows)
         written += changed_ids
     return written
 
