@@ -210,9 +210,7 @@ def publish_due(since: datetime.datetime) -> int:
     """Link the articles that mention terms that came due (went live) since `since`."""
     now = timezone.now()
     due = list(
-        Term.objects.published()
-        .filter(published_at__gt=since, published_at__lte=now)
-        .values_list("pk", "slug", "title", "aliases")
+        Term.objects.published().filter(published_at__gt=since, published_at__lte=now).name_rows()
     )
     if not due:
         return 0

@@ -68,6 +68,10 @@ class TermQuerySet(models.QuerySet):
         """Terms a reader may see: published, with a publication time already past."""
         return self.filter(status=Term.Status.PUBLISHED, published_at__lte=timezone.now())
 
+    def name_rows(self) -> models.QuerySet:
+        """(id, slug, title, aliases) rows by id: what the name index needs of each term."""
+        return self.order_by("pk").values_list("pk", "slug", "title", "aliases")
+
     def with_neighbours(self) -> TermQuerySet:
         """Annotate the alphabetically previous and next published terms (no extra query)."""
         # Written as a range on sort_title (plus a tie-break) so the database walks the

@@ -52,10 +52,10 @@ _local = threading.local()
 
 def published_rows(ids: list[int] | None = None) -> list[NameRow]:
     """(id, slug, title, aliases) of published terms (all, or these), for a TermIndex."""
-    query = Term.objects.published().order_by("pk")
+    query = Term.objects.published()
     if ids is not None:
         query = query.filter(pk__in=ids)
-    return list(query.values_list("pk", "slug", "title", "aliases"))
+    return list(query.name_rows())
 
 
 def _next_publication(after: datetime.datetime) -> datetime.datetime | None:
@@ -66,22 +66,13 @@ def _next_publication(after: datetime.datetime) -> datetime.datetime | None:
 
 def _build(stamp: int) -> _Cached:
     now = timezone.now()
-    rows = (
-        Term.objects.published()
-        .order_by("pk")
-        .values_list("pk", "slug", "title", "aliases")
-        .iterator(chunk_size=5000)
-    )
+    rows = Term.objects.published().name_rows().iterator(chunk_size=5000)
     return _Cached(TermIndex(rows), stamp, now, _next_publication(now))
 
 
 def _come_due(cached: _Cached, now: datetime.datetime) -> _Cached:
     """Scheduled terms whose time has come, laid over the index."""
-    due = list(
-        Term.objects.published()
-        .filter(published_at__gt=cached.built_at)
-        .values_list("pk", "slug", "title", "aliases")
-    )
+    due = list(Term.objects.published().filter(published_at__gt=cached.built_at).name_rows())
     index = cached.index.with_changes({row[0]: row for row in due})
     return _Cached(index, cached.stamp, now, _next_publication(now))
 

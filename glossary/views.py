@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import add_never_cache_headers, patch_cache_control
@@ -75,9 +75,14 @@ def letter_detail(request: HttpRequest, letter: str) -> HttpResponse:
     )
 
 
+def _visible_terms(request: HttpRequest) -> QuerySet[Term]:
+    """Staff see drafts and scheduled terms (as previews); readers see published ones."""
+    return Term.objects.all() if visitors.is_staff(request) else Term.objects.published()
+
+
 @require_safe
 def term_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    visible = Term.objects.all() if visitors.is_staff(request) else Term.objects.published()
+    visible = _visible_terms(request)
     try:
         term = (
             visible.with_neighbours()
@@ -113,7 +118,7 @@ def term_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @require_safe
 def term_related(request: HttpRequest, slug: str) -> HttpResponse:
     """Every related term of a term, paginated (its page shows only the first few)."""
-    visible = Term.objects.all() if visitors.is_staff(request) else Term.objects.published()
+    visible = _visible_terms(request)
     term = get_object_or_404(visible.only("title", "slug", "status", "published_at"), slug=slug)
     page = page_or_last(
         Paginator(term.related_ordered(), settings.GLOSSARY_LETTER_PAGE_SIZE), request
