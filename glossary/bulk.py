@@ -11,9 +11,26 @@ from collections.abc import Iterable, Sequence
 
 from django.db import connection, models
 
+from glossary import search_index
 from glossary.models import RetiredSlug, Term
 
 BATCH_SIZE = 1000
+
+
+def create_terms(terms: Sequence[Term]) -> None:
+    """Insert new terms (primary keys filled in), keeping their own created/updated times.
+
+    bulk_create() stamps auto_now fields with "now"; the times a file or the demo data
+    gave, when they gave any, are written back after. The search index takes the new
+    rows in one pass.
+    """
+    times = [(term.created_at, term.updated_at) for term in terms]
+    with search_index.indexed_after_insert(connection):
+        Term.objects.bulk_create(terms, batch_size=BATCH_SIZE)
+    for term, (created_at, updated_at) in zip(terms, times, strict=True):
+        term.created_at = created_at or term.created_at
+        term.updated_at = updated_at or term.updated_at
+    update_rows(terms, ["created_at", "updated_at"])
 
 
 def update_rows(objs: Sequence[models.Model], field_names: Sequence[str]) -> None:

@@ -428,12 +428,7 @@ def generate_terms(count: int, seed: int | None = None) -> list[Term]:
             terms[-1]._demo_domain = parts.domain  # type: ignore[attr-defined]
             terms[-1]._demo_core = parts.core  # type: ignore[attr-defined]
 
-        # bulk_create stamps created/updated with "now" (auto_now): put the generated back.
-        times = [(t.created_at, t.updated_at) for t in terms]
-        Term.objects.bulk_create(terms, batch_size=bulk.BATCH_SIZE)
-        for term, (created_at, updated_at) in zip(terms, times, strict=True):
-            term.created_at, term.updated_at = created_at, updated_at
-        bulk.update_rows(terms, ["created_at", "updated_at"])
+        bulk.create_terms(terms)
 
         by_core: dict[str, list[int]] = {}
         for term in terms:

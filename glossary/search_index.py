@@ -15,6 +15,9 @@ the index from following edits.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 FTS_TABLE = "glossary_term_fts"
@@ -90,6 +93,12 @@ _SQLITE_TRIGGER_SQL = [
     f"""CREATE TRIGGER IF NOT EXISTS glossary_term_search_ad AFTER DELETE ON glossary_term
     BEGIN {_SQLITE_DELETE_OLD}
     END""",
+]
+_SQLITE_INDEX_NEWER_THAN = [
+    f"""INSERT INTO {FTS_TABLE}(rowid, status, published_at, title, aliases, summary, body)
+        SELECT id, status, published_at, title, aliases, summary, body FROM glossary_term
+        WHERE id > %s""",
+    f"INSERT INTO {TRIGRAM_TABLE}(rowid, title) SELECT id, title FROM glossary_term WHERE id > %s",
 ]
 _SQLITE_REBUILD = [
     f"DELETE FROM {FTS_TABLE}",
@@ -220,6 +229,31 @@ def create_search_index(connection: BaseDatabaseWrapper) -> None:
         _execute(connection, _SQLITE_TABLES + _SQLITE_TRIGGER_SQL + _SQLITE_REBUILD)
     elif connection.vendor == "postgresql":
         _execute(connection, _PG_CREATE)
+
+
+@contextmanager
+def indexed_after_insert(connection: BaseDatabaseWrapper) -> Iterator[None]:
+    """Rows inserted inside this block are indexed in one pass at its end, not one by one.
+
+    For bulk loads on SQLite: FTS5 takes 50,000 rows in a single INSERT ... SELECT several
+    times faster than through a trigger per row. The insert trigger is dropped and put back
+    in the caller's transaction, so an error rolls both back. Edits and deletes made inside
+    the block are still indexed by their triggers. Other databases index as before.
+    """
+    if connection.vendor != "sqlite":
+        yield
+        return
+    if not connection.in_atomic_block:
+        raise RuntimeError("indexed_after_insert() needs a transaction (transaction.atomic)")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT coalesce(max(id), 0) FROM glossary_term")
+        newest_before = cursor.fetchone()[0]
+        cursor.execute("DROP TRIGGER IF EXISTS glossary_term_search_ai")
+    yield
+    with connection.cursor() as cursor:
+        for statement in _SQLITE_INDEX_NEWER_THAN:
+            cursor.execute(statement, [newest_before])
+        cursor.execute(_SQLITE_TRIGGER_SQL[0])
 
 
 def drop_search_index(connection: BaseDatabaseWrapper) -> None:

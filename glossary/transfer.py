@@ -823,12 +823,7 @@ def _write(planned_categories: dict[str, dict], plans: list[TermPlan]) -> Import
             updates[pk] = values
     # Articles linking to a term whose names may change lose or keep that link after.
     linking = relinking.linking_to(updates)
-    # bulk_create stamps created/updated with "now" (auto_now): put the file's back.
-    times = [(t.created_at, t.updated_at) for t in new_terms]
-    Term.objects.bulk_create(new_terms, batch_size=bulk.BATCH_SIZE)
-    for term, (created_at, updated_at) in zip(new_terms, times, strict=True):
-        term.created_at, term.updated_at = created_at, updated_at
-    bulk.update_rows(new_terms, ["created_at", "updated_at"])
+    bulk.create_terms(new_terms)
     _update_terms(updates, fields)
     term_ids = {t.slug: t.pk for t in new_terms} | existing_ids
 

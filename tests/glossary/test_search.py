@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from glossary import search, search_index
+from glossary import bulk, search, search_index
 from glossary.models import Term
 
 SEARCH_URL = reverse("glossary:search")
@@ -555,6 +555,31 @@ class TestSQLiteIndex:
         assert search_index.ensure_search_index(connection) is True
         assert titles("unindexed") == ["Hormesis"]
         assert search_index.ensure_search_index(connection) is False
+
+    def test_bulk_inserted_terms_are_indexed_in_one_pass_and_later_edits_still_are(self, make_term):
+        hormesis = make_term("Hormesis")
+        with transaction.atomic():
+            bulk.create_terms([Term(title="Autophagy", slug="autophagy", status="published")])
+            assert titles("autophagy") == ["Autophagy"]  # indexed at the block's end
+        assert search_index.sqlite_triggers_present(connection) == set(search_index.SQLITE_TRIGGERS)
+        Term.objects.create(title="Mitophagy", slug="mitophagy", status="published")
+        Term.objects.filter(pk=hormesis.pk).update(summary="Hormetic stress.")
+        assert titles("mitophagy") == ["Mitophagy"]
+        assert titles("hormetic") == ["Hormesis"]
+
+    def test_a_failed_bulk_insert_leaves_the_insert_trigger_in_place(self, db):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            bulk.create_terms([Term(title="A", slug="same"), Term(title="B", slug="same")])
+        assert search_index.sqlite_triggers_present(connection) == set(search_index.SQLITE_TRIGGERS)
+        Term.objects.create(title="Mitophagy", slug="mitophagy", status="published")
+        assert titles("mitophagy") == ["Mitophagy"]
+
+    def test_deferred_indexing_needs_a_transaction(self, transactional_db):
+        with (
+            pytest.raises(RuntimeError, match="transaction"),
+            search_index.indexed_after_insert(connection),
+        ):
+            pass
 
     def test_match_expression_is_only_quoted_words(self):
         groups = search.parse_query('NEAR(a b) "x y" -z OR w* ^v title:u')
