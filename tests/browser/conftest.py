@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -58,6 +59,49 @@ def pytest_collection_modifyitems(config, items):
     for item in browser_items:
         item.add_marker(skip)
     config._browser_tests_skipped = len(browser_items)
+
+
+class InFlightRequests:
+    """The live server's threads still answering a request (Django's request signals).
+
+    The test's own thread (the test client, fixtures) is not the live server and is left out.
+    """
+
+    def __init__(self) -> None:
+        self.threads: set[int] = set()
+        self.idle = threading.Condition()
+
+    def started(self, **kwargs) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            with self.idle:
+                self.threads.add(threading.get_ident())
+
+    def finished(self, **kwargs) -> None:
+        with self.idle:
+            self.threads.discard(threading.get_ident())
+            self.idle.notify_all()
+
+    def wait_until_idle(self, timeout: float) -> bool:
+        with self.idle:
+            return self.idle.wait_for(lambda: not self.threads, timeout=timeout)
+
+
+IN_FLIGHT = InFlightRequests()
+
+
+@pytest.fixture(autouse=True)
+def live_server_drained(transactional_db) -> Iterator[None]:
+    """The test's last requests (a beacon, a late fetch) finish before the tables are emptied.
+
+    Torn down after the page and its browser context close and before the database flush:
+    a write still running during the flush deadlocks it on PostgreSQL.
+    """
+    from django.core.signals import request_finished, request_started
+
+    request_started.connect(IN_FLIGHT.started, dispatch_uid="browser-in-flight-start")
+    request_finished.connect(IN_FLIGHT.finished, dispatch_uid="browser-in-flight-finish")
+    yield
+    assert IN_FLIGHT.wait_until_idle(timeout=15), "the live server was still answering"
 
 
 @pytest.fixture(scope="session")
