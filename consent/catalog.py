@@ -265,16 +265,33 @@ def get_catalog() -> Catalog:
     return scope["catalog"]
 
 
+# This process's copy with the token it was built for: a request whose stamp still
+# matches uses it as it is, without unpickling the shared cache's copy every time.
+_process_copy: tuple[stamps.Token, Catalog] | None = None
+
+
 def _load() -> Catalog:
+    global _process_copy
     # The stamp first, then the data (see core.stamps). changed_at makes the token unique
     # even if a transaction that bumped the number (and built a catalog) was rolled back.
     token = stamps.token(stamps.CONSENT)  # from the request's snapshot when there is one
+    local = _process_copy
+    if local is not None and local[0] == token:
+        return local[1]
     cached = cache.get(CACHE_KEY)
     if cached is not None and cached[0] == token:
-        return cached[1]
-    catalog = _build()
-    cache.set(CACHE_KEY, (token, catalog), timeout=None)
+        catalog = cached[1]
+    else:
+        catalog = _build()
+        cache.set(CACHE_KEY, (token, catalog), timeout=None)
+    _process_copy = (token, catalog)
     return catalog
+
+
+def forget_process_copy() -> None:
+    """Drop this process's copy (tests that empty the caches between them)."""
+    global _process_copy
+    _process_copy = None
 
 
 def invalidate() -> None:

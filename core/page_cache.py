@@ -10,6 +10,7 @@ and the very next request looks up a new key. Nothing is ever deleted, with Redi
 with per-process memory. Terms that become public on schedule announce nothing, so an
 entry lives at most until the next scheduled publication (and ``PAGE_CACHE_SECONDS``).
 
+HEAD requests are answered from the entry a GET made (the server sends no body).
 Staff (anyone with a session cookie), the admin, search, previews and drafts, POSTs,
 query strings other than ``?page=``, responses that set a cookie or are not 200, and
 anything marked private or no-store are never stored.
@@ -75,7 +76,7 @@ def enabled() -> bool:
 
 def can_look_up(request: HttpRequest) -> bool:
     """May this request be answered from the cache? Decided before any view runs."""
-    if not enabled() or request.method != "GET":
+    if not enabled() or request.method not in ("GET", "HEAD"):
         return False
     if visitors.has_session_cookie(request):  # staff, or was: never load a session here
         return False

@@ -39,6 +39,8 @@ from glossary.search_index import (
     PG_NAMES_COLUMN,
     PG_NAMES_TABLE,
     PG_VECTOR_COLUMN,
+    SUGGEST_BUCKET,
+    SUGGEST_INDEX,
     TITLES_COLUMN,
     TITLES_TABLE,
     TRIGRAM_TABLE,
@@ -303,6 +305,12 @@ class SQLiteBackend:
         ]
 
     def suggest(self, words: list[str], limit: int) -> list[Term]:
+        # Titles that start with the typed text come first, shortest first: when they fill
+        # the list (short prefixes, where the word search finds thousands), the suggest
+        # index answers alone, reading only the rows shown.
+        starting = self._titles_starting_with(sort_key(" ".join(words)), limit)
+        if len(starting) == limit:
+            return starting
         phrases = [f'"{word}"' for word in words[:-1]] + [f'"{words[-1]}"*']
         match = f"{self.NAMES} : (" + " AND ".join(phrases) + ")"
         hidden, params = self._hidden()
@@ -325,6 +333,20 @@ class SQLiteBackend:
             FROM ordered CROSS JOIN glossary_term t ON t.id = ordered.id
             ORDER BY ordered.position"""
         return list(Term.objects.raw(sql, [match, *params, len(prefix), prefix, limit]))
+
+    def _titles_starting_with(self, prefix: str, limit: int) -> list[Term]:
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        sql = f"""
+            SELECT t.id, t.title, t.slug, t.aliases FROM (
+                SELECT id FROM glossary_term INDEXED BY {SUGGEST_INDEX}
+                WHERE {SUGGEST_BUCKET} = %s AND sort_title >= %s AND sort_title < %s
+                    AND status = %s AND published_at <= %s
+                ORDER BY {SUGGEST_BUCKET}, length(title), sort_title, id
+                LIMIT %s
+            ) AS found CROSS JOIN glossary_term t ON t.id = found.id
+            ORDER BY length(t.title), t.sort_title, t.id"""
+        params = [prefix[:2], prefix, prefix + "\U0010ffff", Term.Status.PUBLISHED, now, limit]
+        return list(Term.objects.raw(sql, params))
 
     def close_titles(self, text: str, limit: int) -> list[Term]:
         grams: list[str] = []

@@ -33,6 +33,14 @@ SQLITE_TRIGGERS = (
     "glossary_term_search_au",
     "glossary_term_search_ad",
 )
+# Title suggestions that start with the typed text, in the order they are shown (shortest
+# first), answered from this index alone: a bucket per first two letters of the sort
+# title, then length and title, with what visibility needs.
+SUGGEST_INDEX = "glossary_term_suggest_idx"
+SUGGEST_BUCKET = "substr(sort_title, 1, 2)"
+_SQLITE_SUGGEST_INDEX = f"""CREATE INDEX IF NOT EXISTS {SUGGEST_INDEX} ON glossary_term(
+    {SUGGEST_BUCKET}, length(title), sort_title, id, status, published_at
+)"""
 PG_VECTOR_COLUMN = "search_vector"
 # Titles and aliases only, for suggestions: a prefix query on the full vector would
 # find every body that mentions the word and then discard most of them.
@@ -226,7 +234,10 @@ def _execute(connection: BaseDatabaseWrapper, statements: list[str]) -> None:
 def create_search_index(connection: BaseDatabaseWrapper) -> None:
     """Create the index objects for this vendor and fill them from existing rows."""
     if connection.vendor == "sqlite":
-        _execute(connection, _SQLITE_TABLES + _SQLITE_TRIGGER_SQL + _SQLITE_REBUILD)
+        _execute(
+            connection,
+            _SQLITE_TABLES + _SQLITE_TRIGGER_SQL + _SQLITE_REBUILD + [_SQLITE_SUGGEST_INDEX],
+        )
     elif connection.vendor == "postgresql":
         _execute(connection, _PG_CREATE)
 
@@ -262,6 +273,7 @@ def drop_search_index(connection: BaseDatabaseWrapper) -> None:
         _execute(
             connection,
             [f"DROP TRIGGER IF EXISTS {name}" for name in SQLITE_TRIGGERS]
+            + [f"DROP INDEX IF EXISTS {SUGGEST_INDEX}"]
             + [f"DROP TABLE IF EXISTS {name}" for name in reversed(_SQLITE_TABLE_NAMES)],
         )
     elif connection.vendor == "postgresql":
@@ -305,6 +317,7 @@ def ensure_search_index(connection: BaseDatabaseWrapper) -> bool:
     table_names = connection.introspection.table_names()
     if "glossary_term" not in table_names or FTS_TABLE not in table_names:
         return False  # migration 0002 has not run yet: it will create everything
+    _execute(connection, [_SQLITE_SUGGEST_INDEX])  # a table rebuild drops it too
     outdated = _sqlite_schema(connection) != _expected_sqlite_schema()
     if not outdated and sqlite_triggers_present(connection) == set(SQLITE_TRIGGERS):
         return False

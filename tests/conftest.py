@@ -9,6 +9,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
+from consent import catalog
 from glossary import name_index
 from glossary.models import Category, Term
 
@@ -20,9 +21,11 @@ def _fresh_caches():
     """Each test starts with empty caches (also the shared Redis cache under CI)."""
     cache.clear()
     name_index.forget()
+    catalog.forget_process_copy()
     yield
     cache.clear()
     name_index.forget()
+    catalog.forget_process_copy()
 
 
 @pytest.fixture

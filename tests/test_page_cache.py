@@ -100,6 +100,15 @@ class TestHits:
         ):
             assert hit[name] == miss[name], name
 
+    def test_head_is_answered_from_the_entry_a_get_made(self, seed, django_assert_max_num_queries):
+        warm(SEED_TERM)
+        with django_assert_max_num_queries(1):  # the stamps: no view ran
+            head = Client().head(SEED_TERM)
+        assert head.status_code == 200
+        assert head["X-Page-Cache"] == "hit"
+        assert head.content == b""
+        assert head["ETag"] == Client().get(SEED_TERM)["ETag"]
+
 
 class TestWhatIsNeverStored:
     @pytest.mark.parametrize("url", ["/search/", "/search/?q=exercise", "/search/suggest/"])

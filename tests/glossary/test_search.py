@@ -480,6 +480,19 @@ class TestSuggest:
         data = client.get(SUGGEST_URL, {"q": "telo"}).json()
         assert len(data["suggestions"]) == 8
 
+    def test_titles_starting_with_the_text_come_shortest_first_hidden_ones_left_out(
+        self, make_term
+    ):
+        # Longer titles sort earlier alphabetically: length must decide.
+        names = [f"Telomere {chr(ord('j') - n)}{'x' * n}" for n in range(10)]
+        for name in reversed(names):
+            make_term(name)
+        make_term("Short telomeres")  # the word, but not at the start
+        make_term("Telomere", status=Term.Status.DRAFT)
+        make_term("Telomeric", published_at=timezone.now() + timezone.timedelta(days=1))
+        titles = [s["title"] for s in search.suggest_titles("telo")]
+        assert titles == names[:8]
+
     def test_too_short_text_suggests_nothing(self, client, make_term):
         make_term("Neurogenesis")
         assert client.get(SUGGEST_URL, {"q": "n"}).json() == {"suggestions": []}
@@ -580,6 +593,18 @@ class TestSQLiteIndex:
             search_index.indexed_after_insert(connection),
         ):
             pass
+
+    def test_a_lost_suggest_index_is_restored_by_migrate(self, db):
+        def indexes() -> set[str]:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
+                return {row[0] for row in cursor.fetchall()}
+
+        assert search_index.SUGGEST_INDEX in indexes()
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP INDEX {search_index.SUGGEST_INDEX}")
+        search_index.ensure_search_index(connection)
+        assert search_index.SUGGEST_INDEX in indexes()
 
     def test_match_expression_is_only_quoted_words(self):
         groups = search.parse_query('NEAR(a b) "x y" -z OR w* ^v title:u')
