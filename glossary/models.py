@@ -15,6 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 from markdownx.models import MarkdownxField
 
+from glossary.rendering import term_url
+
 RELATED_ON_PAGE = 12
 DIGITS_GROUP = "0-9"
 OTHER_GROUP = "other"
@@ -71,28 +73,6 @@ class TermQuerySet(models.QuerySet):
     def name_rows(self) -> models.QuerySet:
         """(id, slug, title, aliases) rows by id: what the name index needs of each term."""
         return self.order_by("pk").values_list("pk", "slug", "title", "aliases")
-
-    def with_neighbours(self) -> TermQuerySet:
-        """Annotate the alphabetically previous and next published terms (no extra query)."""
-        # Written as a range on sort_title (plus a tie-break) so the database walks the
-        # sort_title index from this term and stops at the first published neighbour.
-        published = Term.objects.published()
-        before = (
-            published.filter(sort_title__lte=OuterRef("sort_title"))
-            .exclude(sort_title=OuterRef("sort_title"), pk__gte=OuterRef("pk"))
-            .order_by("-sort_title", "-pk")
-        )
-        after = (
-            published.filter(sort_title__gte=OuterRef("sort_title"))
-            .exclude(sort_title=OuterRef("sort_title"), pk__lte=OuterRef("pk"))
-            .order_by("sort_title", "pk")
-        )
-        return self.annotate(
-            previous_slug=Subquery(before.values("slug")[:1]),
-            previous_title=Subquery(before.values("title")[:1]),
-            next_slug=Subquery(after.values("slug")[:1]),
-            next_title=Subquery(after.values("title")[:1]),
-        )
 
 
 class Term(models.Model):
@@ -172,7 +152,7 @@ class Term(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("glossary:term_detail", args=[self.slug])
+        return term_url(self.slug)
 
     @property
     def alias_list(self) -> list[str]:
@@ -197,15 +177,6 @@ class Term(models.Model):
     def get_related_url(self) -> str:
         return reverse("glossary:term_related", args=[self.slug])
 
-    def related_for_page(self, limit: int = RELATED_ON_PAGE) -> tuple[list[Term], bool]:
-        """The related terms a page shows, and whether there are more (one query).
-
-        An article may have hundreds; the page shows the ones readers reach most (most
-        linked to from other articles), so its size does not grow with the glossary.
-        """
-        shown = list(self.related_ordered()[: limit + 1])
-        return shown[:limit], len(shown) > limit
-
     def related_ordered(self) -> TermQuerySet:
         """Published related terms, the most linked-to first, then alphabetically."""
         links = Term.linked_terms.through.objects.filter(to_term_id=OuterRef("pk"))
@@ -218,13 +189,6 @@ class Term(models.Model):
             .order_by("-inbound", "sort_title", "pk")
             .only("title", "slug", "summary")
         )
-
-    def link_previews(self) -> dict[str, dict[str, str]]:
-        """Title and summary of every term this article links to, for hover previews."""
-        return {
-            linked.slug: {"title": linked.title, "summary": linked.summary}
-            for linked in self.linked_terms.all()
-        }
 
     DERIVED_FIELDS = (
         "sort_title", "letter", "body_html", "references_html", "toc", "updated_at", "edit_token",

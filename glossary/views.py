@@ -6,14 +6,14 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.views.decorators.http import require_safe
 
 from core import visitors
-from glossary import retired, structured_data
+from glossary import retired, structured_data, term_page
 from glossary import search as glossary_search
 from glossary.models import LETTER_GROUPS, Category, Term, letter_label
 from glossary.navigation import letter_bar, page_or_last, term_groups_preview
@@ -82,31 +82,22 @@ def _visible_terms(request: HttpRequest) -> QuerySet[Term]:
 
 @require_safe
 def term_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    visible = _visible_terms(request)
     try:
-        term = (
-            visible.with_neighbours()
-            .prefetch_related(
-                "categories",
-                Prefetch(
-                    "linked_terms",
-                    queryset=Term.objects.published().only("title", "slug", "summary"),
-                ),
-            )
-            .get(slug=slug)
-        )
+        term = _visible_terms(request).get(slug=slug)
     except Term.DoesNotExist:
         return retired.response_for_unknown_slug(request, slug)
-    previews = term.link_previews()
-    related, more_related = term.related_for_page()
+    around = term_page.surroundings(term)
     response = render(
         request,
         "glossary/term_detail.html",
         {
             "term": term,
-            "related": related,
-            "more_related": more_related,
-            "link_previews": previews,
+            "previous": around.previous,
+            "next": around.next,
+            "categories": around.categories,
+            "related": around.related,
+            "more_related": around.more_related,
+            "link_previews": around.previews,
             "jsonld": structured_data.term_page(term, request),
         },
     )

@@ -19,7 +19,7 @@ from playwright.sync_api import Page, expect
 
 from consent import catalog
 from consent.state import cookie_value
-from glossary import pageviews
+from glossary import pageviews, term_page
 from glossary.models import PartnerSlot, Term, TermViews
 
 SEED = "resistance-training-neurological-benefits"
@@ -127,8 +127,7 @@ def stored(page: Page):
 
 
 def related_titles(slug: str) -> list[str]:
-    related, _ = Term.objects.get(slug=slug).related_for_page()
-    return [other.title for other in related]
+    return [other.title for other in term_page.surroundings(Term.objects.get(slug=slug)).related]
 
 
 def test_without_personalization_nothing_is_stored_or_shown(page: Page, site):
@@ -176,6 +175,8 @@ def test_recently_viewed_with_personalization_then_gone_after_withdrawal(page: P
 def test_reject_all_after_reading_hides_the_sections_on_return(page: Page, site):
     grant(page, site, analytics=False, personalization=True, marketing=False)
     visit(page, f"{site}/glossary/{SEED}/")
+    # recent.js is loaded once consent.js allows it: wait until it has kept the visit.
+    page.wait_for_function("key => localStorage.getItem(key) !== null", arg=KEY)
     visit(page, f"{site}/")
     expect(page.locator(RECENT)).to_be_visible()
     page.get_by_role("contentinfo").get_by_role("link", name="Cookie preferences").click()

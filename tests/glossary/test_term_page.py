@@ -1,11 +1,14 @@
-"""A term page is bounded in size and its element ids never collide with an editor's."""
+"""A term page is bounded in size, shows what surrounds the article, and its element ids
+never collide with an editor's."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 
 import pytest
+from django.utils import timezone
 
 from glossary.models import RELATED_ON_PAGE, Term
 
@@ -98,3 +101,47 @@ def test_related_page_of_a_draft_is_404_for_readers(client, make_term):
     make_term("Hidden", slug="hidden", status=Term.Status.DRAFT)
     assert client.get("/glossary/hidden/related/").status_code == 404
     assert client.get("/glossary/nope/related/").status_code == 404
+
+
+def test_what_surrounds_an_article_leaves_out_drafts_and_scheduled_terms(
+    client, make_term, make_category
+):
+    later = timezone.now() + timezone.timedelta(hours=1)
+    make_term("Alpha", slug="alpha")
+    make_term("Alpha draft", slug="alpha-draft", status=Term.Status.DRAFT)
+    term = make_term("Beta", slug="beta", body="See gamma and delta.")
+    make_term("Beta scheduled", slug="beta-scheduled", published_at=later)
+    make_term("Gamma", slug="gamma")
+    delta = make_term("Delta", slug="delta")
+    term.related_terms.set(
+        [delta, Term.objects.get(slug="alpha-draft"), Term.objects.get(slug="beta-scheduled")]
+    )
+    term.categories.set([make_category("Zoology"), make_category("Anatomy")])
+    term.save()  # relinked against the names now public
+
+    html = client.get("/glossary/beta/").content.decode()
+    assert 'rel="prev" href="/glossary/alpha/"' in html
+    assert 'rel="next" href="/glossary/delta/"' in html  # Beta scheduled is not public yet
+    related = html.split('id="related-heading"', 1)[1].split("</section>", 1)[0]
+    assert re.findall(r'href="/glossary/([\w-]+)/"', related) == ["delta"]
+    previews = json.loads(
+        re.search(r'id="term-previews">(.*?)</script>', html).group(1)  # type: ignore[union-attr]
+    )
+    assert set(previews) == {"gamma", "delta"}
+    assert previews["gamma"] == {"title": "Gamma", "summary": "A short definition of Gamma."}
+    categories = html.split("<dt>Categories</dt>", 1)[1].split("</dd>", 1)[0]
+    assert categories.index("Anatomy") < categories.index("Zoology")
+
+
+def test_the_page_lists_the_first_of_the_related_page_in_the_same_order(client, make_term):
+    term = make_term("Hub", slug="hub")
+    others = [make_term(f"Neighbour {n:02d}", slug=f"neighbour-{n:02d}") for n in range(20)]
+    term.related_terms.set(others)
+    for n in range(4):
+        make_term(f"Fan {n}", body=f"Mentions neighbour {n * 5:02d} and neighbour 19.")
+    page = client.get(term.get_absolute_url()).content.decode()
+    section = page.split('id="related-heading"', 1)[1].split("</section>", 1)[0]
+    shown = re.findall(r'href="/glossary/(neighbour-\d+)/"', section)
+    full = client.get("/glossary/hub/related/").content.decode()
+    assert shown == re.findall(r'href="/glossary/(neighbour-\d+)/"', full)[: len(shown)]
+    assert shown[0] == "neighbour-19"
