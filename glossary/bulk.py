@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from django.db import connection, models
 
 from glossary import search_index
-from glossary.models import RetiredSlug, Term
+from glossary.models import InboundLinks, RetiredSlug, Term
 
 BATCH_SIZE = 1000
 
@@ -96,3 +96,21 @@ def release_slugs(slugs: Sequence[str]) -> None:
     """A live term owns its slug: drop redirects or 410s left at these addresses."""
     for start in range(0, len(slugs), 2000):
         RetiredSlug.objects.filter(slug__in=slugs[start : start + 2000]).delete()
+
+
+def recount_inbound(term_ids: Iterable[int] | None) -> None:
+    """Store how many articles link to these terms (None: to every term), from the links."""
+    counts = InboundLinks._meta.db_table
+    links = Term.linked_terms.through._meta.db_table
+    insert = f"INSERT INTO {counts} (term_id, count) SELECT to_term_id, count(*) FROM {links}"
+    with connection.cursor() as cursor:
+        if term_ids is None:
+            cursor.execute(f"DELETE FROM {counts}")
+            cursor.execute(f"{insert} GROUP BY to_term_id")
+            return
+        ids = sorted(set(term_ids))
+        for start in range(0, len(ids), BATCH_SIZE):
+            chunk = ids[start : start + BATCH_SIZE]
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(f"DELETE FROM {counts} WHERE term_id IN ({marks})", chunk)
+            cursor.execute(f"{insert} WHERE to_term_id IN ({marks}) GROUP BY to_term_id", chunk)

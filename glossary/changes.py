@@ -129,13 +129,15 @@ def after_save(term: Term) -> list[int]:
 
 
 def before_delete(term: Term) -> None:
-    """Remember who links to the term, before the delete drops those links (pre_delete)."""
+    """Remember its links both ways, before the delete drops them (pre_delete)."""
     term._linked_from = relinking.linking_to([term.pk])
+    term._links_to = relinking.links_of(term.pk)
     term._was_public = NameState.of(state_of(term.pk)).public
 
 
 def after_delete(term: Term) -> list[int]:
     """A deleted public term leaves 410 Gone; articles linking to it lose the link."""
+    relinking.recount_inbound(getattr(term, "_links_to", set()))  # its own links are gone
     rerendered: list[int] = []
     if getattr(term, "_was_public", term.is_public):
         RetiredSlug.objects.update_or_create(
@@ -203,6 +205,7 @@ def relink_all() -> int:
     stamps.bump(stamps.CONTENT)
     ids = list(Term.objects.order_by("pk").values_list("pk", flat=True))
     written = relinking.rerender(ids, name_index.current())
+    bulk.recount_inbound(None)  # also right after links written without this module
     return len(written)
 
 

@@ -35,6 +35,9 @@ BATCH_SIZE = 1000
 MAX_INDEXED_FORMS = 200
 # Below this many articles a second process costs more than it saves.
 PARALLEL_MIN_ITEMS = 3000
+# Past this many terms whose inbound count changed, one grouped count over every link is
+# cheaper than a count per term.
+RECOUNT_ALL_ABOVE = 5000
 WORDS = re.compile(r"\w+")
 
 
@@ -118,6 +121,12 @@ def linking_to(term_ids: Iterable[int]) -> set[int]:
     return found
 
 
+def links_of(term_id: int) -> set[int]:
+    """The terms one article links to."""
+    through = Term.linked_terms.through
+    return set(through.objects.filter(from_term_id=term_id).values_list("to_term_id", flat=True))
+
+
 # --- Re-rendering ---------------------------------------------------------------------
 
 _worker_index: TermIndex | None = None
@@ -165,6 +174,7 @@ def rerender(ids: Iterable[int], index: TermIndex, *, whole: bool = False) -> li
     ordered = sorted(set(ids))
     through = Term.linked_terms.through
     written: list[int] = []
+    link_targets: set[int] = set()  # terms whose inbound count may change
     chunk = BATCH_SIZE * 10 if len(ordered) >= PARALLEL_MIN_ITEMS else BATCH_SIZE
     fields = WHOLE_FIELDS if whole else BODY_FIELDS
     for start in range(0, len(ordered), chunk):
@@ -174,11 +184,10 @@ def rerender(ids: Iterable[int], index: TermIndex, *, whole: bool = False) -> li
             .only("pk", "title", "aliases", "body", "references", *BODY_FIELDS)
         )
         old_links: dict[int, set[int]] = {}
-        if not whole:  # a loaded row is written whatever its links were
-            for from_id, to_id in through.objects.filter(
-                from_term_id__in=[t.pk for t in batch]
-            ).values_list("from_term_id", "to_term_id"):
-                old_links.setdefault(from_id, set()).add(to_id)
+        for from_id, to_id in through.objects.filter(
+            from_term_id__in=[t.pk for t in batch]
+        ).values_list("from_term_id", "to_term_id"):
+            old_links.setdefault(from_id, set()).add(to_id)
         results = render_many(
             [(t.title, t.aliases, t.body, t.references if whole else None, t.pk) for t in batch],
             index,
@@ -201,19 +210,34 @@ def rerender(ids: Iterable[int], index: TermIndex, *, whole: bool = False) -> li
                 term.edit_token = uuid.uuid4()  # forms opened before the load are stale
             changed.append(term)
             link_rows += [(term.pk, target) for target in result.linked_term_ids]
+            link_targets |= old_links.get(term.pk, set()) ^ set(result.linked_term_ids)
         bulk.update_rows(changed, fields)
         changed_ids = [term.pk for term in changed]
         for part in range(0, len(changed_ids), BATCH_SIZE):
             through.objects.filter(from_term_id__in=changed_ids[part : part + BATCH_SIZE]).delete()
         bulk.insert_pairs(through, "from_term", "to_term", link_rows)
         written += changed_ids
+    recount_inbound(link_targets)
     return written
+
+
+def recount_inbound(term_ids: set[int]) -> None:
+    """Counts for these terms, or for all of them in one statement when that is less work."""
+    if len(term_ids) > RECOUNT_ALL_ABOVE:
+        bulk.recount_inbound(None)
+    elif term_ids:
+        bulk.recount_inbound(term_ids)
 
 
 def set_links(term_id: int, targets: Iterable[int]) -> None:
     """Store the terms one article links to (its own save), without m2m signals."""
     through = Term.linked_terms.through
-    through.objects.filter(from_term_id=term_id).delete()
+    wanted = set(targets)
+    current = links_of(term_id)
+    if wanted == current:  # a plain edit: nothing to write
+        return
+    through.objects.filter(from_term_id=term_id, to_term_id__in=current - wanted).delete()
     through.objects.bulk_create(
-        [through(from_term_id=term_id, to_term_id=target) for target in set(targets)]
+        [through(from_term_id=term_id, to_term_id=target) for target in wanted - current]
     )
+    recount_inbound(wanted ^ current)

@@ -7,7 +7,7 @@ ORM spent about a millisecond compiling each of them (four queries, five subquer
 most of an uncached page's time. Here they are one UNION ALL statement, written once,
 with the same rules the models state (``TermQuerySet.published``,
 ``Term.related_ordered``): neighbours walk the sort-title index, related terms come
-most linked-to first, at most ``RELATED_ON_PAGE`` of them.
+most linked-to first (the stored ``InboundLinks`` count), at most ``RELATED_ON_PAGE``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.utils import timezone
 
-from glossary.models import RELATED_ON_PAGE, Category, Term
+from glossary.models import RELATED_ON_PAGE, Category, InboundLinks, Term
 from glossary.navigation import TermLink
 
 _TERMS = Term._meta.db_table
@@ -25,6 +25,7 @@ _LINKS = Term.linked_terms.through._meta.db_table
 _RELATED = Term.related_terms.through._meta.db_table
 _TERM_CATEGORIES = Term.categories.through._meta.db_table
 _CATEGORIES = Category._meta.db_table
+_INBOUND = InboundLinks._meta.db_table
 _VISIBLE = "status = %s AND published_at <= %s"
 
 # (kind, position, slug, title, summary) rows; each branch is wrapped so that it may
@@ -53,10 +54,10 @@ UNION ALL SELECT * FROM (
 UNION ALL SELECT * FROM (
     SELECT 'related', position, slug, title, '' FROM (
         SELECT t.slug, t.title, row_number() OVER (
-            ORDER BY (SELECT count(*) FROM {_LINKS} l WHERE l.to_term_id = t.id) DESC,
-                t.sort_title, t.id
+            ORDER BY coalesce(i.count, 0) DESC, t.sort_title, t.id
         ) AS position
         FROM {_TERMS} t JOIN {_RELATED} r ON r.to_term_id = t.id
+            LEFT JOIN {_INBOUND} i ON i.term_id = t.id
         WHERE r.from_term_id = %s AND t.{_VISIBLE.replace(" AND ", " AND t.")}
     ) AS ranked WHERE position <= %s
 ) AS related

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.db.models import Count
 from django.test import Client
 from django.utils import timezone
 from reversion.models import Version
 
 from core import stamps
 from glossary import name_index, relinking, rendering
-from glossary.models import NameChange, Term
+from glossary.models import InboundLinks, NameChange, Term
 from tests.glossary.editor_helpers import (  # noqa: F401 (fixtures)
     PASSWORD,
     change_url,
@@ -282,3 +284,58 @@ def test_a_scheduled_term_joins_the_index_when_its_time_comes(make_term):
     # The index remembers when the next scheduled term is due; travel past it.
     name_index._cached.valid_until = timezone.now()
     assert [t.slug for _, _, t in name_index.current().matches("a synapse")] == ["synapse"]
+
+
+# --- Inbound link counts ("most linked-to first") --------------------------------------
+
+
+def stored_counts() -> dict[int, int]:
+    return dict(InboundLinks.objects.values_list("term_id", "count"))
+
+
+def counted_links() -> dict[int, int]:
+    rows = Term.linked_terms.through.objects.values("to_term_id").annotate(n=Count("*"))
+    return {row["to_term_id"]: row["n"] for row in rows}
+
+
+class TestInboundLinkCounts:
+    def test_counts_follow_edits_renames_and_deletes(self, make_term):
+        synapse = make_term("Synapse", slug="synapse")
+        make_term("Reader A", body="A synapse here.")
+        reader_b = make_term("Reader B", body="Synapses everywhere.")
+        assert stored_counts() == counted_links() == {synapse.pk: 2}
+
+        reader_b.body = "No mention any more."
+        reader_b.save()
+        assert stored_counts() == counted_links() == {synapse.pk: 1}
+
+        synapse.title = "Dendrite"  # nobody mentions the new name
+        synapse.save()
+        assert stored_counts() == counted_links() == {}
+        synapse.title = "Synapse"
+        synapse.save()
+        assert stored_counts() == counted_links() == {synapse.pk: 1}
+
+        Term.objects.filter(title="Reader A").delete()  # the linking article goes
+        assert stored_counts() == counted_links() == {}
+
+        make_term("Reader C", body="One synapse.")
+        synapse.delete()  # the linked-to term goes
+        assert stored_counts() == counted_links() == {}
+
+    def test_a_plain_edit_writes_no_links(self, make_term):
+        make_term("Synapse")
+        reader = make_term("Reader", body="A synapse here.")
+        counts = stored_counts()
+        reader.summary = "A new lead."
+        reader.save()
+        assert stored_counts() == counts
+        assert Term.linked_terms.through.objects.filter(from_term=reader).count() == 1
+
+    def test_bulk_loads_count_and_relink_restores_lost_counts(self, seed):
+        call_command("generate_demo_terms", count=200, seed=3)
+        assert stored_counts() == counted_links()
+        assert len(stored_counts()) > 50
+        InboundLinks.objects.all().delete()
+        call_command("relink_terms", verbosity=0)
+        assert stored_counts() == counted_links()
