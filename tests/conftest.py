@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from consent import catalog
+from core import page_cache
 from glossary import name_index
 from glossary.models import Category, Term
 
@@ -22,10 +23,12 @@ def _fresh_caches():
     cache.clear()
     name_index.forget()
     catalog.forget_process_copy()
+    page_cache.PROCESS_COPIES.clear()
     yield
     cache.clear()
     name_index.forget()
     catalog.forget_process_copy()
+    page_cache.PROCESS_COPIES.clear()
 
 
 @pytest.fixture

@@ -6,12 +6,14 @@ process or (queryset update + stamp bump, no cache touched) in another one.
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import time
 
 import pytest
 from cookie_consent.models import Cookie, CookieGroup
 from django.conf import settings
+from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 from django.utils.http import http_date
@@ -108,6 +110,27 @@ class TestHits:
         assert head["X-Page-Cache"] == "hit"
         assert head.content == b""
         assert head["ETag"] == Client().get(SEED_TERM)["ETag"]
+
+    def test_each_process_keeps_copies_that_a_change_still_leaves_behind(self, seed):
+        first = warm(SEED_TERM)
+        cache.clear()  # the shared cache (Redis) emptied or restarted: this process's copy
+        again = Client().get(SEED_TERM)
+        assert again["X-Page-Cache"] == "hit"
+        assert again.content == first
+        Term.objects.filter(slug=SEED_TERM.split("/")[2]).update(summary="Changed lead.")
+        stamps.bump(stamps.CONTENT)  # another process's edit: no cache here was touched
+        changed = Client().get(SEED_TERM)
+        assert changed["X-Page-Cache"] == "miss"
+        assert b"Changed lead." in changed.content
+
+    def test_a_copy_is_never_served_past_its_entry_s_expiry(self, seed):
+        warm(SEED_TERM)
+        for key, entry in list(page_cache.PROCESS_COPIES.entries.items()):
+            page_cache.PROCESS_COPIES.entries[key] = dataclasses.replace(
+                entry, expires_at=time.time() - 1
+            )
+        cache.clear()
+        assert Client().get(SEED_TERM)["X-Page-Cache"] == "miss"
 
 
 class TestWhatIsNeverStored:
