@@ -152,6 +152,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     # Persistent like PostgreSQL's (DATABASE_CONN_MAX_AGE): opening a SQLite connection
     # runs the PRAGMAs above and costs more than a page-cache hit itself (~4 ms vs ~1 ms).
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Every query here is a short index lookup answered while other requests wait for the
+    # same cores: a parallel plan only adds its workers' start-up (a term page's link
+    # lookup took 4 ms instead of 0.2 ms when the planner chose one).
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].setdefault("options", "-c max_parallel_workers_per_gather=0")
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils.text import slugify
 
-from glossary import bulk, changes, name_index
+from glossary import bulk, changes, name_index, planner
 from glossary.models import Category, Term
 
 MAX_COUNT = 500_000
@@ -451,6 +451,7 @@ def generate_terms(count: int, seed: int | None = None) -> list[Term]:
 
         # Rendered, linked and announced the way every bulk load is.
         changes.terms_loaded([t.pk for t in terms])
+    planner.reclaim_after_bulk_load()
     return terms
 
 

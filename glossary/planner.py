@@ -23,3 +23,17 @@ def refresh_after_migrate(sender, using: str = "default", **kwargs) -> None:
     """post_migrate receiver."""
     if using == connection.alias:
         refresh_statistics()
+
+
+def reclaim_after_bulk_load() -> None:
+    """PostgreSQL: VACUUM (ANALYZE) the terms after a bulk load has committed.
+
+    A bulk load writes every new row more than once (insert, then its rendered HTML), so
+    right after it the table is two-thirds dead row versions until autovacuum comes by:
+    a search counting its matches read 11,551 pages for 1,000 rows (26 ms instead of
+    4.5 ms at 50,000 terms). VACUUM cannot run inside a transaction; inside one (a
+    caller's, a test's) this does nothing and autovacuum does it later.
+    """
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM (ANALYZE) glossary_term")

@@ -28,7 +28,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import dateparse, timezone
 
-from glossary import bulk, changes, relinking
+from glossary import bulk, changes, planner, relinking
 from glossary.models import Category, RetiredSlug, Term
 
 FORMAT_NAME = "glossary-terms"
@@ -761,6 +761,7 @@ def import_bundle(bundle: Bundle) -> ImportResult:
             _write_retired(retired, [p.values["slug"] for p in plans])
         except IntegrityError as error:
             raise TransferError([f"the database refused the import: {error}"]) from None
+    planner.reclaim_after_bulk_load()
     return result
 
 

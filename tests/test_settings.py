@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[1]
 GOOD_KEY = "k3J9vQ2mX7pL0sR8tY4uW1zA6bC5dE2fG9hJ0kL3mN7pQ1rS4tU8vW2xY5zA9bC3dE"
@@ -80,3 +81,13 @@ def test_without_the_https_proxy_setting_check_deploy_names_what_is_missing():
     assert result.returncode != 0
     for warning in ("security.W004", "security.W008", "security.W012", "security.W016"):
         assert warning in result.stderr, warning
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="PostgreSQL behaviour: runs when DATABASE_URL points at PostgreSQL (CI does)",
+)
+def test_postgresql_connections_plan_no_parallel_workers(db):
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        assert cursor.fetchone()[0] == "0"

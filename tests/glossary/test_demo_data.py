@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection, transaction
 
 from glossary import demo, name_index, rendering
 from glossary.models import Term, letter_group, sort_key
@@ -156,3 +157,24 @@ def test_cached_letter_counts_include_generated_terms(client, seed):
     call_command("generate_demo_terms", count=len(demo.CORES), seed=1)
     html = client.get("/glossary/").content.decode()
     assert "Autophagy" in html
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="PostgreSQL behaviour: runs when DATABASE_URL points at PostgreSQL (CI does)",
+)
+def test_a_committed_bulk_load_vacuums_the_terms_on_postgresql(transactional_db):
+    def last_vacuum():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT last_vacuum FROM pg_stat_user_tables WHERE relname = 'glossary_term'"
+            )
+            return cursor.fetchone()[0]
+
+    before = last_vacuum()
+    demo.generate_terms(20, seed=1)
+    after = last_vacuum()
+    assert after is not None and after != before
+    with transaction.atomic():  # inside a transaction VACUUM cannot run: left to autovacuum
+        demo.generate_terms(5, seed=2)
+    assert last_vacuum() == after
