@@ -184,6 +184,9 @@ else:
 # PAGE_CACHE_SHARED_MAX_AGE seconds (s-maxage); browsers revalidate (ETag, max-age=0).
 PAGE_CACHE_ENABLED = _env_bool("PAGE_CACHE_ENABLED", True)
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300"))
+# Stored term page renderings (glossary/term_page.py): keyed on what the page shows, so
+# this only bounds the memory they hold.
+TERM_PAGE_STORED_SECONDS = int(os.environ.get("TERM_PAGE_STORED_SECONDS", str(24 * 3600)))
 PAGE_CACHE_SHARED_MAX_AGE = int(os.environ.get("PAGE_CACHE_SHARED_MAX_AGE", "60"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

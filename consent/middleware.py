@@ -54,6 +54,11 @@ def allow_frame_source(request: HttpRequest, origin: str) -> None:
         sources.append(origin)
 
 
+def frame_sources(request: HttpRequest) -> list[str]:
+    """The embed origins rendering let into this response so far."""
+    return list(getattr(request, _EMBED_HOSTS_ATTR, []))
+
+
 class ConsentMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response

@@ -26,6 +26,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -36,8 +37,9 @@ from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.http import http_date
 from django.utils.regex_helper import _lazy_re_compile
 
+from consent import middleware as consent_middleware
 from consent import state as consent_state
-from core import stamps, visitors
+from core import deploy, stamps, visitors
 
 # URL names (``request.resolver_match.view_name``) of the pages that may be stored.
 PUBLIC_PAGES = frozenset(
@@ -76,7 +78,7 @@ class Entry:
         return HttpResponse(self.content, headers=dict(self.headers))
 
 
-class _ProcessCopies:
+class ProcessCopies:
     """The entries this process served last, in front of the shared cache.
 
     A key holds the content and consent tokens, so what is stored under it never changes:
@@ -112,8 +114,23 @@ class _ProcessCopies:
         with self.lock:
             self.entries.clear()
 
+    def fetch(self, cache_key: str, kind: type) -> Any:
+        """This process's copy, else the shared cache's live entry of ``kind`` (copied)."""
+        entry = self.get(cache_key)
+        if entry is None:
+            entry = cache.get(cache_key)
+            if not isinstance(entry, kind) or entry.expires_at <= time.time():
+                return None
+            self.put(cache_key, entry)
+        return entry
 
-PROCESS_COPIES = _ProcessCopies(size=256)
+    def keep(self, cache_key: str, entry: Any, seconds: int) -> None:
+        """In the shared cache for ``seconds``, and as this process's copy."""
+        cache.set(cache_key, entry, seconds)
+        self.put(cache_key, entry)
+
+
+PROCESS_COPIES = ProcessCopies(size=256)
 
 
 def enabled() -> bool:
@@ -153,26 +170,62 @@ def encoding(request: HttpRequest) -> str:
 
 
 def key(request: HttpRequest) -> str:
-    """Scheme, host, path and query; banner state; encoding; content and consent tokens."""
-    tokens = stamps.tokens(stamps.CONTENT, stamps.CONSENT)
-    versions = ":".join(
-        f"{number}.{changed_at.timestamp() if changed_at else 0}"
-        for number, changed_at in (tokens[stamps.CONTENT], tokens[stamps.CONSENT])
-    )
-    banner = "banner" if consent_state.needs_decision(request) else "decided"
+    """Release; scheme, host, path and query; banner state; encoding; content and consent
+    tokens."""
+    versions = stamps.key_part(stamps.CONTENT, stamps.CONSENT)
     address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
     digest = hashlib.sha256(address.encode("utf-8", "surrogateescape")).hexdigest()[:40]
-    return f"{KEY_PREFIX}:{versions}:{banner}:{encoding(request)}:{digest}"
+    return (
+        f"{KEY_PREFIX}:{deploy.version()}:{versions}:{audience(request)}:{encoding(request)}:"
+        f"{digest}"
+    )
+
+
+def audience(request: HttpRequest) -> str:
+    """The one thing about a visitor that changes a public page: is the banner shown?"""
+    return "banner" if consent_state.needs_decision(request) else "decided"
 
 
 def fetch(cache_key: str) -> HttpResponse | None:
-    entry = PROCESS_COPIES.get(cache_key)
-    if entry is None:
-        entry = cache.get(cache_key)
-        if not isinstance(entry, Entry) or entry.expires_at <= time.time():
-            return None
-        PROCESS_COPIES.put(cache_key, entry)
-    return entry.response()
+    entry = PROCESS_COPIES.fetch(cache_key, Entry)
+    return entry.response() if entry is not None else None
+
+
+@dataclass(frozen=True)
+class Rendering:
+    """A view's rendered HTML (before compression and headers), kept by the view itself
+    under a key it proves current (``glossary.term_page``), with the embed origins its
+    CSP must let in (rendering a consent-gated embed adds them to the request)."""
+
+    content: bytes
+    frame_sources: tuple[str, ...]
+    expires_at: float
+
+
+RENDERINGS = ProcessCopies(size=256)
+
+
+def fetch_rendering(cache_key: str, request: HttpRequest) -> HttpResponse | None:
+    rendering = RENDERINGS.fetch(cache_key, Rendering)
+    if rendering is None:
+        return None
+    for origin in rendering.frame_sources:
+        consent_middleware.allow_frame_source(request, origin)
+    return HttpResponse(rendering.content)
+
+
+def store_rendering(
+    cache_key: str, request: HttpRequest, response: HttpResponseBase, seconds: int
+) -> None:
+    """Keep a 200 that sets no cookie (the caller vouches for the key)."""
+    if response.status_code != 200 or response.cookies or response.streaming:
+        return
+    rendering = Rendering(
+        response.content,
+        tuple(consent_middleware.frame_sources(request)),
+        time.time() + seconds,
+    )
+    RENDERINGS.keep(cache_key, rendering, seconds)
 
 
 def store(cache_key: str, response: HttpResponseBase, now: datetime.datetime) -> bool:
@@ -181,8 +234,7 @@ def store(cache_key: str, response: HttpResponseBase, now: datetime.datetime) ->
     if seconds < 1:
         return False
     entry = Entry(response.content, tuple(response.items()), now.timestamp() + seconds)
-    cache.set(cache_key, entry, seconds)
-    PROCESS_COPIES.put(cache_key, entry)
+    PROCESS_COPIES.keep(cache_key, entry, seconds)
     return True
 
 
@@ -192,8 +244,7 @@ def schedule() -> tuple[datetime.datetime | None, datetime.datetime | None]:
     Kept until the next publication time at most, so it is never read after it has passed.
     """
     now = timezone.now()
-    number, changed_at = stamps.token(stamps.CONTENT)
-    cache_key = f"{SCHEDULE_KEY}:{number}.{changed_at.timestamp() if changed_at else 0}"
+    cache_key = f"{SCHEDULE_KEY}:{stamps.key_part(stamps.CONTENT)}"
     cached = cache.get(cache_key)
     if cached is not None and (cached[1] is None or cached[1] > now):
         return cached

@@ -22,12 +22,14 @@ from core.models import Stamp
 NAMES = "glossary.names"  # titles, aliases, slugs and visibility: the cross-link index
 CONTENT = "glossary.content"  # anything a public glossary page shows
 CONSENT = "consent.catalog"  # categories, declared cookies, tracking scripts, texts
+SITE = "glossary.site"  # what every term page shows besides the term: the partner slot
+PAGES = "glossary.pages"  # every stored term page at once (a bulk load, a full recount)
 
 
 # A stamp's token: its number and the time of its last bump. The time tells two bumps to
 # the same number apart (a transaction that bumped and rolled back, then another).
 Token = tuple[int, "datetime.datetime | None"]
-ALL_KEYS = (NAMES, CONTENT, CONSENT)
+ALL_KEYS = (NAMES, CONTENT, CONSENT, SITE, PAGES)
 
 _snapshot: contextvars.ContextVar[dict[str, Token] | None] = contextvars.ContextVar(
     "core_stamps_snapshot", default=None
@@ -70,6 +72,14 @@ def _aware(value: object) -> datetime.datetime | None:
 
 def token(key: str) -> Token:
     return tokens(key)[key]
+
+
+def key_part(*keys: str) -> str:
+    """These stamps' tokens as text for a cache key: the key moves whenever one is bumped."""
+    return ":".join(
+        f"{number}.{changed_at.timestamp() if changed_at else 0}"
+        for number, changed_at in tokens(*keys).values()
+    )
 
 
 def take_snapshot() -> contextvars.Token:

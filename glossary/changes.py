@@ -38,11 +38,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from core import stamps
-from glossary import bulk, name_index, planner, relinking
+from glossary import bulk, name_index, planner, relinking, term_page
 from glossary.models import NameChange, RetiredSlug, Term, letter_group, sort_key
 from glossary.rendering import NameRow, forms_of_names, render_body, render_references
 
 STATE_FIELDS = ("title", "aliases", "status", "published_at", "slug")
+# Shown on other terms' pages too, but no name: their stored renderings are outdated.
+PREVIEW_FIELDS = ("summary",)
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,7 @@ class _PendingSave:
 
 def state_of(term_id: int) -> dict | None:
     """The stored state that decides a term's names and address (before a change)."""
-    return Term.objects.filter(pk=term_id).values(*STATE_FIELDS).first()
+    return Term.objects.filter(pk=term_id).values(*STATE_FIELDS, *PREVIEW_FIELDS).first()
 
 
 def before_save(term: Term) -> None:
@@ -105,6 +107,7 @@ def after_save(term: Term) -> list[int]:
     """
     pending: _PendingSave | None = getattr(term, "_pending_save", None)
     if pending is None:  # a raw save (fixtures, a revert's first write): nothing derived
+        term_page.outdate([term.pk])
         stamps.bump(stamps.CONTENT)
         return []
     del term._pending_save
@@ -124,8 +127,17 @@ def after_save(term: Term) -> list[int]:
             )
         affected.discard(term.pk)
         rerendered = relinking.rerender(affected, name_index.current())
+    if _preview_changed(term, pending.before_values):
+        term_page.outdate(relinking.linking_to([term.pk]))
     stamps.bump(stamps.CONTENT)
     return rerendered
+
+
+def _preview_changed(term: Term, before_values: dict | None) -> bool:
+    """Did what other articles' link previews show of this term change?"""
+    if before_values is None:
+        return False  # a new term: no article linked to it before this save
+    return any(before_values.get(name) != getattr(term, name) for name in PREVIEW_FIELDS)
 
 
 def before_delete(term: Term) -> None:

@@ -2,9 +2,9 @@
 
 Pages stay the same for every visitor: the slot is in the HTML inside a ``<template>``
 that ``consent.js`` puts in place only when marketing is granted; everyone else sees a
-neutral placeholder. Saving or deleting a slot bumps the content stamp, so cached pages
-(``core.page_cache``) and this module's cached HTML are rebuilt on the next request in
-every process.
+neutral placeholder. Saving or deleting a slot bumps the content and site stamps, so
+cached pages (``core.page_cache``), stored term pages (``glossary.term_page``) and this
+module's cached HTML are rebuilt on the next request in every process.
 """
 
 from __future__ import annotations
@@ -32,9 +32,8 @@ class Slot:
 
 
 def current() -> Slot | None:
-    """The newest enabled slot, rendered; no query while the content stamp is unchanged."""
-    number, changed_at = stamps.token(stamps.CONTENT)
-    key = f"{KEY_PREFIX}:{number}.{changed_at.timestamp() if changed_at else 0}"
+    """The newest enabled slot, rendered; no query while the site stamp is unchanged."""
+    key = f"{KEY_PREFIX}:{stamps.key_part(stamps.SITE)}"
     cached = cache.get(key)
     if cached is None:
         slot = PartnerSlot.objects.filter(enabled=True).order_by("-updated_at", "-pk").first()
@@ -53,4 +52,4 @@ def current() -> Slot | None:
 @receiver(post_save, sender=PartnerSlot, dispatch_uid="partner_slot_saved")
 @receiver(post_delete, sender=PartnerSlot, dispatch_uid="partner_slot_deleted")
 def _slot_changed(sender, **kwargs) -> None:
-    stamps.bump(stamps.CONTENT)
+    stamps.bump(stamps.CONTENT, stamps.SITE)

@@ -126,6 +126,10 @@ class Term(models.Model):
 
     # Optimistic locking: a new token on every save; a form based on an older one is stale.
     edit_token = models.UUIDField(default=uuid.uuid4, editable=False)
+    # A new token whenever something else this term's page shows changes (a linked term's
+    # summary, a related term's rank, a category's name, an article re-rendered by
+    # relinking): with edit_token, the key of the page's stored rendering (term_page).
+    page_token = models.UUIDField(default=uuid.uuid4, editable=False)
 
     objects = TermQuerySet.as_manager()
 

@@ -60,10 +60,8 @@ class Letter:
 
 
 def _key(name: str) -> str:
-    number, changed_at = stamps.token(stamps.CONTENT)
     latest, _ = page_cache.schedule()
-    moments = [moment.timestamp() if moment else 0 for moment in (changed_at, latest)]
-    return f"{name}:{number}:{moments[0]}:{moments[1]}"
+    return f"{name}:{stamps.key_part(stamps.CONTENT)}:{latest.timestamp() if latest else 0}"
 
 
 def letter_bar() -> list[Letter]:

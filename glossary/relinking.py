@@ -160,9 +160,9 @@ def render_many(items: Sequence[RenderInput], index: TermIndex) -> list[Rendered
         _worker_index = None
 
 
-BODY_FIELDS = ["body_html", "toc"]
+BODY_FIELDS = ["body_html", "toc", "page_token"]
 # A freshly loaded row has none of its derived fields yet.
-WHOLE_FIELDS = ["body_html", "toc", "references_html", "sort_title", "letter", "edit_token"]
+WHOLE_FIELDS = [*BODY_FIELDS, "references_html", "sort_title", "letter", "edit_token"]
 
 
 def rerender(ids: Iterable[int], index: TermIndex, *, whole: bool = False) -> list[int]:
@@ -176,6 +176,7 @@ def rerender(ids: Iterable[int], index: TermIndex, *, whole: bool = False) -> li
     written: list[int] = []
     link_targets: set[int] = set()  # terms whose inbound count may change
     chunk = BATCH_SIZE * 10 if len(ordered) >= PARALLEL_MIN_ITEMS else BATCH_SIZE
+    page_token = uuid.uuid4()
     fields = WHOLE_FIELDS if whole else BODY_FIELDS
     for start in range(0, len(ordered), chunk):
         batch = list(
@@ -203,6 +204,7 @@ def rerender(ids: Iterable[int], index: TermIndex, *, whole: bool = False) -> li
             if same and not whole:
                 continue
             term.body_html, term.toc = result.body_html, result.toc
+            term.page_token = page_token  # its stored page rendering is outdated
             if whole:
                 term.references_html = result.references_html
                 term.sort_title = sort_key(term.title)[:200]

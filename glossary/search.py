@@ -596,9 +596,8 @@ def suggest_titles(prefix: str, limit: int = SUGGEST_LIMIT) -> list[dict[str, st
 
 def _answer_key(kind: str, text: str) -> str:
     """A cache key that changes with the content stamp (from the request's snapshot)."""
-    number, changed_at = stamps.token(stamps.CONTENT)
     digest = hashlib.sha256(text.encode()).hexdigest()[:32]
-    return f"search:{kind}:{number}:{changed_at.timestamp() if changed_at else 0}:{digest}"
+    return f"search:{kind}:{stamps.key_part(stamps.CONTENT)}:{digest}"
 
 
 def _matching_alias(term: Term, words: list[str]) -> str:

@@ -11,7 +11,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_de
 from django.dispatch import receiver
 
 from core import stamps
-from glossary import changes
+from glossary import changes, term_page
 from glossary.models import Category, RetiredSlug, Term
 
 
@@ -34,6 +34,38 @@ def term_will_be_deleted(sender, instance: Term, **kwargs) -> None:
 @receiver(post_delete, sender=Term)
 def term_deleted(sender, instance: Term, **kwargs) -> None:
     changes.after_delete(instance)
+
+
+@receiver(post_save, sender=Category)
+@receiver(pre_delete, sender=Category)
+def category_changed(sender, instance: Category, **kwargs) -> None:
+    """Its name and address show on its terms' pages (before a delete: while it has them)."""
+    term_page.outdate(instance.terms.values_list("pk", flat=True))
+
+
+@receiver(m2m_changed, sender=Term.categories.through)
+@receiver(m2m_changed, sender=Term.related_terms.through)
+def connections_changed(
+    sender, instance, action: str, reverse: bool, pk_set: set[int] | None, **kwargs
+) -> None:
+    """Terms gaining or losing a category or a related term show it on their pages.
+
+    Related terms are symmetrical: both ends change. Before a clear, the terms that are
+    about to lose their connection are outdated (after it, nobody knows them).
+    """
+    if sender is Term.categories.through:
+        if not reverse:
+            affected = {instance.pk}
+        elif action == "pre_clear":
+            affected = set(instance.terms.values_list("pk", flat=True))
+        else:
+            affected = set(pk_set or ())
+    else:
+        affected = {instance.pk, *(pk_set or ())}
+        if action == "pre_clear":
+            affected |= set(instance.related_terms.values_list("pk", flat=True))
+    if action in ("pre_clear", "post_add", "post_remove"):
+        term_page.outdate(affected)
 
 
 @receiver(post_save, sender=Category)

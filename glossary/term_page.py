@@ -1,5 +1,25 @@
-"""What a term page shows around the term itself, read in one prepared statement.
+"""The term page: what it shows around the term (one prepared statement), and its
+stored rendering.
 
+**Stored renderings.** The page cache (``core.page_cache``) is keyed on the content
+stamp, so every edit anywhere makes every page miss once. A term page is then served
+from its stored rendering when nothing it shows has changed, which this key proves:
+
+- the term's ``edit_token`` (new on every save of the term) and ``page_token`` (new when
+  something else on its page changes: ``outdate``, called where those changes are made:
+  a linked term's summary, a related term's rank, a category's name or members, related
+  terms added or removed, an article re-rendered by relinking);
+- the names stamp (any title, alias, slug or visibility: neighbours, related terms and
+  link previews show names), the consent stamp (banner, scripts), the site stamp (the
+  partner slot), the pages stamp (``outdate(None)``: every page at once), the last
+  scheduled publication that came due, and the release (``core.deploy``);
+- the banner state and the address (scheme, host, path).
+
+So after an edit, only the pages that show it are rendered again. Only anonymous
+readers of public terms at the bare address (no query string, as the page cache) get a
+stored rendering; staff, drafts and previews are rendered every time.
+
+**Surroundings.**
 The term page is the most-read page and the one built on every page-cache miss (every
 page misses once after any change). Its neighbours, categories, link previews and
 related terms are index lookups that SQLite answers in tens of microseconds, but the
@@ -12,11 +32,17 @@ most linked-to first (the stored ``InboundLinks`` count), at most ``RELATED_ON_P
 
 from __future__ import annotations
 
+import hashlib
+import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import connection
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from core import deploy, page_cache, stamps, visitors
 from glossary.models import RELATED_ON_PAGE, Category, InboundLinks, Term
 from glossary.navigation import TermLink
 
@@ -103,3 +129,90 @@ def surroundings(term: Term, related_limit: int = RELATED_ON_PAGE) -> Surroundin
     found.more_related = len(found.related) > related_limit
     found.related = found.related[:related_limit]
     return found
+
+
+# --- Stored renderings ------------------------------------------------------------------
+
+KEY_PREFIX = "termpage:v1"
+_OUTDATE_BATCH = 500
+
+
+def outdate(term_ids: Iterable[int] | None) -> None:
+    """These terms' pages show something that changed: their stored renderings go unused.
+
+    ``None`` means every term (a bulk load, a full recount): one stamp, not a new token
+    in every row (on PostgreSQL, 50,000 row versions took ten seconds). Runs in the
+    caller's transaction, so the change and the outdating become visible together.
+    """
+    if term_ids is None:
+        stamps.bump(stamps.PAGES)
+        return
+    token = uuid.uuid4()
+    ids = sorted(set(term_ids))
+    for start in range(0, len(ids), _OUTDATE_BATCH):
+        Term.objects.filter(pk__in=ids[start : start + _OUTDATE_BATCH]).update(page_token=token)
+
+
+def may_store(request: HttpRequest) -> bool:
+    """Anonymous readers at the bare address (staff and query strings: rendered each time)."""
+    return not request.META.get("QUERY_STRING") and not visitors.has_session_cookie(request)
+
+
+def outdate_listing(term_ids: Iterable[int] | None) -> None:
+    """Outdate the pages that list these terms as related (None: every page)."""
+    if term_ids is None:
+        outdate(None)
+        return
+    ids = sorted(set(term_ids))
+    listing: set[int] = set()
+    for start in range(0, len(ids), _OUTDATE_BATCH):
+        chunk = ids[start : start + _OUTDATE_BATCH]
+        listing.update(
+            Term.related_terms.through.objects.filter(to_term_id__in=chunk).values_list(
+                "from_term_id", flat=True
+            )
+        )
+    outdate(listing)
+
+
+def stored_key(request: HttpRequest, term: Term) -> str:
+    """Everything the page shows, as the key of its stored rendering."""
+    latest, _ = page_cache.schedule()
+    address = f"{request.scheme}://{request.get_host()}{request.path}"
+    parts = (
+        KEY_PREFIX,
+        deploy.version(),
+        str(term.pk),
+        term.edit_token.hex,
+        term.page_token.hex,
+        stamps.key_part(stamps.NAMES, stamps.CONSENT, stamps.SITE, stamps.PAGES),
+        str(latest.timestamp() if latest else 0),
+        page_cache.audience(request),
+        hashlib.sha256(address.encode("utf-8", "surrogateescape")).hexdigest()[:32],
+    )
+    return ":".join(parts)
+
+
+_PUBLIC_TERM_SQL = f"SELECT * FROM {_TERMS} WHERE slug = %s AND {_VISIBLE}"
+
+
+def public_term(slug: str) -> Term | None:
+    """The public term at ``slug``, whole. A raw statement: on a stored page's path,
+    compiling the ORM's query would cost more than everything else together."""
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    found = list(Term.objects.raw(_PUBLIC_TERM_SQL, [slug, Term.Status.PUBLISHED, now]))
+    return found[0] if found else None
+
+
+def response(request: HttpRequest, term: Term, render: Callable[[], HttpResponse]) -> HttpResponse:
+    """The page from its stored rendering, or rendered by ``render`` and stored."""
+    if not (term.is_public and may_store(request)):
+        return render()
+    key = stored_key(request, term)
+    stored = page_cache.fetch_rendering(key, request)
+    if stored is not None:
+        return stored
+    built = render()
+    seconds = settings.TERM_PAGE_STORED_SECONDS
+    page_cache.store_rendering(key, request, built, seconds)
+    return built

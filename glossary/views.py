@@ -82,25 +82,31 @@ def _visible_terms(request: HttpRequest) -> QuerySet[Term]:
 
 @require_safe
 def term_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    try:
-        term = _visible_terms(request).get(slug=slug)
-    except Term.DoesNotExist:
-        return retired.response_for_unknown_slug(request, slug)
-    around = term_page.surroundings(term)
-    response = render(
-        request,
-        "glossary/term_detail.html",
-        {
-            "term": term,
-            "previous": around.previous,
-            "next": around.next,
-            "categories": around.categories,
-            "related": around.related,
-            "more_related": around.more_related,
-            "link_previews": around.previews,
-            "jsonld": structured_data.term_page(term, request),
-        },
-    )
+    term = term_page.public_term(slug) if term_page.may_store(request) else None
+    if term is None:
+        try:
+            term = _visible_terms(request).get(slug=slug)
+        except Term.DoesNotExist:
+            return retired.response_for_unknown_slug(request, slug)
+
+    def render_page() -> HttpResponse:
+        around = term_page.surroundings(term)
+        return render(
+            request,
+            "glossary/term_detail.html",
+            {
+                "term": term,
+                "previous": around.previous,
+                "next": around.next,
+                "categories": around.categories,
+                "related": around.related,
+                "more_related": around.more_related,
+                "link_previews": around.previews,
+                "jsonld": structured_data.term_page(term, request),
+            },
+        )
+
+    response = term_page.response(request, term, render_page)
     if not term.is_public:
         add_never_cache_headers(response)
     return response

@@ -24,11 +24,13 @@ def _fresh_caches():
     name_index.forget()
     catalog.forget_process_copy()
     page_cache.PROCESS_COPIES.clear()
+    page_cache.RENDERINGS.clear()
     yield
     cache.clear()
     name_index.forget()
     catalog.forget_process_copy()
     page_cache.PROCESS_COPIES.clear()
+    page_cache.RENDERINGS.clear()
 
 
 @pytest.fixture
