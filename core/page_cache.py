@@ -241,12 +241,18 @@ def store(cache_key: str, response: HttpResponseBase, now: datetime.datetime) ->
 def schedule() -> tuple[datetime.datetime | None, datetime.datetime | None]:
     """(latest publication time already past, next one to come): one query per content stamp.
 
-    Kept until the next publication time at most, so it is never read after it has passed.
+    Kept until the next publication time at most, so it is never read after it has passed;
+    each process keeps the last one it read too (its key holds the content token), so a
+    page built with Redis does not pay a round trip for it.
     """
     now = timezone.now()
     cache_key = f"{SCHEDULE_KEY}:{stamps.key_part(stamps.CONTENT)}"
+    remembered = _last_schedule
+    if remembered and remembered[0] == cache_key and _still_ahead(remembered[1], now):
+        return remembered[1]
     cached = cache.get(cache_key)
-    if cached is not None and (cached[1] is None or cached[1] > now):
+    if cached is not None and _still_ahead(cached, now):
+        _remember_schedule(cache_key, cached)
         return cached
     from glossary.models import Term
 
@@ -259,7 +265,25 @@ def schedule() -> tuple[datetime.datetime | None, datetime.datetime | None]:
     if value[1] is not None:
         seconds = min(seconds, max(int((value[1] - now).total_seconds()), 1))
     cache.set(cache_key, value, seconds)
+    _remember_schedule(cache_key, value)
     return value
+
+
+_last_schedule: tuple | None = None
+
+
+def _still_ahead(value: tuple, now: datetime.datetime) -> bool:
+    return value[1] is None or value[1] > now
+
+
+def _remember_schedule(cache_key: str, value: tuple) -> None:
+    global _last_schedule
+    _last_schedule = (cache_key, value)
+
+
+def forget_schedule() -> None:
+    global _last_schedule
+    _last_schedule = None
 
 
 def ceiling() -> int:

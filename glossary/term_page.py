@@ -193,7 +193,9 @@ def stored_key(request: HttpRequest, term: Term) -> str:
     return ":".join(parts)
 
 
-_PUBLIC_TERM_SQL = f"SELECT * FROM {_TERMS} WHERE slug = %s AND {_VISIBLE}"
+# The model's columns only: PostgreSQL's search vectors would add kilobytes per read.
+_COLUMNS = ", ".join(connection.ops.quote_name(f.column) for f in Term._meta.concrete_fields)
+_PUBLIC_TERM_SQL = f"SELECT {_COLUMNS} FROM {_TERMS} WHERE slug = %s AND {_VISIBLE}"
 
 
 def public_term(slug: str) -> Term | None:

@@ -25,12 +25,14 @@ def _fresh_caches():
     catalog.forget_process_copy()
     page_cache.PROCESS_COPIES.clear()
     page_cache.RENDERINGS.clear()
+    page_cache.forget_schedule()
     yield
     cache.clear()
     name_index.forget()
     catalog.forget_process_copy()
     page_cache.PROCESS_COPIES.clear()
     page_cache.RENDERINGS.clear()
+    page_cache.forget_schedule()
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from glossary import bulk, search, search_index
+from glossary import bulk, changes, search, search_index
 from glossary.models import Term
 
 SEARCH_URL = reverse("glossary:search")
@@ -492,6 +492,26 @@ class TestSuggest:
         make_term("Telomeric", published_at=timezone.now() + timezone.timedelta(days=1))
         titles = [s["title"] for s in search.suggest_titles("telo")]
         assert titles == names[:8]
+
+    def test_a_title_starting_with_the_text_stays_first_among_many_word_matches(self, make_term):
+        # The word search orders only its first SUGGEST_CANDIDATES matches.
+        many = [
+            Term(
+                title=f"Protein induced marker {n}",
+                slug=f"protein-induced-marker-{n}",
+                summary="A marker.",
+                status=Term.Status.PUBLISHED,
+                published_at=timezone.now() - timezone.timedelta(minutes=1),
+            )
+            for n in range(search.SUGGEST_CANDIDATES + 50)
+        ]
+        bulk.create_terms(many)
+        changes.terms_loaded([term.pk for term in many])
+        make_term("Indigo dye")  # the newest row: not among the word search's first matches
+        titles = [s["title"] for s in search.suggest_titles("ind")]
+        assert titles[0] == "Indigo dye"
+        assert len(titles) == 8
+        assert all(title.startswith("Protein induced marker") for title in titles[1:])
 
     def test_too_short_text_suggests_nothing(self, client, make_term):
         make_term("Neurogenesis")
