@@ -3,13 +3,15 @@
 Stored renderings (``core.page_cache``, ``glossary.term_page``) outlive a deploy in a
 shared Redis. Their keys carry this hash, so a new release never serves HTML that the
 old one rendered (stylesheet addresses, markup), and two releases running side by side
-during a rolling deploy keep apart.
+during a rolling deploy keep apart. Installed packages count too: a new Django or nh3
+may render differently.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.metadata
 
 from django.conf import settings
 
@@ -28,4 +30,12 @@ def version() -> str:
             if path.suffix in SUFFIXES and path.is_file() and "migrations" not in path.parts:
                 digest.update(path.relative_to(base).as_posix().encode())
                 digest.update(path.read_bytes())
+    digest.update("\n".join(installed_packages()).encode())
     return digest.hexdigest()[:12]
+
+
+def installed_packages() -> list[str]:
+    """Every installed distribution as name==version, sorted."""
+    return sorted(
+        f"{dist.metadata['Name']}=={dist.version}" for dist in importlib.metadata.distributions()
+    )
