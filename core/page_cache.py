@@ -173,12 +173,16 @@ def key(request: HttpRequest) -> str:
     """Release; scheme, host, path and query; banner state; encoding; content and consent
     tokens."""
     versions = stamps.key_part(stamps.CONTENT, stamps.CONSENT)
-    address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
-    digest = hashlib.sha256(address.encode("utf-8", "surrogateescape")).hexdigest()[:40]
     return (
         f"{KEY_PREFIX}:{deploy.version()}:{versions}:{audience(request)}:{encoding(request)}:"
-        f"{digest}"
+        f"{address(request)}"
     )
+
+
+def address(request: HttpRequest) -> str:
+    """Scheme, host, path and query, hashed to a fixed length for a cache key."""
+    text = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:40]
 
 
 def audience(request: HttpRequest) -> str:

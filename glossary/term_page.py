@@ -32,7 +32,6 @@ most linked-to first (the stored ``InboundLinks`` count), at most ``RELATED_ON_P
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -178,7 +177,6 @@ def outdate_listing(term_ids: Iterable[int] | None) -> None:
 def stored_key(request: HttpRequest, term: Term) -> str:
     """Everything the page shows, as the key of its stored rendering."""
     latest, _ = page_cache.schedule()
-    address = f"{request.scheme}://{request.get_host()}{request.path}"
     parts = (
         KEY_PREFIX,
         deploy.version(),
@@ -188,7 +186,7 @@ def stored_key(request: HttpRequest, term: Term) -> str:
         stamps.key_part(stamps.NAMES, stamps.CONSENT, stamps.SITE, stamps.PAGES),
         str(latest.timestamp() if latest else 0),
         page_cache.audience(request),
-        hashlib.sha256(address.encode("utf-8", "surrogateescape")).hexdigest()[:32],
+        page_cache.address(request),
     )
     return ":".join(parts)
 
