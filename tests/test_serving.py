@@ -343,6 +343,15 @@ class TestProductionServer:
             fetch(base + "/cookies/accept/", {"all": "1"}, Origin="https://evil.example")[0] == 403
         )
 
+    def test_consent_script_is_served_compressed_within_its_5_kb_budget(self, plain_server):
+        _, _, body = fetch(plain_server + SEED_TERM)
+        script = body.decode().split('src="/static/js/consent.')[1].split('"')[0]
+        url = f"{plain_server}/static/js/consent.{script}"
+        for encoding in ("gzip", "br"):
+            status, headers, compressed = fetch(url, **{"Accept-Encoding": encoding})
+            assert status == 200 and headers["Content-Encoding"] == encoding
+            assert len(compressed) < 5000, f"consent.js is {len(compressed)} B as {encoding}"
+
     def test_debug_is_off(self, plain_server):
         status, _, body = fetch(plain_server + "/no-such-page/")
         assert status == 404

@@ -1,23 +1,7 @@
 /*
- * Cookie consent: runs tracking scripts only for granted categories, and sends the
- * banner and preferences forms without a page reload.
- *
- * Everything here enhances HTML that already works: the forms POST and redirect without
- * JavaScript, and tracking scripts stay inert (<script type="text/plain"
- * data-consent-category="...">) unless this file activates them.
- *
- * - The consent state comes from the consent cookie, read here with the same rules as
- *   consent/state.py (no request per page). The categories, their versions and declared
- *   cookies come from the JSON block #consent-config, identical for every visitor.
- * - Activation copies each inert script of a granted category into a real one, in page
- *   order; an external script must load before the next one runs.
- * - Withdrawing a category removes its declared script-readable cookies and localStorage
- *   keys (the server response expires the HttpOnly ones) and reloads the page if scripts
- *   of that category already ran, so no tracker code stays alive.
- * - Decisions are sent by fetch from this origin: the browser adds Sec-Fetch-Site and
- *   Origin, which the server checks (consent/origin.py). Pages carry no CSRF token.
- * - CSP: no inline code of our own; inline tracking code runs because its sha256 hash is
- *   in the page's script-src.
+ * Cookie consent: runs tracking scripts only for granted categories and sends the
+ * consent forms without a reload. Works on HTML that already works without it.
+ * How and why: docs/consent-script.md.
  */
 (function () {
   "use strict";
@@ -31,7 +15,6 @@
     return;
   }
 
-  // Styles and tests can tell that the enhanced behaviour is in place.
   document.documentElement.classList.add("consent-js");
 
   var VERSION_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\d{2})$/;
@@ -40,7 +23,7 @@
   config.categories.forEach(function (category) {
     categories[category.varname] = category;
   });
-  var ran = Object.create(null); // categories whose scripts ran on this page
+  var ran = Object.create(null);
   var banner = document.querySelector("[data-consent-banner]");
 
   function cookieEntries() {
@@ -48,7 +31,6 @@
   }
 
   function readCookie(name) {
-    // The last one wins, as in Django's parse_cookie.
     var value = "";
     cookieEntries().forEach(function (entry) {
       var at = entry.indexOf("=");
@@ -56,7 +38,7 @@
     });
     if (value.length > 1 && value.charAt(0) === '"' && value.charAt(value.length - 1) === '"') {
       value = value.slice(1, -1);
-      if (value.indexOf("\\") > -1) return ""; // escapes never appear in a cookie we wrote
+      if (value.indexOf("\\") > -1) return "";
     }
     return value;
   }
@@ -65,9 +47,7 @@
   var POLICY_RE = /^[0-9a-f]{12}$/;
   var META = [".at", ".v", ".id", ".g"];
 
-  // The same rules as consent/state.py read_cookie(): well-formed pairs are the visitor's
-  // choices; they count only while the decision is current (made under this policy
-  // version, younger than maxAgeDays). Otherwise they only pre-fill the form.
+  // The rules of consent/state.py read_cookie().
   function parseConsent(raw) {
     var result = { choices: Object.create(null), status: "none", consentId: "", gpcGrant: false, decidedAt: null };
     if (!raw || raw.length > config.maxCookieLength) return result;
@@ -107,11 +87,9 @@
     return result;
   }
 
-  // Global Privacy Control: the browser asks that the visitor's data not be sold or shared.
   var gpc = navigator.globalPrivacyControl === true;
 
   function gpcOverridden(stored, decisions, varname) {
-    // Granted explicitly on /cookies/ (or an embed's own button) while the signal was on.
     return stored.gpcGrant && decisions[varname] === true;
   }
 
@@ -121,7 +99,6 @@
     if (stored.status === "current") {
       Object.keys(stored.choices).forEach(function (varname) { decisions[varname] = stored.choices[varname]; });
     }
-    // What the cookie does not refuse yet but the signal does: written once (gpcPending).
     var gpcPending = [];
     if (gpc) {
       config.gpcRefuses.forEach(function (varname) {
@@ -150,7 +127,6 @@
     return config.categories.filter(function (c) { return !c.required; }).map(function (c) { return c.varname; });
   }
 
-  // Google Consent Mode v2 (consent-mode.js set the defaults): the visitor's choices.
   function updateConsentMode(state) {
     if (!config.googleConsentMode || typeof window.gtag !== "function") return;
     function flag(varname) { return state.granted(varname) ? "granted" : "denied"; }
@@ -163,8 +139,6 @@
     });
   }
 
-  // For the site's own features (analytics beacon, personalization, marketing slot):
-  // "consent:change" on load and after every decision, with what is granted now.
   function announce(state) {
     updateConsentMode(state);
     var names = optionalNames();
@@ -177,8 +151,6 @@
     }));
   }
 
-  // Asked again (policy changed or decision expired): say why, and offer the earlier
-  // choices pre-filled, in the banner that every undecided visitor gets the same HTML of.
   function showAskedAgain(state) {
     var stored = state.stored;
     if (!banner || (stored.status !== "outdated" && stored.status !== "expired")) return;
@@ -284,7 +256,7 @@
     }
   }
 
-  // Work is split into short tasks so that no single one blocks input (INP, long tasks).
+  // Short tasks, so none blocks input (INP).
   function later(task) {
     window.setTimeout(task, 0);
   }
@@ -315,7 +287,6 @@
     if (!confirmation) return;
     confirmation.querySelector("[data-consent-confirmation-text]").textContent = text;
     confirmation.hidden = false;
-    // The buttons the visitor used are gone: focus stays at that place, on the message.
     confirmation.focus();
   }
 
@@ -351,12 +322,8 @@
     document.dispatchEvent(new CustomEvent("consent:changed", { detail: result }));
   }
 
-  function send(form, submitter) {
-    var body = new FormData(form);
-    if (submitter && submitter.name) body.append(submitter.name, submitter.value);
-    if (gpc) body.append("gpc", "1");
-    // getAttribute: a control named "action" would shadow form.action.
-    return fetch(new URL(form.getAttribute("action") || "", location.href), {
+  function post(url, body) {
+    return fetch(url, {
       method: "POST",
       body: body,
       credentials: "same-origin",
@@ -367,6 +334,14 @@
     });
   }
 
+  function send(form, submitter) {
+    var body = new FormData(form);
+    if (submitter && submitter.name) body.append(submitter.name, submitter.value);
+    if (gpc) body.append("gpc", "1");
+    // getAttribute: a control named "action" would shadow form.action.
+    return post(new URL(form.getAttribute("action") || "", location.href), body);
+  }
+
   document.addEventListener("submit", function (event) {
     var form = event.target.closest("form[data-consent-form]");
     if (!form) return;
@@ -375,7 +350,7 @@
     send(form, submitter).then(
       function (result) { afterDecision(form, submitter, result); },
       function () {
-        // Fall back to the plain form post, which works without this script.
+        // Fall back to the plain form post.
         if (submitter && submitter.name) {
           var field = document.createElement("input");
           field.type = "hidden";
@@ -402,17 +377,11 @@
       var body = new FormData();
       body.append("category", embed.dataset.consentEmbed);
       body.append("via", "embed");
-      fetch(config.acceptUrl, {
-        method: "POST",
-        body: body,
-        credentials: "same-origin",
-        headers: { Accept: "application/json" }
-      }).then(function (response) {
-        if (!response.ok) return;
+      post(config.acceptUrl, body).then(function () {
         var state = currentState();
         apply(state);
         announce(state);
-      });
+      }, function () {});
     }
   });
 
@@ -423,33 +392,24 @@
     });
   }
 
-  // Record the signal's refusal once: when the cookie does not hold it yet.
   function recordGpc(state) {
-    // A visitor being asked again keeps the earlier choices to answer with; the answer
-    // carries the signal (gpc=1).
     var askedAgain = state.stored.status === "outdated" || state.stored.status === "expired";
     if (!state.gpcPending.length || askedAgain) return;
     var body = new FormData();
     state.gpcPending.forEach(function (varname) { body.append("category", varname); });
     body.append("via", "gpc");
     body.append("gpc", "1");
-    fetch(config.declineUrl, {
-      method: "POST",
-      body: body,
-      credentials: "same-origin",
-      headers: { Accept: "application/json" }
-    }).then(function (response) {
-      if (!response.ok) return;
+    post(config.declineUrl, body).then(function () {
       state.gpcPending.forEach(removeClientStorage);
       announce(currentState());
-    });
+    }, function () {});
   }
 
   function start() {
     var state = currentState();
     showGpcNotices();
     recordGpc(state);
-    // A page from a cache (or the back button) may still carry the banner.
+    // A page from a cache or history may still carry the banner.
     if (banner && !state.undecided) banner.hidden = true;
     else showAskedAgain(state);
     apply(state);

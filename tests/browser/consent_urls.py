@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 
 from django.http import HttpRequest, HttpResponse
+from django.template import RequestContext, Template
 from django.urls import include, path
 
 HITS: list[str] = []
@@ -31,7 +32,20 @@ def tracker(request: HttpRequest, category: str) -> HttpResponse:
     return response
 
 
+EMBED_PAGE = Template(
+    '{% extends "base.html" %}{% load consent_tags %}{% block content %}<main id="main-content">'
+    '{% consent_embed "https://video.example/embed/1" "A talk" "VideoSite" %}</main>'
+    "{% endblock %}"
+)
+
+
+def embed_page(request: HttpRequest) -> HttpResponse:
+    """A page with one click-to-load marketing embed, as an editor's template would use it."""
+    return HttpResponse(EMBED_PAGE.render(RequestContext(request)))
+
+
 urlpatterns = [
     path("test-tracker/<slug:category>.js", tracker),
+    path("test-embed/", embed_page),
     path("", include("config.urls")),
 ]

@@ -258,6 +258,22 @@ def test_5_withdrawing_analytics_deletes_its_cookies_and_stops_it(page: Page, si
     assert page.get_attribute("html", "data-inline-analytics") is None
 
 
+def test_5b_an_embed_loads_only_after_its_own_button_grants_its_category(page: Page, site):
+    page.route("https://video.example/**", lambda route: route.fulfill(body="a talk"))
+    visit(page, site + "/test-embed/")
+    settled(page)
+    embed = page.locator("[data-consent-embed]")
+    expect(embed.locator("iframe")).to_have_count(0)
+    load = embed.get_by_role("button", name="Allow marketing cookies and load")
+    expect(load).to_be_visible()
+
+    load.click()
+    expect(embed.locator("iframe[title='A talk']")).to_be_attached()
+    visit(page, site + SEED)  # the grant was recorded: marketing alone, nothing else
+    expect_trackers(page, "marketing")
+    assert activated(page) == {"marketing"}
+
+
 def test_6_whole_flow_without_javascript(browser, site):
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
