@@ -188,6 +188,9 @@ PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300"))
 # this only bounds the memory they hold.
 TERM_PAGE_STORED_SECONDS = int(os.environ.get("TERM_PAGE_STORED_SECONDS", str(24 * 3600)))
 PAGE_CACHE_SHARED_MAX_AGE = int(os.environ.get("PAGE_CACHE_SHARED_MAX_AGE", "60"))
+# With Redis, the version stamps are mirrored there (core.stamps): the longest a mirrored
+# number can outlive a change whose announcement to Redis was lost.
+STAMP_MIRROR_SECONDS = int(os.environ.get("STAMP_MIRROR_SECONDS", "5"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -5,6 +5,19 @@ number becomes visible exactly when the new data does. A reader calls ``read(key
 *before* reading the data it caches, and keeps the number with the copy: if the number
 in the database differs later, the copy is rebuilt. (Reading the data first could pair
 old data with a new number and keep it forever.)
+
+With Redis, the stamps are mirrored there (``MIRROR_SECONDS`` at most), so the read every
+request makes is one Redis round trip instead of a database query (on PostgreSQL the query
+cost more than the rest of a cached page). The database stays the truth:
+
+- ``bump`` drops the mirrored keys at once and, when its transaction commits, offers the
+  committed numbers; a number only ever replaces a smaller one, so a reader that read
+  the database just before the commit cannot put the old number back.
+- A reader that misses reads the database and offers what it read, the same way.
+- Inside a transaction the mirror is neither read nor filled: a transaction that bumped
+  sees its own numbers, and numbers that may still roll back never reach other processes.
+- If the commit's offer is lost (Redis failing just then, the process killed), the old
+  number lives at most ``MIRROR_SECONDS``.
 """
 
 from __future__ import annotations
@@ -12,6 +25,8 @@ from __future__ import annotations
 import contextvars
 import datetime
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -30,6 +45,9 @@ PAGES = "glossary.pages"  # every stored term page at once (a bulk load, a full 
 # the same number apart (a transaction that bumped and rolled back, then another).
 Token = tuple[int, "datetime.datetime | None"]
 ALL_KEYS = (NAMES, CONTENT, CONSENT, SITE, PAGES)
+MIRROR_PREFIX = "stamp:"
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+_MICROSECOND = datetime.timedelta(microseconds=1)
 
 _snapshot: contextvars.ContextVar[dict[str, Token] | None] = contextvars.ContextVar(
     "core_stamps_snapshot", default=None
@@ -41,8 +59,59 @@ def tokens(*keys: str) -> dict[str, Token]:
     taken = _snapshot.get()
     if taken is not None and all(key in taken for key in keys):
         return {key: taken[key] for key in keys}
+    mirrored = _from_mirror(keys)
+    if mirrored is not None:
+        return mirrored
+    read_now = _from_database(keys)
+    _offer(read_now)
+    return read_now
+
+
+def _from_database(keys: tuple[str, ...]) -> dict[str, Token]:
     found = {key: (value, _aware(changed_at)) for key, value, changed_at in _select(keys)}
     return {key: found.get(key, (0, None)) for key in keys}
+
+
+def _mirror():
+    """The shared Redis cache that mirrors the stamps, or None (no Redis, or inside a
+    transaction, where only the database tells the truth)."""
+    if connection.in_atomic_block or not hasattr(cache, "mirror_get"):
+        return None
+    return cache
+
+
+def _from_mirror(keys: tuple[str, ...]) -> dict[str, Token] | None:
+    mirror = _mirror()
+    if mirror is None:
+        return None
+    texts = mirror.mirror_get([MIRROR_PREFIX + key for key in keys])
+    if texts is None or None in texts:
+        return None
+    found: dict[str, Token] = {}
+    for key, text in zip(keys, texts, strict=True):
+        number, _, micros = text.partition("|")
+        if not number.isdigit() or not (micros.isdigit() or micros == ""):
+            return None
+        changed_at = _EPOCH + datetime.timedelta(microseconds=int(micros)) if micros else None
+        found[key] = (int(number), changed_at)
+    return found
+
+
+def _offer(found: dict[str, Token]) -> None:
+    mirror = _mirror()
+    if mirror is None:
+        return
+    entries = []
+    for key, (number, changed_at) in found.items():
+        # Whole microseconds since the epoch: exact both ways, and cheap to read back.
+        moment = (changed_at - _EPOCH) // _MICROSECOND if changed_at else ""
+        entries.append((MIRROR_PREFIX + key, number, f"{number}|{moment}"))
+    mirror.mirror_offer(entries, settings.STAMP_MIRROR_SECONDS)
+
+
+def _publish(keys: tuple[str, ...]) -> None:
+    """After a bump commits: the committed numbers into the mirror."""
+    _offer(_from_database(keys))
 
 
 def _select(keys: tuple[str, ...]) -> list[tuple]:
@@ -126,4 +195,7 @@ def bump(*keys: str) -> dict[str, int]:
                 if not created:
                     Stamp.objects.filter(key=key).update(value=F("value") + 1, changed_at=now)
         drop_snapshot()  # this request changed something: read afresh from here on
+        if hasattr(cache, "mirror_drop"):
+            cache.mirror_drop([MIRROR_PREFIX + key for key in keys])
+            transaction.on_commit(lambda: _publish(keys), robust=True)
         return read(*keys)
