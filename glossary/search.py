@@ -38,6 +38,7 @@ from glossary.search_index import (
     PG_CONFIG,
     PG_NAMES_COLUMN,
     PG_NAMES_TABLE,
+    PG_SUGGEST_BUCKET,
     PG_VECTOR_COLUMN,
     SUGGEST_BUCKET,
     SUGGEST_INDEX,
@@ -492,23 +493,51 @@ class PostgresBackend:
         ]
 
     def suggest(self, words: list[str], limit: int) -> list[Term]:
-        # The names table (titles and aliases, short rows); ':*' makes the last word a prefix.
-        lexemes = [f"'{word}'" for word in words[:-1]] + [f"'{words[-1]}':*"]
+        # As on SQLite: titles that start with the typed text first, shortest first, from
+        # the suggest index alone when they fill the list; otherwise the names vector
+        # (titles and aliases, short rows; ':*' makes the last word a prefix) fills the
+        # rest from its first SUGGEST_CANDIDATES matches, shortest first.
         prefix = sort_key(" ".join(words))
+        starting = self._titles_starting_with(prefix, limit)
+        if len(starting) == limit:
+            return starting
+        lexemes = [f"'{word}'" for word in words[:-1]] + [f"'{words[-1]}':*"]
         sql = f"""
-            WITH found AS (
-                SELECT n.id, left(n.sort_title, %s) = %s AS starts, n.title, n.sort_title
+            WITH candidates AS (
+                SELECT n.id, n.title, n.sort_title
                 FROM {PG_NAMES_TABLE} n
                 WHERE n.names @@ to_tsquery('{self.CONFIG}', %s)
                     AND n.status = %s AND n.published_at <= %s
-                ORDER BY starts DESC, length(n.title), n.sort_title, n.id
+                LIMIT {SUGGEST_CANDIDATES}
+            ),
+            found AS (
+                SELECT id, left(sort_title, %s) = %s AS starts, title, sort_title
+                FROM candidates
+                ORDER BY starts DESC, length(title), sort_title, id
                 LIMIT %s
             )
             SELECT t.id, t.title, t.slug, t.aliases
             FROM found JOIN glossary_term t ON t.id = found.id
             ORDER BY found.starts DESC, length(found.title), found.sort_title, found.id"""
-        params = [len(prefix), prefix, " & ".join(lexemes), Term.Status.PUBLISHED]
-        params += [timezone.now(), limit]
+        params = [" & ".join(lexemes), Term.Status.PUBLISHED, timezone.now()]
+        params += [len(prefix), prefix, limit]
+        shown = {term.pk for term in starting}
+        others = Term.objects.raw(sql, params)
+        return (starting + [term for term in others if term.pk not in shown])[:limit]
+
+    def _titles_starting_with(self, prefix: str, limit: int) -> list[Term]:
+        sql = f"""
+            WITH found AS (
+                SELECT id, length(title) AS size, sort_title FROM {PG_NAMES_TABLE}
+                WHERE {PG_SUGGEST_BUCKET} = %s AND starts_with(sort_title, %s)
+                    AND status = %s AND published_at <= %s
+                ORDER BY {PG_SUGGEST_BUCKET}, length(title), sort_title, id
+                LIMIT %s
+            )
+            SELECT t.id, t.title, t.slug, t.aliases
+            FROM found JOIN glossary_term t ON t.id = found.id
+            ORDER BY found.size, found.sort_title, found.id"""
+        params = [prefix[:2], prefix, Term.Status.PUBLISHED, timezone.now(), limit]
         return list(Term.objects.raw(sql, params))
 
     def close_titles(self, text: str, limit: int) -> list[Term]:

@@ -56,6 +56,13 @@ PG_TITLE_TRIGRAM_INDEX = "glossary_term_title_trgm_idx"
 PG_NAMES_TABLE = "glossary_term_names"
 PG_NAMES_TABLE_INDEX = "glossary_term_names_names_idx"
 PG_NAMES_TRIGRAM_INDEX = "glossary_term_names_title_trgm_idx"
+# As SUGGEST_INDEX on SQLite: titles that start with the typed text, shortest first, found
+# by walking one bucket in the order they are shown and stopping at the last one needed.
+PG_NAMES_SUGGEST_INDEX = "glossary_term_names_suggest_idx"
+PG_SUGGEST_BUCKET = "left(sort_title, 2)"
+_PG_NAMES_SUGGEST_INDEX = f"""CREATE INDEX IF NOT EXISTS {PG_NAMES_SUGGEST_INDEX}
+    ON {PG_NAMES_TABLE} ({PG_SUGGEST_BUCKET}, length(title), sort_title, id)
+    INCLUDE (status, published_at)"""
 PG_NAMES_FUNCTION = "glossary_term_names_sync"
 PG_NAMES_TRIGGER = "glossary_term_names_trigger"
 PG_NAMES_TRUNCATE_FUNCTION = "glossary_term_names_truncate"
@@ -204,6 +211,7 @@ _PG_NAMES_CREATE = [
     ON {PG_NAMES_TABLE} USING gin (names)""",
     f"""CREATE INDEX IF NOT EXISTS {PG_NAMES_TRIGRAM_INDEX}
     ON {PG_NAMES_TABLE} USING gin (title gin_trgm_ops)""",
+    _PG_NAMES_SUGGEST_INDEX,
     f"ANALYZE {PG_NAMES_TABLE}",
 ]
 _PG_CREATE += _PG_NAMES_CREATE
@@ -343,7 +351,8 @@ def _ensure_postgres(connection: BaseDatabaseWrapper) -> bool:
     if PG_VECTOR_COLUMN not in present:
         return False  # 0002 not applied yet: it will create everything
     if PG_NAMES_COLUMN in present and names_table:
-        return False  # already current
+        _execute(connection, [_PG_NAMES_SUGGEST_INDEX])  # added after the names table
+        return False  # otherwise current
     _execute(connection, _PG_CREATE if PG_NAMES_COLUMN not in present else _PG_NAMES_CREATE)
     return True
 

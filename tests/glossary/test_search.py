@@ -646,6 +646,22 @@ class TestSQLiteIndex:
 
 @postgres_only
 class TestPostgresIndex:
+    def test_a_lost_suggest_index_is_restored_by_migrate(self, db):
+        def present() -> bool:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT 1 FROM pg_indexes WHERE indexname = %s",
+                    [search_index.PG_NAMES_SUGGEST_INDEX],
+                )
+                return cursor.fetchone() is not None
+
+        assert present()
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP INDEX {search_index.PG_NAMES_SUGGEST_INDEX}")
+        assert not present()
+        search_index.ensure_search_index(connection)
+        assert present()
+
     def test_gin_and_trigram_indexes_exist(self, db):
         with connection.cursor() as cursor:
             cursor.execute(
@@ -678,7 +694,9 @@ class TestPostgresIndex:
             ("Hormesis", "Adaptive stress", "published"),
             ("Sirtuins", "", "published"),
         ]
-        Term.objects.filter(pk=term.pk).update(title="Xenohormesis", status=Term.Status.DRAFT)
+        Term.objects.filter(pk=term.pk).update(
+            title="Xenohormesis", sort_title="xenohormesis", status=Term.Status.DRAFT
+        )
         other.delete()
         assert names() == [("Xenohormesis", "Adaptive stress", "draft")]
         assert search.suggest_titles("xeno") == []  # a draft
