@@ -356,6 +356,29 @@ class TestSearchPage:
         html = page_html(client, q="telomere")
         assert "More than 3 results" in html
 
+    def test_count_adds_text_matches_to_title_matches_below_the_cap(
+        self, client, make_term, monkeypatch
+    ):
+        monkeypatch.setattr(search, "MAX_COUNTED", 3)
+        make_term("Telomere fact")
+        make_term("Ageing", summary="Telomere length shortens.")
+        make_term("Senescence", body="Cells stop dividing when the telomere is short.")
+        make_term("Hormesis", summary="Unrelated.")
+        assert "3 results for" in page_html(client, q="telomere")
+        make_term("Sirtuins", body="Also said of the telomere.")
+        assert "More than 3 results" in page_html(client, q="telomere")
+
+    def test_count_with_an_excluded_word_checks_the_whole_text(
+        self, client, make_term, monkeypatch
+    ):
+        monkeypatch.setattr(search, "MAX_COUNTED", 3)
+        for n in range(4):  # four title matches, each excluded by its body
+            make_term(f"Telomere fact {n}", body="Measured in mice.")
+        make_term("Telomere in people", body="Measured in people.")
+        html = page_html(client, q="telomere -mice")
+        assert "1 result for" in html
+        assert "Telomere in people" in html
+
 
 def seed_slug(seed: dict[str, Term], title: str) -> str:
     return next(slug for slug, term in seed.items() if term.title == title)
