@@ -35,6 +35,7 @@ from glossary.search_index import (
     PG_NAMES_TABLE,
     PG_SUGGEST_BUCKET,
     PG_VECTOR_COLUMN,
+    PG_WORDS_TABLE,
     SUGGEST_BUCKET,
     SUGGEST_INDEX,
     TITLES_COLUMN,
@@ -559,19 +560,41 @@ class PostgresBackend:
         return list(Term.objects.raw(sql, params))
 
     def close_titles(self, text: str, limit: int) -> list[Term]:
-        # The % operator uses the names table's trigram index; its recheck reads short rows.
+        # Each typed word is corrected against the words of all titles and aliases (short
+        # rows, a trigram index): comparing the text with every title instead rechecked
+        # thousands of long titles that share a few trigrams with it. The titles holding
+        # every corrected word come next, their first CLOSE_TITLE_CANDIDATES in the names
+        # table, closest to the typed text first.
+        typed = sorted({sort_key(word) for word in WORD.findall(text) if len(word) >= 3})
+        if not typed:
+            return []
         sql = f"""
-            WITH found AS (
-                SELECT n.id, similarity(n.title, %s) AS similarity, n.sort_title
-                FROM {PG_NAMES_TABLE} n
-                WHERE n.title %% %s AND n.status = %s AND n.published_at <= %s
-                ORDER BY similarity DESC, n.sort_title, n.id
+            WITH typed AS (SELECT unnest(%s::text[]) AS typed),
+            corrected AS (
+                SELECT DISTINCT ON (typed.typed) w.word
+                FROM typed JOIN {PG_WORDS_TABLE} w ON w.word %% typed.typed
+                ORDER BY typed.typed, similarity(w.word, typed.typed) DESC, w.word
+            ),
+            q AS (
+                SELECT plainto_tsquery('{self.CONFIG}', string_agg(word, ' ')) AS q
+                FROM corrected
+            ),
+            candidates AS (
+                SELECT n.id, n.title, n.sort_title FROM {PG_NAMES_TABLE} n, q
+                WHERE n.names @@ q.q AND n.status = %s AND n.published_at <= %s
+                LIMIT {CLOSE_TITLE_CANDIDATES}
+            ),
+            found AS (
+                SELECT id, similarity(title, %s) AS similarity, length(title) AS size,
+                    sort_title
+                FROM candidates
+                ORDER BY similarity DESC, size, sort_title, id
                 LIMIT %s
             )
             SELECT t.id, t.title, t.slug
             FROM found JOIN glossary_term t ON t.id = found.id
-            ORDER BY found.similarity DESC, found.sort_title, found.id"""
-        params = [text, text, Term.Status.PUBLISHED, timezone.now(), limit]
+            ORDER BY found.similarity DESC, found.size, found.sort_title, found.id"""
+        params = [typed, Term.Status.PUBLISHED, timezone.now(), text, limit]
         return list(Term.objects.raw(sql, params))
 
 

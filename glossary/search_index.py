@@ -3,7 +3,8 @@
 The index lives in the database, not in the Term model: on SQLite two FTS5 tables
 kept in step by triggers on glossary_term; on PostgreSQL a weighted tsvector column
 kept in step by a trigger, with a GIN index, and a pg_trgm index on titles, plus a
-names-only table (titles, aliases, visibility) kept by a trigger for the name lookups. Triggers
+names-only table (titles, aliases, visibility) kept by a trigger for the name lookups, and
+the table of title and alias words that "did you mean" corrects typed words against. Triggers
 (not Django signals) keep the index right whatever writes the rows: save(),
 queryset .update(), bulk_create(), bulk deletes and raw SQL alike.
 
@@ -65,6 +66,15 @@ _PG_NAMES_SUGGEST_INDEX = f"""CREATE INDEX IF NOT EXISTS {PG_NAMES_SUGGEST_INDEX
     INCLUDE (status, published_at)"""
 PG_NAMES_FUNCTION = "glossary_term_names_sync"
 PG_NAMES_TRIGGER = "glossary_term_names_trigger"
+# Every word of every title and alias (accent-free, lower case, three letters or more),
+# with a trigram index: "did you mean" corrects each typed word against these short rows
+# (a few thousand) instead of comparing it with every title. Words of renamed or deleted
+# terms stay: a correction that matches no title suggests nothing.
+PG_WORDS_TABLE = "glossary_term_title_words"
+PG_WORDS_TRIGRAM_INDEX = "glossary_term_title_words_trgm_idx"
+_PG_WORDS_OF = """SELECT DISTINCT word FROM regexp_split_to_table(
+    {row}.sort_title || ' ' || lower(coalesce({row}.aliases, '')), '[^[:alnum:]]+') AS word
+    WHERE length(word) >= 3"""
 PG_NAMES_TRUNCATE_FUNCTION = "glossary_term_names_truncate"
 PG_NAMES_TRUNCATE_TRIGGER = "glossary_term_names_truncate_trigger"
 # English stemming after accent folding, so "cafe" finds "Café" as it does on SQLite.
@@ -164,7 +174,19 @@ _PG_CREATE = [
     ON glossary_term USING gin (title gin_trgm_ops)""",
 ]
 
+_PG_WORDS_CREATE = [
+    f"CREATE TABLE IF NOT EXISTS {PG_WORDS_TABLE} (word text PRIMARY KEY)",
+    f"""INSERT INTO {PG_WORDS_TABLE} (word)
+    SELECT DISTINCT words.word FROM glossary_term t,
+        LATERAL ({_PG_WORDS_OF.format(row="t")}) AS words
+    ON CONFLICT DO NOTHING""",
+    f"""CREATE INDEX IF NOT EXISTS {PG_WORDS_TRIGRAM_INDEX}
+    ON {PG_WORDS_TABLE} USING gin (word gin_trgm_ops)""",
+    f"ANALYZE {PG_WORDS_TABLE}",
+]
+
 _PG_NAMES_CREATE = [
+    *_PG_WORDS_CREATE,
     f"""CREATE TABLE IF NOT EXISTS {PG_NAMES_TABLE} (
         id bigint PRIMARY KEY,
         title text NOT NULL,
@@ -184,6 +206,8 @@ _PG_NAMES_CREATE = [
                 (id, title, sort_title, aliases, status, published_at, names)
             VALUES (NEW.id, NEW.title, NEW.sort_title, NEW.aliases, NEW.status,
                     NEW.published_at, NEW.{PG_NAMES_COLUMN});
+            INSERT INTO {PG_WORDS_TABLE} (word) {_PG_WORDS_OF.format(row="NEW")}
+                ON CONFLICT DO NOTHING;
         END IF;
         RETURN NULL;
     END
@@ -222,6 +246,7 @@ _PG_DROP = [
     f"DROP FUNCTION IF EXISTS {PG_NAMES_FUNCTION}()",
     f"DROP FUNCTION IF EXISTS {PG_NAMES_TRUNCATE_FUNCTION}()",
     f"DROP TABLE IF EXISTS {PG_NAMES_TABLE}",
+    f"DROP TABLE IF EXISTS {PG_WORDS_TABLE}",
     f"DROP TRIGGER IF EXISTS {PG_TRIGGER} ON glossary_term",
     f"DROP FUNCTION IF EXISTS {PG_FUNCTION}()",
     f"DROP INDEX IF EXISTS {PG_TITLE_TRIGRAM_INDEX}",
@@ -348,9 +373,11 @@ def _ensure_postgres(connection: BaseDatabaseWrapper) -> bool:
         present = {row[0] for row in cursor.fetchall()}
         cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [PG_NAMES_TABLE])
         names_table = cursor.fetchone()[0]
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [PG_WORDS_TABLE])
+        words_table = cursor.fetchone()[0]
     if PG_VECTOR_COLUMN not in present:
         return False  # 0002 not applied yet: it will create everything
-    if PG_NAMES_COLUMN in present and names_table:
+    if PG_NAMES_COLUMN in present and names_table and words_table:
         _execute(connection, [_PG_NAMES_SUGGEST_INDEX])  # added after the names table
         return False  # otherwise current
     _execute(connection, _PG_CREATE if PG_NAMES_COLUMN not in present else _PG_NAMES_CREATE)

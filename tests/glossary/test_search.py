@@ -669,6 +669,30 @@ class TestSQLiteIndex:
 
 @postgres_only
 class TestPostgresIndex:
+    def test_title_and_alias_words_feed_the_misspelling_corrector(self, make_term):
+        def words() -> set[str]:
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT word FROM {search_index.PG_WORDS_TABLE}")
+                return {row[0] for row in cursor.fetchall()}
+
+        term = make_term("Ångström unit", aliases="AU\nLength of a wave")
+        assert {"angstrom", "unit", "length", "wave"} <= words()
+        assert "au" not in words()  # too short to correct
+        term.title = "Photon flux"
+        term.save()
+        assert {"photon", "flux"} <= words()
+        assert [t.title for t in search.close_titles("photom")] == ["Photon flux"]
+        assert search.close_titles("angstrum") == []  # no title holds the word any more
+
+    def test_a_lost_words_table_is_restored_by_migrate(self, make_term):
+        make_term("Neurogenesis")
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE {search_index.PG_WORDS_TABLE}")
+        assert search_index.ensure_search_index(connection) is True
+        assert [t.title for t in search.close_titles("neurogenisis")] == ["Neurogenesis"]
+        make_term("Hormesis")  # the trigger writes into the new table
+        assert [t.title for t in search.close_titles("hormessis")] == ["Hormesis"]
+
     def test_a_lost_suggest_index_is_restored_by_migrate(self, db):
         def present() -> bool:
             with connection.cursor() as cursor:
