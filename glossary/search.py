@@ -26,7 +26,7 @@ from django.db import NotSupportedError, connection
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from core import stamps
+from core import page_cache, stamps
 from glossary.models import Term, sort_key
 from glossary.search_index import (
     FTS_TABLE,
@@ -613,7 +613,12 @@ def get_backend() -> Backend:
 
 
 class SearchResults:
-    """Lazy, sliceable results for Django's Paginator: one count query, one page query."""
+    """Lazy, sliceable results for Django's Paginator: one count query, one page query.
+
+    Both answers are kept in the shared cache under the content stamp and the latest
+    publication that came due, so a repeated search (a popular word, the next page and
+    back) reads no index, and an edit or a scheduled publication shows at once.
+    """
 
     def __init__(self, text: str) -> None:
         self.text = clean_query(text)
@@ -621,12 +626,25 @@ class SearchResults:
         self._count: int | None = None
         self.capped = False
 
+    def _answer(self, kind: str, compute):
+        due, _ = page_cache.schedule()
+        moment = due.isoformat() if due else "-"
+        key = _answer_key(f"results-{kind}", f"{moment}:{MAX_COUNTED}:{self.text}")
+        found = cache.get(key)
+        if found is None:
+            found = compute()
+            cache.set(key, found, ANSWER_CACHE_SECONDS)
+        return found
+
     def count(self) -> int:
         if self._count is None:
             if not self.groups:
                 self._count = 0
             else:
-                found = get_backend().count(self.text, self.groups, MAX_COUNTED + 1)
+                found = self._answer(
+                    "count",
+                    lambda: get_backend().count(self.text, self.groups, MAX_COUNTED + 1),
+                )
                 self._count = min(found, MAX_COUNTED)
                 self.capped = found > MAX_COUNTED
         return self._count
@@ -644,7 +662,10 @@ class SearchResults:
         start, stop, _ = key.indices(self.count())
         if not self.groups or stop <= start:
             return []
-        return get_backend().page(self.text, self.groups, start, stop - start)
+        return self._answer(
+            f"page-{start}-{stop}",
+            lambda: get_backend().page(self.text, self.groups, start, stop - start),
+        )
 
 
 def search_terms(query: str) -> SearchResults:

@@ -341,8 +341,18 @@ def ensure_search_index(connection: BaseDatabaseWrapper) -> bool:
     """Restore what a table rebuild or an older index layout left behind; True if it had to.
 
     Re-creates missing triggers, replaces FTS tables whose layout is outdated, and
-    re-indexes every term in either case.
+    re-indexes every term in either case. A repair announces a content change, since
+    cached search answers were read from the index before it.
     """
+    repaired = _ensure(connection)
+    if repaired:
+        from core import stamps
+
+        stamps.bump(stamps.CONTENT)
+    return repaired
+
+
+def _ensure(connection: BaseDatabaseWrapper) -> bool:
     if connection.vendor == "postgresql":
         return _ensure_postgres(connection)
     if connection.vendor != "sqlite":

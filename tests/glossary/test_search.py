@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -135,12 +138,26 @@ class TestVisibility:
         assert titles("senolytics") == []
 
     def test_scheduled_terms_are_not_found_until_their_time(self, make_term):
-        term = make_term("Senolytics", published_at=timezone.now() + timezone.timedelta(days=1))
-        assert titles("senolytics") == []
-        Term.objects.filter(pk=term.pk).update(
-            published_at=timezone.now() - timezone.timedelta(seconds=1)
-        )
+        due = timezone.now() + timezone.timedelta(seconds=1)
+        make_term("Senolytics", published_at=due)
+        assert titles("senolytics") == []  # and that answer is cached
+        time.sleep(max((due - timezone.now()).total_seconds(), 0) + 0.1)
         assert titles("senolytics") == ["Senolytics"]
+
+    def test_a_repeated_search_reads_no_index(self, make_term):
+        make_term("Senolytics", summary="Drugs that clear senescent cells.")
+        first = titles("senolytics")
+        with CaptureQueriesContext(connection) as queries:
+            assert titles("senolytics") == first == ["Senolytics"]
+        read = [query["sql"] for query in queries.captured_queries]
+        assert read and all("core_stamp" in sql for sql in read)  # the content stamp only
+
+    def test_an_edit_shows_in_a_repeated_search_at_once(self, make_term):
+        term = make_term("Senolytics")
+        assert titles("senolytics") == ["Senolytics"]
+        term.title = "Senolytic drugs"
+        term.save()
+        assert titles("senolytics") == ["Senolytic drugs"]
 
     def test_suggestions_skip_drafts(self, client, make_term):
         make_term("Senolytics", status=Term.Status.DRAFT)
