@@ -6,7 +6,7 @@ number becomes visible exactly when the new data does. A reader calls ``read(key
 in the database differs later, the copy is rebuilt. (Reading the data first could pair
 old data with a new number and keep it forever.)
 
-With Redis, the stamps are mirrored there (``MIRROR_SECONDS`` at most), so the read every
+With Redis, the stamps are mirrored there (``STAMP_MIRROR_SECONDS`` at most), so the read every
 request makes is one Redis round trip instead of a database query (on PostgreSQL the query
 cost more than the rest of a cached page). The database stays the truth:
 
@@ -17,7 +17,7 @@ cost more than the rest of a cached page). The database stays the truth:
 - Inside a transaction the mirror is neither read nor filled: a transaction that bumped
   sees its own numbers, and numbers that may still roll back never reach other processes.
 - If the commit's offer is lost (Redis failing just then, the process killed), the old
-  number lives at most ``MIRROR_SECONDS``.
+  number lives at most ``STAMP_MIRROR_SECONDS``.
 """
 
 from __future__ import annotations
