@@ -4,7 +4,8 @@ STAMP_MIRROR_SECONDS (and then only if the announcement to Redis was lost).
 
 These tests commit for real (a transactional database), since the mirror is filled only
 outside transactions and announced on commit. They need Redis: they run when REDIS_URL
-is set (CI's second run does).
+and DATABASE_URL point at Redis and PostgreSQL (CI's second run does; SQLite is not
+mirrored).
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ SEED_TERM = f"/glossary/{SEED_SLUG}/"
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
-        not hasattr(cache, "mirror_get"),
-        reason="Redis behaviour: runs when REDIS_URL is set (CI's second run does)",
+        not stamps.mirrored(),
+        reason="Redis with PostgreSQL: runs when REDIS_URL and a PostgreSQL DATABASE_URL "
+        "are set (CI's second run)",
     ),
 ]
 
