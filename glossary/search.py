@@ -65,6 +65,10 @@ SUGGEST_MAX_AGE = 300  # seconds: suggestions may lag an edit by this much
 # stamp, so an edit anywhere shows at once; this long at most (a scheduled term's time
 # passing bumps no stamp).
 ANSWER_CACHE_SECONDS = SUGGEST_MAX_AGE
+# A search's count and pages (up to twenty articles' titles and snippets, about 10 KB) live
+# a minute: enough for the next page and back and for popular words, while the memory that
+# distinct queries can fill stays at a minute of the server's throughput.
+RESULTS_CACHE_SECONDS = 60
 
 # Private-use characters mark highlights inside snippets until they become <mark>.
 START, STOP = "\ue000", "\ue001"
@@ -633,7 +637,7 @@ class SearchResults:
         found = cache.get(key)
         if found is None:
             found = compute()
-            cache.set(key, found, ANSWER_CACHE_SECONDS)
+            cache.set(key, found, RESULTS_CACHE_SECONDS)
         return found
 
     def count(self) -> int:
