@@ -30,7 +30,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Max, Min, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
@@ -243,7 +242,8 @@ def store(cache_key: str, response: HttpResponseBase, now: datetime.datetime) ->
 
 
 def schedule() -> tuple[datetime.datetime | None, datetime.datetime | None]:
-    """(latest publication time already past, next one to come): one query per content stamp.
+    """(latest publication time already past, next one to come): two index seeks per content
+    stamp.
 
     Kept until the next publication time at most, so it is never read after it has passed;
     each process keeps the last one it read too (its key holds the content token), so a
@@ -260,11 +260,16 @@ def schedule() -> tuple[datetime.datetime | None, datetime.datetime | None]:
         return cached
     from glossary.models import Term
 
-    found = Term.objects.filter(status=Term.Status.PUBLISHED).aggregate(
-        latest=Max("published_at", filter=Q(published_at__lte=now)),
-        upcoming=Min("published_at", filter=Q(published_at__gt=now)),
+    # Two seeks at the ends of the (status, published_at) index; an aggregate with
+    # filters read every published row (12 ms at 50,000 terms, paid by each process
+    # after every edit).
+    published = Term.objects.filter(status=Term.Status.PUBLISHED).values_list(
+        "published_at", flat=True
     )
-    value = (found["latest"], found["upcoming"])
+    value = (
+        published.filter(published_at__lte=now).order_by("-published_at").first(),
+        published.filter(published_at__gt=now).order_by("published_at").first(),
+    )
     seconds = ceiling()
     if value[1] is not None:
         seconds = min(seconds, max(int((value[1] - now).total_seconds()), 1))
