@@ -30,6 +30,8 @@ from core import page_cache, stamps
 from glossary.models import Term, sort_key
 from glossary.search_index import (
     FTS_TABLE,
+    NAME_WORDS_TABLE,
+    NAME_WORDS_VOCAB,
     PG_CONFIG,
     PG_NAMES_COLUMN,
     PG_NAMES_TABLE,
@@ -40,8 +42,6 @@ from glossary.search_index import (
     SUGGEST_INDEX,
     TITLES_COLUMN,
     TITLES_TABLE,
-    TRIGRAM_TABLE,
-    TRIGRAM_VOCAB,
 )
 
 MAX_QUERY_LENGTH = 200
@@ -59,6 +59,9 @@ CLOSE_TITLE_CANDIDATES = 50
 # ordering them all cost tens of milliseconds for a list of eight.
 SUGGEST_CANDIDATES = 200
 CLOSE_TITLE_MIN_RATIO = 0.6
+# A typed word is corrected to a title or alias word at least this close (difflib ratio):
+# "moudlation" to "modulation" is 0.9, "photom" to "photon" 0.83.
+CLOSE_WORD_MIN_RATIO = 0.7
 SNIPPET_WORDS = 30
 SUGGEST_MAX_AGE = 300  # seconds: suggestions may lag an edit by this much
 # Suggestions and did-you-mean titles are kept in the shared cache under the content
@@ -204,7 +207,7 @@ class Backend(Protocol):
 
 
 class SQLiteBackend:
-    """FTS5 with bm25 column weights and snippet(); a trigram FTS5 table for misspellings.
+    """FTS5 with bm25 column weights and snippet(); title and alias words for misspellings.
 
     Only the top candidates are ranked, and ranking reads nothing but the FTS index:
     hidden terms (drafts, scheduled) are looked up once in the visibility index and
@@ -243,65 +246,37 @@ class SQLiteBackend:
     def page(
         self, text: str, groups: list[list[Clause]], offset: int, limit: int
     ) -> list[SearchHit]:
-        hidden, hidden_params = self._hidden()
+        # Tier by tier, each a statement of its own that stops as soon as the page is full:
+        # exact title or alias matches, then title and alias matches, then the rest. Every
+        # bm25() pays a pass over each phrase's whole doclist before its first row (word
+        # counts for the weights), so it is used only where there is something to rank,
+        # on the smallest expression that gives the tier.
         match = fts5_expression(groups)
-        # Both tiers must match the whole query: "exercise -heart" inside the names alone
-        # would let in a title whose summary mentions the heart.
-        in_names = f"{self.NAMES} : ({match})"
-        names = f"({match}) AND ({in_names})"
-        rest = f"({match}) NOT ({in_names})"
-        key = exact_key(text)
-        key_words = WORD.findall(key.replace("_", " "))
-        alias_match = f"{{aliases}} : {_fts5_phrase(tuple(key_words))}" if key_words else None
         wanted = offset + limit
-        # exact: the title (unique, case-insensitive index) or an alias equal to the text.
-        # names, rest: ranked in the FTS index alone, each cut to what the page can show;
-        # rest is not scanned at all (LIMIT 0) when title and alias matches fill the page.
-        exact_alias = (
-            f"""UNION SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s
-                AND instr(char(10) || replace(lower(aliases), char(13), '') || char(10), %s) > 0"""
-            if alias_match
-            else ""
-        )
+        ranked = self._exact(text, match)[:wanted]
+        if len(ranked) < wanted:
+            ranked += self._ranked(self._names_expression(groups), ranked, wanted - len(ranked))
+        if len(ranked) < wanted:
+            # The names tier came back short, so it is complete: the rest is every other
+            # match, found with the plain expression.
+            ranked += self._ranked(match, ranked, wanted - len(ranked))
+        shown = ranked[offset:wanted]
+        if not shown:
+            return []
+        rows = ", ".join(["(%s, %s)"] * len(shown))
         sql = f"""
-            WITH hidden(id) AS ({hidden}),
-            exact(id, score) AS (
-                SELECT rowid, {self.BM25} FROM {FTS_TABLE}
-                WHERE {FTS_TABLE} MATCH %s AND rowid NOT IN hidden AND rowid IN (
-                        SELECT id FROM glossary_term WHERE lower(title) = %s {exact_alias}
-                )
-            ),
-            names(id, score) AS (
-                SELECT rowid, {self.BM25} AS score FROM {FTS_TABLE}
-                WHERE {FTS_TABLE} MATCH %s AND rowid NOT IN hidden
-                    AND rowid NOT IN (SELECT id FROM exact)
-                ORDER BY score, rowid LIMIT max(%s - (SELECT count(*) FROM exact), 0)
-            ),
-            rest(id, score) AS (
-                SELECT rowid, {self.BM25} AS score FROM {FTS_TABLE}
-                WHERE {FTS_TABLE} MATCH %s AND rowid NOT IN hidden
-                    AND rowid NOT IN (SELECT id FROM exact)
-                ORDER BY score, rowid
-                LIMIT max(%s - (SELECT count(*) FROM exact) - (SELECT count(*) FROM names), 0)
-            ),
-            ranked(id, tier, score) AS (
-                SELECT id, 0, score FROM exact
-                UNION ALL SELECT id, 1, score FROM names
-                UNION ALL SELECT id, 2, score FROM rest
-                ORDER BY 2, 3, 1 LIMIT %s OFFSET %s
-            )
+            WITH shown(id, position) AS (VALUES {rows})
             SELECT t.id, t.title, t.slug, t.summary,
                 snippet({FTS_TABLE}, {self.SUMMARY}, %s, %s, '…', {SNIPPET_WORDS})
                     AS summary_snippet,
                 snippet({FTS_TABLE}, {self.BODY}, %s, %s, '…', {SNIPPET_WORDS}) AS body_snippet
-            FROM ranked
-            CROSS JOIN {FTS_TABLE} ON {FTS_TABLE}.rowid = ranked.id AND {FTS_TABLE} MATCH %s
-            CROSS JOIN glossary_term t ON t.id = ranked.id
-            ORDER BY ranked.tier, ranked.score, ranked.id"""
-        params: list = [*hidden_params, match, key]
-        if alias_match:
-            params += [alias_match, f"\n{key}\n"]
-        params += [names, wanted, rest, wanted, limit, offset]
+            FROM shown
+            CROSS JOIN {FTS_TABLE} ON {FTS_TABLE}.rowid = shown.id AND {FTS_TABLE} MATCH %s
+            CROSS JOIN glossary_term t ON t.id = shown.id
+            ORDER BY shown.position"""
+        params: list = []
+        for position, term_id in enumerate(shown):
+            params += [term_id, position]
         params += [START, STOP, START, STOP, match]
         return [
             SearchHit(
@@ -310,6 +285,54 @@ class SQLiteBackend:
             )
             for term in Term.objects.raw(sql, params)
         ]
+
+    def _names_expression(self, groups: list[list[Clause]]) -> str:
+        """Matches of the whole query whose words are all in a title or an alias.
+
+        Without an excluded word, a match inside the names is a match of the query, so the
+        names alone say it (half the phrases to read). With one, the whole query must hold
+        too: "exercise -heart" inside the names alone would let in a title whose summary
+        mentions the heart."""
+        match = fts5_expression(groups)
+        in_names = f"{self.NAMES} : ({match})"
+        if any(clause.negated for group in groups for clause in group):
+            return f"({match}) AND ({in_names})"
+        return in_names
+
+    def _exact(self, text: str, match: str) -> list[int]:
+        """Visible matches whose title (unique, case-insensitive index) or one of whose aliases
+        is the text itself: titles first."""
+        key = exact_key(text)
+        key_words = WORD.findall(key.replace("_", " "))
+        if not key_words:
+            return []
+        hidden, params = self._hidden()
+        alias_match = f"{{aliases}} : {_fts5_phrase(tuple(key_words))}"
+        sql = f"""
+            WITH named(id, by_title) AS (
+                SELECT id, 1 FROM glossary_term WHERE lower(title) = %s
+                UNION SELECT rowid, 0 FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s
+                    AND instr(char(10) || replace(lower(aliases), char(13), '') || char(10), %s) > 0
+            )
+            SELECT named.id FROM named
+            CROSS JOIN {FTS_TABLE} ON {FTS_TABLE}.rowid = named.id AND {FTS_TABLE} MATCH %s
+            WHERE named.id NOT IN ({hidden})
+            GROUP BY named.id ORDER BY max(named.by_title) DESC, named.id"""
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [key, alias_match, f"\n{key}\n", match, *params])
+            return [row[0] for row in cursor.fetchall()]
+
+    def _ranked(self, expression: str, excluded: list[int], limit: int) -> list[int]:
+        """Ids of the best ``limit`` visible matches of ``expression`` (bm25), less ``excluded``."""
+        hidden, params = self._hidden()
+        skip = f"AND rowid NOT IN ({', '.join(['%s'] * len(excluded))})" if excluded else ""
+        sql = f"""
+            SELECT rowid FROM {FTS_TABLE}
+            WHERE {FTS_TABLE} MATCH %s AND rowid NOT IN ({hidden}) {skip}
+            ORDER BY {self.BM25}, rowid LIMIT %s"""
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [expression, *params, *excluded, limit])
+            return [row[0] for row in cursor.fetchall()]
 
     def suggest(self, words: list[str], limit: int) -> list[Term]:
         # Titles that start with the typed text come first, shortest first: when they fill
@@ -323,7 +346,7 @@ class SQLiteBackend:
         match = f"{self.NAMES} : (" + " AND ".join(phrases) + ")"
         hidden, params = self._hidden()
         prefix = exact_key(" ".join(words))
-        # Titles for the ordering come from the trigram table's own rows (id, title):
+        # Titles for the ordering come from the words table's own rows (id, title, aliases):
         # short rows, where the full-text table's rows carry whole bodies.
         sql = f"""
             WITH found AS (
@@ -360,41 +383,64 @@ class SQLiteBackend:
         return list(Term.objects.raw(sql, params))
 
     def close_titles(self, text: str, limit: int) -> list[Term]:
-        grams: list[str] = []
-        for word in WORD.findall(text.lower()):
-            grams += [word[i : i + 3] for i in range(len(word) - 2)]
-        grams = list(dict.fromkeys(grams))[:40]
-        if not grams:
+        # Each typed word is corrected against the vocabulary of title and alias words,
+        # then the titles holding every corrected word are the candidates: the index lists
+        # each word once, however many titles hold it.
+        typed = _typed_words(text)
+        known = self._words_starting_like(typed)
+        corrected = [word for word in (_closest_word(word, known) for word in typed) if word]
+        if not corrected:
             return []
-        now = connection.ops.adapt_datetimefield_value(timezone.now())
-        # Only the rarer half of the trigrams that occur in titles at all (their counts
-        # come from the vocabulary table): common ones ("ion", "ati") would make bm25 score
-        # most titles, and a typo's own trigrams are usually the ones that occur nowhere.
-        # Best candidates first, visibility after: drafts are few, and checking
-        # every title that shares a trigram would read most of the table.
-        rare = max(3, (len(grams) + 1) // 2)
-        # One equality lookup per trigram (fts5vocab does not use IN; it would read them all).
-        counts = " UNION ALL ".join(
-            [f"SELECT term, doc FROM {TRIGRAM_VOCAB} WHERE term = %s"] * len(grams)
-        )
+        match = " AND ".join(f'"{word}"' for word in corrected)
+        hidden, params = self._hidden()
+        # Of the titles holding them, those nearest in length to the typed text (read from
+        # the short content rows) are the candidates: a common word is in thousands.
         sql = f"""
-            WITH candidates AS (
-                SELECT rowid AS id, bm25({TRIGRAM_TABLE}) AS score FROM {TRIGRAM_TABLE}
-                WHERE {TRIGRAM_TABLE} MATCH (
-                    SELECT coalesce(  -- no trigram in any title: one that matches nothing
-                        group_concat('"' || term || '"', ' OR '), '"' || char(1, 1, 1) || '"'
-                    ) FROM (
-                        SELECT term FROM ({counts}) WHERE doc > 0 ORDER BY doc LIMIT %s
-                    )
-                )
-                ORDER BY score LIMIT %s
+            WITH found(id) AS (
+                SELECT rowid FROM {NAME_WORDS_TABLE}
+                WHERE {NAME_WORDS_TABLE} MATCH %s AND rowid NOT IN ({hidden})
+            ),
+            nearest(id) AS (
+                SELECT found.id FROM found CROSS JOIN {TITLES_TABLE} n ON n.id = found.id
+                ORDER BY abs(length(n.{TITLES_COLUMN}) - %s), found.id
+                LIMIT {CLOSE_TITLE_CANDIDATES}
             )
             SELECT t.id, t.title, t.slug
-            FROM candidates CROSS JOIN glossary_term t ON t.id = candidates.id
-            WHERE t.status = %s AND t.published_at <= %s
-            ORDER BY candidates.score"""
-        params = [*grams, rare, CLOSE_TITLE_CANDIDATES, Term.Status.PUBLISHED, now]
+            FROM nearest CROSS JOIN glossary_term t ON t.id = nearest.id"""
+        params = [match, *params, len(text)]
         return _closest(text, list(Term.objects.raw(sql, params)), limit)
+
+    def _words_starting_like(self, typed: list[str]) -> list[str]:
+        """Title and alias words that start with the first letter of a typed word: few typos
+        change the first letter, and the vocabulary is read in order from it."""
+        firsts = sorted({word[0] for word in typed})
+        if not firsts:
+            return []
+        sql = " UNION ALL ".join(
+            [f"SELECT term FROM {NAME_WORDS_VOCAB} WHERE term >= %s AND term < %s"] * len(firsts)
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                sql, [bound for first in firsts for bound in (first, chr(ord(first) + 1))]
+            )
+            return [row[0] for row in cursor.fetchall()]
+
+
+def _closest_word(typed: str, known: list[str]) -> str | None:
+    """The typed word if a title or alias holds it, else the closest known word within two
+    letters of its length and CLOSE_WORD_MIN_RATIO."""
+    if typed in known:
+        return typed
+    near = [word for word in known if word[0] == typed[0] and abs(len(word) - len(typed)) <= 2]
+    found = difflib.get_close_matches(typed, near, n=1, cutoff=CLOSE_WORD_MIN_RATIO)
+    return found[0] if found else None
+
+
+def _typed_words(text: str) -> list[str]:
+    """The words of a query worth correcting: three letters or more, accent- and case-free."""
+    return sorted(
+        {sort_key(word) for word in WORD.findall(text.replace("_", " ")) if len(word) >= 3}
+    )
 
 
 def _closest(text: str, candidates: list[Term], limit: int) -> list[Term]:
@@ -567,9 +613,9 @@ class PostgresBackend:
         # Each typed word is corrected against the words of all titles and aliases (short
         # rows, a trigram index): comparing the text with every title instead rechecked
         # thousands of long titles that share a few trigrams with it. The titles holding
-        # every corrected word come next, their first CLOSE_TITLE_CANDIDATES in the names
-        # table, closest to the typed text first.
-        typed = sorted({sort_key(word) for word in WORD.findall(text) if len(word) >= 3})
+        # every corrected word come next: the CLOSE_TITLE_CANDIDATES nearest in length to
+        # the typed text (a common word is in thousands), closest to it first.
+        typed = _typed_words(text)
         if not typed:
             return []
         sql = f"""
@@ -586,6 +632,7 @@ class PostgresBackend:
             candidates AS (
                 SELECT n.id, n.title, n.sort_title FROM {PG_NAMES_TABLE} n, q
                 WHERE n.names @@ q.q AND n.status = %s AND n.published_at <= %s
+                ORDER BY abs(length(n.title) - %s), n.id
                 LIMIT {CLOSE_TITLE_CANDIDATES}
             ),
             found AS (
@@ -598,7 +645,7 @@ class PostgresBackend:
             SELECT t.id, t.title, t.slug
             FROM found JOIN glossary_term t ON t.id = found.id
             ORDER BY found.similarity DESC, found.size, found.sort_title, found.id"""
-        params = [typed, Term.Status.PUBLISHED, timezone.now(), text, limit]
+        params = [typed, Term.Status.PUBLISHED, timezone.now(), len(text), text, limit]
         return list(Term.objects.raw(sql, params))
 
 

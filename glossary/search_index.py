@@ -22,13 +22,17 @@ from contextlib import contextmanager
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 FTS_TABLE = "glossary_term_fts"
-TRIGRAM_TABLE = "glossary_term_title_trgm"
-# The trigram table's own content rows (FTS5 keeps them in "<table>_content", columns id
-# and c0): every term's id and title in short rows, read to order title suggestions.
-TITLES_TABLE = f"{TRIGRAM_TABLE}_content"
+# Every title and alias word as written (no stemming, accents folded): "did you mean"
+# corrects each typed word against this table's vocabulary, then looks up the titles that
+# hold the corrected words.
+NAME_WORDS_TABLE = "glossary_term_name_words"
+NAME_WORDS_VOCAB = "glossary_term_name_words_vocab"
+# The words table's own content rows (FTS5 keeps them in "<table>_content", columns id,
+# c0 and c1): every term's id and title in short rows, read to order title suggestions.
+TITLES_TABLE = f"{NAME_WORDS_TABLE}_content"
 TITLES_COLUMN = "c0"
-# How many titles hold each trigram: did-you-mean searches by the rarer ones.
-TRIGRAM_VOCAB = "glossary_term_title_trgm_vocab"
+# Tables of an earlier layout, dropped when the index is rebuilt.
+_SQLITE_RETIRED_TABLES = ("glossary_term_title_trgm_vocab", "glossary_term_title_trgm")
 SQLITE_TRIGGERS = (
     "glossary_term_search_ai",
     "glossary_term_search_au",
@@ -90,22 +94,23 @@ _SQLITE_TABLES = [
         tokenize = 'porter unicode61 remove_diacritics 2',
         prefix = '2 3 4'
     )""",
-    f"""CREATE VIRTUAL TABLE IF NOT EXISTS {TRIGRAM_TABLE} USING fts5(
-        title, tokenize = 'trigram'
+    f"""CREATE VIRTUAL TABLE IF NOT EXISTS {NAME_WORDS_TABLE} USING fts5(
+        title, aliases, tokenize = 'unicode61 remove_diacritics 2'
     )""",
-    f"""CREATE VIRTUAL TABLE IF NOT EXISTS {TRIGRAM_VOCAB} USING fts5vocab(
-        {TRIGRAM_TABLE}, 'row'
+    f"""CREATE VIRTUAL TABLE IF NOT EXISTS {NAME_WORDS_VOCAB} USING fts5vocab(
+        {NAME_WORDS_TABLE}, 'row'
     )""",
 ]
-_SQLITE_TABLE_NAMES = (FTS_TABLE, TRIGRAM_TABLE, TRIGRAM_VOCAB)
+_SQLITE_TABLE_NAMES = (FTS_TABLE, NAME_WORDS_TABLE, NAME_WORDS_VOCAB)
 _SQLITE_INSERT_NEW = f"""
     INSERT INTO {FTS_TABLE}(rowid, status, published_at, title, aliases, summary, body)
         VALUES (new.id, new.status, new.published_at,
                 new.title, new.aliases, new.summary, new.body);
-    INSERT INTO {TRIGRAM_TABLE}(rowid, title) VALUES (new.id, new.title);"""
+    INSERT INTO {NAME_WORDS_TABLE}(rowid, title, aliases)
+        VALUES (new.id, new.title, new.aliases);"""
 _SQLITE_DELETE_OLD = f"""
     DELETE FROM {FTS_TABLE} WHERE rowid = old.id;
-    DELETE FROM {TRIGRAM_TABLE} WHERE rowid = old.id;"""
+    DELETE FROM {NAME_WORDS_TABLE} WHERE rowid = old.id;"""
 _SQLITE_TRIGGER_SQL = [
     f"""CREATE TRIGGER IF NOT EXISTS glossary_term_search_ai AFTER INSERT ON glossary_term
     BEGIN {_SQLITE_INSERT_NEW}
@@ -123,14 +128,16 @@ _SQLITE_INDEX_NEWER_THAN = [
     f"""INSERT INTO {FTS_TABLE}(rowid, status, published_at, title, aliases, summary, body)
         SELECT id, status, published_at, title, aliases, summary, body FROM glossary_term
         WHERE id > %s""",
-    f"INSERT INTO {TRIGRAM_TABLE}(rowid, title) SELECT id, title FROM glossary_term WHERE id > %s",
+    f"""INSERT INTO {NAME_WORDS_TABLE}(rowid, title, aliases)
+        SELECT id, title, aliases FROM glossary_term WHERE id > %s""",
 ]
 _SQLITE_REBUILD = [
     f"DELETE FROM {FTS_TABLE}",
-    f"DELETE FROM {TRIGRAM_TABLE}",
+    f"DELETE FROM {NAME_WORDS_TABLE}",
     f"""INSERT INTO {FTS_TABLE}(rowid, status, published_at, title, aliases, summary, body)
         SELECT id, status, published_at, title, aliases, summary, body FROM glossary_term""",
-    f"INSERT INTO {TRIGRAM_TABLE}(rowid, title) SELECT id, title FROM glossary_term",
+    f"""INSERT INTO {NAME_WORDS_TABLE}(rowid, title, aliases)
+        SELECT id, title, aliases FROM glossary_term""",
 ]
 
 _PG_VECTOR_EXPRESSION = f"""
@@ -307,7 +314,10 @@ def drop_search_index(connection: BaseDatabaseWrapper) -> None:
             connection,
             [f"DROP TRIGGER IF EXISTS {name}" for name in SQLITE_TRIGGERS]
             + [f"DROP INDEX IF EXISTS {SUGGEST_INDEX}"]
-            + [f"DROP TABLE IF EXISTS {name}" for name in reversed(_SQLITE_TABLE_NAMES)],
+            + [
+                f"DROP TABLE IF EXISTS {name}"
+                for name in (*reversed(_SQLITE_TABLE_NAMES), *_SQLITE_RETIRED_TABLES)
+            ],
         )
     elif connection.vendor == "postgresql":
         _execute(connection, _PG_DROP)
@@ -360,15 +370,16 @@ def _ensure(connection: BaseDatabaseWrapper) -> bool:
     table_names = connection.introspection.table_names()
     if "glossary_term" not in table_names or FTS_TABLE not in table_names:
         return False  # migration 0002 has not run yet: it will create everything
-    _execute(connection, [_SQLITE_SUGGEST_INDEX])  # a table rebuild drops it too
     outdated = _sqlite_schema(connection) != _expected_sqlite_schema()
     if not outdated and sqlite_triggers_present(connection) == set(SQLITE_TRIGGERS):
+        _execute(connection, [_SQLITE_SUGGEST_INDEX])  # a table rebuild drops it too
         return False
     if outdated:
-        drop_search_index(connection)
-    with connection.cursor() as cursor:
-        for statement in _SQLITE_TABLES + _SQLITE_TRIGGER_SQL + _SQLITE_REBUILD:
-            cursor.execute(statement)
+        drop_search_index(connection)  # the suggest index too: created again below
+    _execute(
+        connection,
+        _SQLITE_TABLES + _SQLITE_TRIGGER_SQL + _SQLITE_REBUILD + [_SQLITE_SUGGEST_INDEX],
+    )
     return True
 
 
