@@ -28,6 +28,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from core import page_cache, stamps
 from glossary.models import Term, sort_key
+from glossary.rendering import term_url
 from glossary.search_index import (
     FTS_TABLE,
     NAME_WORDS_TABLE,
@@ -180,18 +181,24 @@ def best_snippet(summary_snippet: str | None, body_snippet: str | None, summary:
     return summary
 
 
-@dataclass
+@dataclass(frozen=True)
 class SearchHit:
-    term: Term
+    """One result as the page shows it: plain values, so the cached answer is cheap to
+    store and read (pickling twenty model instances cost about a millisecond)."""
+
+    title: str
+    slug: str
     snippet: SafeString
 
-    @property
-    def title(self) -> str:
-        return self.term.title
+    @classmethod
+    def of(cls, term: Term) -> SearchHit:
+        """From a raw row that carries summary_snippet and body_snippet."""
+        snippet = best_snippet(term.summary_snippet, term.body_snippet, term.summary)
+        return cls(term.title, term.slug, highlight(snippet))
 
     @property
     def url(self) -> str:
-        return self.term.get_absolute_url()
+        return term_url(self.slug)
 
 
 # --- Backends -------------------------------------------------------------------------
@@ -278,13 +285,7 @@ class SQLiteBackend:
         for position, term_id in enumerate(shown):
             params += [term_id, position]
         params += [START, STOP, START, STOP, match]
-        return [
-            SearchHit(
-                term,
-                highlight(best_snippet(term.summary_snippet, term.body_snippet, term.summary)),
-            )
-            for term in Term.objects.raw(sql, params)
-        ]
+        return [SearchHit.of(term) for term in Term.objects.raw(sql, params)]
 
     def _names_expression(self, groups: list[list[Clause]]) -> str:
         """Matches of the whole query whose words are all in a title or an alias.
@@ -554,12 +555,7 @@ class PostgresBackend:
         published = Term.Status.PUBLISHED
         params = [text, sort_key(text), f"\n{text.lower()}\n", published, now, wanted]  # names
         params += [published, now, wanted, limit, offset, options, options]
-        return [
-            SearchHit(
-                term, highlight(best_snippet(term.summary_snippet, term.body_snippet, term.summary))
-            )
-            for term in Term.objects.raw(sql, params)
-        ]
+        return [SearchHit.of(term) for term in Term.objects.raw(sql, params)]
 
     def suggest(self, words: list[str], limit: int) -> list[Term]:
         # As on SQLite: titles that start with the typed text first, shortest first, from
