@@ -1,10 +1,16 @@
 """A process prepared before it serves (core.warmup, run by config.wsgi under gunicorn's
-preloading master) compiles no template on a reader's first pages."""
+preloading master) compiles no template on a reader's first pages; a worker prepared
+before its first request (gunicorn's post_worker_init) has its database connection open
+and has run the search statements, and starts even when the database does not answer."""
 
 from __future__ import annotations
 
+import logging
+
 import pytest
+from django.db import OperationalError, connection
 from django.template import engines
+from django.test.utils import CaptureQueriesContext
 
 from core import warmup
 
@@ -53,3 +59,25 @@ def test_an_unprepared_process_compiles_them_on_first_use(client, template_cache
     """The counterpart: the check above would notice templates compiled late."""
     assert client.get("/search/?q=autophagy").status_code == 200
     assert "glossary/search.html" in template_cache
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_prepared_worker_has_its_connection_open_and_the_search_statements_run(make_term):
+    make_term("Warm-up exercise")
+    connection.close()
+    with CaptureQueriesContext(connection) as queries:
+        warmup.prepare_worker()
+    assert connection.connection is not None
+    statements = " ".join(query["sql"] for query in queries.captured_queries)
+    assert "warm" in statements
+    assert len(queries.captured_queries) >= 4  # count, page, suggestions, did-you-mean
+
+
+def test_a_worker_starts_when_the_database_does_not_answer(db, monkeypatch, caplog):
+    def refuse() -> None:
+        raise OperationalError("connection refused")
+
+    with monkeypatch.context() as patch, caplog.at_level(logging.WARNING, logger="core.warmup"):
+        patch.setattr(connection, "ensure_connection", refuse)
+        warmup.prepare_worker()  # does not raise
+    assert "database did not answer" in caplog.text
