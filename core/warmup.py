@@ -75,7 +75,8 @@ def prepare_worker() -> None:
         groups = search.parse_query("warm")
         backend.count("warm", groups, 1)
         backend.page("warm", groups, 0, 1)
-        backend.suggest(["warm"], 1)
+        backend.titles_starting_with("warm", 1)
+        backend.titles_with_words(["warm"], 1)
         backend.close_titles("warm", 1)
     except DatabaseError as error:
         logger.warning("Worker warm-up skipped, the database did not answer: %s", error)

@@ -209,7 +209,8 @@ class Backend(Protocol):
     def page(
         self, text: str, groups: list[list[Clause]], offset: int, limit: int
     ) -> list[SearchHit]: ...
-    def suggest(self, words: list[str], limit: int) -> list[Term]: ...
+    def titles_starting_with(self, prefix: str, limit: int) -> list[Term]: ...
+    def titles_with_words(self, words: list[str], limit: int) -> list[Term]: ...
     def close_titles(self, text: str, limit: int) -> list[Term]: ...
 
 
@@ -335,14 +336,8 @@ class SQLiteBackend:
             cursor.execute(sql, [expression, *params, *excluded, limit])
             return [row[0] for row in cursor.fetchall()]
 
-    def suggest(self, words: list[str], limit: int) -> list[Term]:
-        # Titles that start with the typed text come first, shortest first: when they fill
-        # the list (short prefixes, where the word search finds thousands), the suggest
-        # index answers alone, reading only the rows shown. The word search fills the rest
-        # from its first SUGGEST_CANDIDATES matches, shortest first.
-        starting = self._titles_starting_with(sort_key(" ".join(words)), limit)
-        if len(starting) == limit:
-            return starting
+    def titles_with_words(self, words: list[str], limit: int) -> list[Term]:
+        # The first SUGGEST_CANDIDATES matches, shortest first.
         phrases = [f'"{word}"' for word in words[:-1]] + [f'"{words[-1]}"*']
         match = f"{self.NAMES} : (" + " AND ".join(phrases) + ")"
         hidden, params = self._hidden()
@@ -365,11 +360,9 @@ class SQLiteBackend:
             SELECT t.id, t.title, t.slug, t.aliases
             FROM ordered CROSS JOIN glossary_term t ON t.id = ordered.id
             ORDER BY ordered.position"""
-        shown = {term.pk for term in starting}
-        others = Term.objects.raw(sql, [match, *params, len(prefix), prefix, limit])
-        return (starting + [term for term in others if term.pk not in shown])[:limit]
+        return list(Term.objects.raw(sql, [match, *params, len(prefix), prefix, limit]))
 
-    def _titles_starting_with(self, prefix: str, limit: int) -> list[Term]:
+    def titles_starting_with(self, prefix: str, limit: int) -> list[Term]:
         now = connection.ops.adapt_datetimefield_value(timezone.now())
         sql = f"""
             SELECT t.id, t.title, t.slug, t.aliases FROM (
@@ -557,15 +550,10 @@ class PostgresBackend:
         params += [published, now, wanted, limit, offset, options, options]
         return [SearchHit.of(term) for term in Term.objects.raw(sql, params)]
 
-    def suggest(self, words: list[str], limit: int) -> list[Term]:
-        # As on SQLite: titles that start with the typed text first, shortest first, from
-        # the suggest index alone when they fill the list; otherwise the names vector
-        # (titles and aliases, short rows; ':*' makes the last word a prefix) fills the
-        # rest from its first SUGGEST_CANDIDATES matches, shortest first.
+    def titles_with_words(self, words: list[str], limit: int) -> list[Term]:
+        # The names vector (titles and aliases, short rows; ':*' makes the last word a
+        # prefix): its first SUGGEST_CANDIDATES matches, shortest first.
         prefix = sort_key(" ".join(words))
-        starting = self._titles_starting_with(prefix, limit)
-        if len(starting) == limit:
-            return starting
         lexemes = [f"'{word}'" for word in words[:-1]] + [f"'{words[-1]}':*"]
         sql = f"""
             WITH candidates AS (
@@ -586,11 +574,9 @@ class PostgresBackend:
             ORDER BY found.starts DESC, length(found.title), found.sort_title, found.id"""
         params = [" & ".join(lexemes), Term.Status.PUBLISHED, timezone.now()]
         params += [len(prefix), prefix, limit]
-        shown = {term.pk for term in starting}
-        others = Term.objects.raw(sql, params)
-        return (starting + [term for term in others if term.pk not in shown])[:limit]
+        return list(Term.objects.raw(sql, params))
 
-    def _titles_starting_with(self, prefix: str, limit: int) -> list[Term]:
+    def titles_starting_with(self, prefix: str, limit: int) -> list[Term]:
         sql = f"""
             WITH found AS (
                 SELECT id, length(title) AS size, sort_title FROM {PG_NAMES_TABLE}
@@ -730,7 +716,7 @@ def suggest_titles(prefix: str, limit: int = SUGGEST_LIMIT) -> list[dict[str, st
     suggestions = cache.get(key)
     if suggestions is None:
         suggestions = []
-        for term in get_backend().suggest(words, limit):
+        for term in _suggested_terms(get_backend(), words, limit):
             item = {"title": term.title, "url": term.get_absolute_url()}
             alias = _matching_alias(term, words)
             if alias:
@@ -738,6 +724,18 @@ def suggest_titles(prefix: str, limit: int = SUGGEST_LIMIT) -> list[dict[str, st
             suggestions.append(item)
         cache.set(key, suggestions, ANSWER_CACHE_SECONDS)
     return suggestions
+
+
+def _suggested_terms(backend: Backend, words: list[str], limit: int) -> list[Term]:
+    """Titles that start with the typed text first, shortest first: when they fill the list
+    (short prefixes, where the word search finds thousands), an index walked in the order
+    shown answers alone. Titles whose words match (the last as a prefix) fill the rest."""
+    starting = backend.titles_starting_with(sort_key(" ".join(words)), limit)
+    if len(starting) == limit:
+        return starting
+    shown = {term.pk for term in starting}
+    others = backend.titles_with_words(words, limit)
+    return (starting + [term for term in others if term.pk not in shown])[:limit]
 
 
 def _answer_key(kind: str, text: str) -> str:
