@@ -67,7 +67,7 @@ def prepare_worker() -> None:
     A database that does not answer is not this function's problem: the worker starts
     anyway and its requests answer 503 as usual (core.middleware); a cache that does not
     answer is skipped as on every request (core.cache)."""
-    from glossary import search
+    from glossary import search, suggestions
 
     cache.get(WARM_UP_KEY)
     try:
@@ -75,8 +75,7 @@ def prepare_worker() -> None:
         groups = search.parse_query("warm")
         backend.count("warm", groups, 1)
         backend.page("warm", groups, 0, 1)
-        backend.titles_starting_with("warm", 1)
-        backend.titles_with_words(["warm"], 1)
+        suggestions.current()
         backend.close_titles("warm", 1)
     except DatabaseError as error:
         logger.warning("Worker warm-up skipped, the database did not answer: %s", error)

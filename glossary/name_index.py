@@ -101,20 +101,25 @@ def current() -> TermIndex:
         return _cached.index
 
 
+def changed_between(since: int, until: int) -> set[int] | None:
+    """The terms whose names changed after stamp number ``since`` up to ``until``, from the
+    log; None when the log cannot say (a number missing, as after a rolled-back change, or
+    many terms at once): build afresh."""
+    if until < since:
+        return None
+    log = list(
+        NameChange.objects.filter(stamp__gt=since, stamp__lte=until).values_list("stamp", "term_id")
+    )
+    changed = {term_id for _, term_id in log}
+    if len({number for number, _ in log}) != until - since or None in changed:
+        return None
+    return changed
+
+
 def _catch_up(cached: _Cached, stamp: int) -> _Cached | None:
     """Lay the terms whose names other processes changed over the index, if few."""
-    log = list(
-        NameChange.objects.filter(stamp__gt=cached.stamp, stamp__lte=stamp).values_list(
-            "stamp", "term_id"
-        )
-    )
-    numbers = {number for number, _ in log}
-    changed = {term_id for _, term_id in log}
-    if (
-        len(numbers) != stamp - cached.stamp
-        or None in changed
-        or cached.index.overlay_size + len(changed) > MAX_OVERLAY
-    ):
+    changed = changed_between(cached.stamp, stamp)
+    if changed is None or cached.index.overlay_size + len(changed) > MAX_OVERLAY:
         return None
     rows = {row[0]: row for row in published_rows(sorted(changed))}
     index = cached.index.with_changes({pk: rows.get(pk) for pk in changed})

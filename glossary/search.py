@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from core import page_cache, stamps
+from glossary import suggestions
 from glossary.models import Term, sort_key
 from glossary.rendering import term_url
 from glossary.search_index import (
@@ -36,11 +37,8 @@ from glossary.search_index import (
     PG_CONFIG,
     PG_NAMES_COLUMN,
     PG_NAMES_TABLE,
-    PG_SUGGEST_BUCKET,
     PG_VECTOR_COLUMN,
     PG_WORDS_TABLE,
-    SUGGEST_BUCKET,
-    SUGGEST_INDEX,
     TITLES_COLUMN,
     TITLES_TABLE,
 )
@@ -55,20 +53,16 @@ MAX_COUNTED = 200
 SUGGEST_LIMIT = 8
 CLOSE_TITLE_LIMIT = 5
 CLOSE_TITLE_CANDIDATES = 50
-# Suggestions from the word search (no title starts with the text) are ordered among
-# this many matches, not among all: a prefix like "ind" matches thousands of titles, and
-# ordering them all cost tens of milliseconds for a list of eight.
-SUGGEST_CANDIDATES = 200
 CLOSE_TITLE_MIN_RATIO = 0.6
 # A typed word is corrected to a title or alias word at least this close (difflib ratio):
 # "moudlation" to "modulation" is 0.9, "photom" to "photon" 0.83.
 CLOSE_WORD_MIN_RATIO = 0.7
 SNIPPET_WORDS = 30
-SUGGEST_MAX_AGE = 300  # seconds: suggestions may lag an edit by this much
-# Suggestions and did-you-mean titles are kept in the shared cache under the content
-# stamp, so an edit anywhere shows at once; this long at most (a scheduled term's time
-# passing bumps no stamp).
-ANSWER_CACHE_SECONDS = SUGGEST_MAX_AGE
+SUGGEST_MAX_AGE = 300  # seconds: browsers and proxies may keep a suggestion this long
+# Did-you-mean titles are kept in the shared cache under the content stamp, so an edit
+# anywhere shows at once; this long at most (a scheduled term's time passing bumps no
+# stamp).
+ANSWER_CACHE_SECONDS = 300
 # A search's count and pages (up to twenty articles' titles and snippets, about 10 KB) live
 # a minute: enough for the next page and back and for popular words, while the memory that
 # distinct queries can fill stays at a minute of the server's throughput.
@@ -209,8 +203,6 @@ class Backend(Protocol):
     def page(
         self, text: str, groups: list[list[Clause]], offset: int, limit: int
     ) -> list[SearchHit]: ...
-    def titles_starting_with(self, prefix: str, limit: int) -> list[Term]: ...
-    def titles_with_words(self, words: list[str], limit: int) -> list[Term]: ...
     def close_titles(self, text: str, limit: int) -> list[Term]: ...
 
 
@@ -335,46 +327,6 @@ class SQLiteBackend:
         with connection.cursor() as cursor:
             cursor.execute(sql, [expression, *params, *excluded, limit])
             return [row[0] for row in cursor.fetchall()]
-
-    def titles_with_words(self, words: list[str], limit: int) -> list[Term]:
-        # The first SUGGEST_CANDIDATES matches, shortest first.
-        phrases = [f'"{word}"' for word in words[:-1]] + [f'"{words[-1]}"*']
-        match = f"{self.NAMES} : (" + " AND ".join(phrases) + ")"
-        hidden, params = self._hidden()
-        prefix = exact_key(" ".join(words))
-        # Titles for the ordering come from the words table's own rows (id, title, aliases):
-        # short rows, where the full-text table's rows carry whole bodies.
-        sql = f"""
-            WITH found AS (
-                SELECT f.rowid AS id FROM {FTS_TABLE} f
-                WHERE {FTS_TABLE} MATCH %s AND f.rowid NOT IN ({hidden})
-                LIMIT {SUGGEST_CANDIDATES}
-            ),
-            ordered AS (
-                SELECT found.id, row_number() OVER (ORDER BY
-                    lower(substr(n.{TITLES_COLUMN}, 1, %s)) = %s DESC,
-                    length(n.{TITLES_COLUMN}), n.{TITLES_COLUMN}) AS position
-                FROM found CROSS JOIN {TITLES_TABLE} n ON n.id = found.id
-                ORDER BY position LIMIT %s
-            )
-            SELECT t.id, t.title, t.slug, t.aliases
-            FROM ordered CROSS JOIN glossary_term t ON t.id = ordered.id
-            ORDER BY ordered.position"""
-        return list(Term.objects.raw(sql, [match, *params, len(prefix), prefix, limit]))
-
-    def titles_starting_with(self, prefix: str, limit: int) -> list[Term]:
-        now = connection.ops.adapt_datetimefield_value(timezone.now())
-        sql = f"""
-            SELECT t.id, t.title, t.slug, t.aliases FROM (
-                SELECT id FROM glossary_term INDEXED BY {SUGGEST_INDEX}
-                WHERE {SUGGEST_BUCKET} = %s AND sort_title >= %s AND sort_title < %s
-                    AND status = %s AND published_at <= %s
-                ORDER BY {SUGGEST_BUCKET}, length(title), sort_title, id
-                LIMIT %s
-            ) AS found CROSS JOIN glossary_term t ON t.id = found.id
-            ORDER BY length(t.title), t.sort_title, t.id"""
-        params = [prefix[:2], prefix, prefix + "\U0010ffff", Term.Status.PUBLISHED, now, limit]
-        return list(Term.objects.raw(sql, params))
 
     def close_titles(self, text: str, limit: int) -> list[Term]:
         # Each typed word is corrected against the vocabulary of title and alias words,
@@ -550,47 +502,6 @@ class PostgresBackend:
         params += [published, now, wanted, limit, offset, options, options]
         return [SearchHit.of(term) for term in Term.objects.raw(sql, params)]
 
-    def titles_with_words(self, words: list[str], limit: int) -> list[Term]:
-        # The names vector (titles and aliases, short rows; ':*' makes the last word a
-        # prefix): its first SUGGEST_CANDIDATES matches, shortest first.
-        prefix = sort_key(" ".join(words))
-        lexemes = [f"'{word}'" for word in words[:-1]] + [f"'{words[-1]}':*"]
-        sql = f"""
-            WITH candidates AS (
-                SELECT n.id, n.title, n.sort_title
-                FROM {PG_NAMES_TABLE} n
-                WHERE n.names @@ to_tsquery('{self.CONFIG}', %s)
-                    AND n.status = %s AND n.published_at <= %s
-                LIMIT {SUGGEST_CANDIDATES}
-            ),
-            found AS (
-                SELECT id, left(sort_title, %s) = %s AS starts, title, sort_title
-                FROM candidates
-                ORDER BY starts DESC, length(title), sort_title, id
-                LIMIT %s
-            )
-            SELECT t.id, t.title, t.slug, t.aliases
-            FROM found JOIN glossary_term t ON t.id = found.id
-            ORDER BY found.starts DESC, length(found.title), found.sort_title, found.id"""
-        params = [" & ".join(lexemes), Term.Status.PUBLISHED, timezone.now()]
-        params += [len(prefix), prefix, limit]
-        return list(Term.objects.raw(sql, params))
-
-    def titles_starting_with(self, prefix: str, limit: int) -> list[Term]:
-        sql = f"""
-            WITH found AS (
-                SELECT id, length(title) AS size, sort_title FROM {PG_NAMES_TABLE}
-                WHERE {PG_SUGGEST_BUCKET} = %s AND starts_with(sort_title, %s)
-                    AND status = %s AND published_at <= %s
-                ORDER BY {PG_SUGGEST_BUCKET}, length(title), sort_title, id
-                LIMIT %s
-            )
-            SELECT t.id, t.title, t.slug, t.aliases
-            FROM found JOIN glossary_term t ON t.id = found.id
-            ORDER BY found.size, found.sort_title, found.id"""
-        params = [prefix[:2], prefix, Term.Status.PUBLISHED, timezone.now(), limit]
-        return list(Term.objects.raw(sql, params))
-
     def close_titles(self, text: str, limit: int) -> list[Term]:
         # Each typed word is corrected against the words of all titles and aliases (short
         # rows, a trigram index): comparing the text with every title instead rechecked
@@ -707,35 +618,20 @@ def search_terms(query: str) -> SearchResults:
 
 
 def suggest_titles(prefix: str, limit: int = SUGGEST_LIMIT) -> list[dict[str, str]]:
-    """Titles for the search box: every word matches a title or alias word, the last as a prefix."""
+    """Titles for the search box: every word matches a title or alias word, the last as a
+    prefix; titles starting with the text first (glossary.suggestions, from memory)."""
     text = clean_query(prefix)
-    words = WORD.findall(text.replace("_", " "))[:MAX_WORDS]
-    if not words or len(text) < 2:
+    typed = suggestions.words_of(text)[:MAX_WORDS]
+    if not typed or len(text) < 2:
         return []
-    key = _answer_key("suggest", f"{limit}:{' '.join(sort_key(word) for word in words)}")
-    suggestions = cache.get(key)
-    if suggestions is None:
-        suggestions = []
-        for term in _suggested_terms(get_backend(), words, limit):
-            item = {"title": term.title, "url": term.get_absolute_url()}
-            alias = _matching_alias(term, words)
-            if alias:
-                item["alias"] = alias
-            suggestions.append(item)
-        cache.set(key, suggestions, ANSWER_CACHE_SECONDS)
-    return suggestions
-
-
-def _suggested_terms(backend: Backend, words: list[str], limit: int) -> list[Term]:
-    """Titles that start with the typed text first, shortest first: when they fill the list
-    (short prefixes, where the word search finds thousands), an index walked in the order
-    shown answers alone. Titles whose words match (the last as a prefix) fill the rest."""
-    starting = backend.titles_starting_with(sort_key(" ".join(words)), limit)
-    if len(starting) == limit:
-        return starting
-    shown = {term.pk for term in starting}
-    others = backend.titles_with_words(words, limit)
-    return (starting + [term for term in others if term.pk not in shown])[:limit]
+    found = []
+    for term in suggestions.current().suggest(typed, limit):
+        item = {"title": term.title, "url": term.get_absolute_url()}
+        alias = _matching_alias(term, typed)
+        if alias:
+            item["alias"] = alias
+        found.append(item)
+    return found
 
 
 def _answer_key(kind: str, text: str) -> str:

@@ -38,14 +38,9 @@ SQLITE_TRIGGERS = (
     "glossary_term_search_au",
     "glossary_term_search_ad",
 )
-# Title suggestions that start with the typed text, in the order they are shown (shortest
-# first), answered from this index alone: a bucket per first two letters of the sort
-# title, then length and title, with what visibility needs.
-SUGGEST_INDEX = "glossary_term_suggest_idx"
-SUGGEST_BUCKET = "substr(sort_title, 1, 2)"
-_SQLITE_SUGGEST_INDEX = f"""CREATE INDEX IF NOT EXISTS {SUGGEST_INDEX} ON glossary_term(
-    {SUGGEST_BUCKET}, length(title), sort_title, id, status, published_at
-)"""
+# Indexes of an earlier layout, for title suggestions (now answered from memory:
+# glossary.suggestions), dropped by migrate.
+_RETIRED_INDEXES = ("glossary_term_suggest_idx", "glossary_term_names_suggest_idx")
 PG_VECTOR_COLUMN = "search_vector"
 # Titles and aliases only, for suggestions: a prefix query on the full vector would
 # find every body that mentions the word and then discard most of them.
@@ -61,13 +56,6 @@ PG_TITLE_TRIGRAM_INDEX = "glossary_term_title_trgm_idx"
 PG_NAMES_TABLE = "glossary_term_names"
 PG_NAMES_TABLE_INDEX = "glossary_term_names_names_idx"
 PG_NAMES_TRIGRAM_INDEX = "glossary_term_names_title_trgm_idx"
-# As SUGGEST_INDEX on SQLite: titles that start with the typed text, shortest first, found
-# by walking one bucket in the order they are shown and stopping at the last one needed.
-PG_NAMES_SUGGEST_INDEX = "glossary_term_names_suggest_idx"
-PG_SUGGEST_BUCKET = "left(sort_title, 2)"
-_PG_NAMES_SUGGEST_INDEX = f"""CREATE INDEX IF NOT EXISTS {PG_NAMES_SUGGEST_INDEX}
-    ON {PG_NAMES_TABLE} ({PG_SUGGEST_BUCKET}, length(title), sort_title, id)
-    INCLUDE (status, published_at)"""
 PG_NAMES_FUNCTION = "glossary_term_names_sync"
 PG_NAMES_TRIGGER = "glossary_term_names_trigger"
 # Every word of every title and alias (accent-free, lower case, three letters or more),
@@ -242,7 +230,6 @@ _PG_NAMES_CREATE = [
     ON {PG_NAMES_TABLE} USING gin (names)""",
     f"""CREATE INDEX IF NOT EXISTS {PG_NAMES_TRIGRAM_INDEX}
     ON {PG_NAMES_TABLE} USING gin (title gin_trgm_ops)""",
-    _PG_NAMES_SUGGEST_INDEX,
     f"ANALYZE {PG_NAMES_TABLE}",
 ]
 _PG_CREATE += _PG_NAMES_CREATE
@@ -276,7 +263,7 @@ def create_search_index(connection: BaseDatabaseWrapper) -> None:
     if connection.vendor == "sqlite":
         _execute(
             connection,
-            _SQLITE_TABLES + _SQLITE_TRIGGER_SQL + _SQLITE_REBUILD + [_SQLITE_SUGGEST_INDEX],
+            _SQLITE_TABLES + _SQLITE_TRIGGER_SQL + _SQLITE_REBUILD,
         )
     elif connection.vendor == "postgresql":
         _execute(connection, _PG_CREATE)
@@ -313,7 +300,6 @@ def drop_search_index(connection: BaseDatabaseWrapper) -> None:
         _execute(
             connection,
             [f"DROP TRIGGER IF EXISTS {name}" for name in SQLITE_TRIGGERS]
-            + [f"DROP INDEX IF EXISTS {SUGGEST_INDEX}"]
             + [
                 f"DROP TABLE IF EXISTS {name}"
                 for name in (*reversed(_SQLITE_TABLE_NAMES), *_SQLITE_RETIRED_TABLES)
@@ -370,17 +356,18 @@ def _ensure(connection: BaseDatabaseWrapper) -> bool:
     table_names = connection.introspection.table_names()
     if "glossary_term" not in table_names or FTS_TABLE not in table_names:
         return False  # migration 0002 has not run yet: it will create everything
+    _drop_retired_indexes(connection)
     outdated = _sqlite_schema(connection) != _expected_sqlite_schema()
     if not outdated and sqlite_triggers_present(connection) == set(SQLITE_TRIGGERS):
-        _execute(connection, [_SQLITE_SUGGEST_INDEX])  # a table rebuild drops it too
         return False
     if outdated:
-        drop_search_index(connection)  # the suggest index too: created again below
-    _execute(
-        connection,
-        _SQLITE_TABLES + _SQLITE_TRIGGER_SQL + _SQLITE_REBUILD + [_SQLITE_SUGGEST_INDEX],
-    )
+        drop_search_index(connection)
+    _execute(connection, _SQLITE_TABLES + _SQLITE_TRIGGER_SQL + _SQLITE_REBUILD)
     return True
+
+
+def _drop_retired_indexes(connection: BaseDatabaseWrapper) -> None:
+    _execute(connection, [f"DROP INDEX IF EXISTS {name}" for name in _RETIRED_INDEXES])
 
 
 def _ensure_postgres(connection: BaseDatabaseWrapper) -> bool:
@@ -398,9 +385,9 @@ def _ensure_postgres(connection: BaseDatabaseWrapper) -> bool:
         words_table = cursor.fetchone()[0]
     if PG_VECTOR_COLUMN not in present:
         return False  # 0002 not applied yet: it will create everything
+    _drop_retired_indexes(connection)
     if PG_NAMES_COLUMN in present and names_table and words_table:
-        _execute(connection, [_PG_NAMES_SUGGEST_INDEX])  # added after the names table
-        return False  # otherwise current
+        return False  # current
     _execute(connection, _PG_CREATE if PG_NAMES_COLUMN not in present else _PG_NAMES_CREATE)
     return True
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from consent import catalog
 from core import page_cache
-from glossary import name_index
+from glossary import name_index, suggestions
 from glossary.models import Category, Term
 
 _counter = itertools.count(1)
@@ -22,6 +22,7 @@ def _fresh_caches():
     """Each test starts with empty caches (also the shared Redis cache under CI)."""
     cache.clear()
     name_index.forget()
+    suggestions.forget()
     catalog.forget_process_copy()
     page_cache.PROCESS_COPIES.clear()
     page_cache.RENDERINGS.clear()
@@ -29,6 +30,7 @@ def _fresh_caches():
     yield
     cache.clear()
     name_index.forget()
+    suggestions.forget()
     catalog.forget_process_copy()
     page_cache.PROCESS_COPIES.clear()
     page_cache.RENDERINGS.clear()

@@ -10,7 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from glossary import bulk, changes, search, search_index
+from consent.catalog import get_catalog
+from glossary import bulk, changes, search, search_index, suggestions
 from glossary.models import Term
 
 SEARCH_URL = reverse("glossary:search")
@@ -143,6 +144,15 @@ class TestVisibility:
         assert titles("senolytics") == []  # and that answer is cached
         time.sleep(max((due - timezone.now()).total_seconds(), 0) + 0.1)
         assert titles("senolytics") == ["Senolytics"]
+
+    def test_a_scheduled_term_is_suggested_when_its_time_comes(self, make_term):
+        make_term("Senescence")
+        due = timezone.now() + timezone.timedelta(seconds=1)
+        make_term("Senolytics", published_at=due)
+        assert [s["title"] for s in search.suggest_titles("sen")] == ["Senescence"]
+        time.sleep(max((due - timezone.now()).total_seconds(), 0) + 0.1)
+        # No stamp moved: this process's suggestions knew when to read the names again.
+        assert [s["title"] for s in search.suggest_titles("sen")] == ["Senescence", "Senolytics"]
 
     def test_a_repeated_search_reads_no_index(self, make_term):
         make_term("Senolytics", summary="Drugs that clear senescent cells.")
@@ -545,7 +555,7 @@ class TestSuggest:
                 status=Term.Status.PUBLISHED,
                 published_at=timezone.now() - timezone.timedelta(minutes=1),
             )
-            for n in range(search.SUGGEST_CANDIDATES + 50)
+            for n in range(suggestions.CANDIDATES + 50)
         ]
         bulk.create_terms(many)
         changes.terms_loaded([term.pk for term in many])
@@ -566,15 +576,18 @@ class TestSuggest:
         assert "max-age=300" in response["Cache-Control"]
         assert "public" in response["Cache-Control"]
 
-    def test_suggestions_take_one_query_then_come_from_the_cache(
-        self, make_term, django_assert_num_queries
+    def test_suggestions_come_from_memory_read_once_per_change(
+        self, client, make_term, django_assert_num_queries
     ):
         for n in range(12):
             make_term(f"Telomere fact {n}", aliases=f"TF{n}")
-        with django_assert_num_queries(2):  # the content stamp, the search
-            first = search.suggest_titles("telo")
-        with django_assert_num_queries(1):  # the content stamp only
-            assert search.suggest_titles("Telo") == first
+        get_catalog()  # as on a running site: every response reads the consent catalog
+        with django_assert_num_queries(3):  # the stamps, the schedule, the names
+            first = client.get(SUGGEST_URL, {"q": "telo"}).json()["suggestions"]
+        with django_assert_num_queries(1):  # the stamps only
+            assert client.get(SUGGEST_URL, {"q": "Telo"}).json()["suggestions"] == first
+        with django_assert_num_queries(1):
+            assert client.get(SUGGEST_URL, {"q": "fact"}).json()["suggestions"]
         assert len(first) == 8
 
     def test_cached_suggestions_follow_an_edit_at_once(self, make_term):
@@ -588,6 +601,37 @@ class TestSuggest:
             "Neuron",
             "Adult neurogenesis",
         ]
+
+    def test_a_renamed_term_is_laid_over_the_suggestions_without_reading_every_name(
+        self, make_term
+    ):
+        for n in range(5):
+            make_term(f"Telomere fact {n}")
+        term = make_term("Neurogenesis", aliases="Birth of neurons")
+        make_term("Neuron")
+        assert [s["title"] for s in search.suggest_titles("neur")] == ["Neuron", "Neurogenesis"]
+        term.title = "Adult neurogenesis"
+        term.aliases = ""
+        term.save()
+        with CaptureQueriesContext(connection) as queries:
+            assert [s["title"] for s in search.suggest_titles("neur")] == [
+                "Neuron",
+                "Adult neurogenesis",
+            ]
+            assert search.suggest_titles("birth") == []
+            assert len(search.suggest_titles("telo")) == 5
+        names_read = [q["sql"] for q in queries.captured_queries if '"aliases"' in q["sql"]]
+        assert len(names_read) == 1 and " IN (" in names_read[0]  # the renamed term's row
+
+    def test_an_unpublished_or_deleted_term_leaves_the_suggestions_at_once(self, make_term):
+        draft_soon = make_term("Neurogenesis")
+        gone_soon = make_term("Neuron")
+        make_term("Neuroplasticity")
+        assert len(search.suggest_titles("neur")) == 3
+        draft_soon.status = Term.Status.DRAFT
+        draft_soon.save()
+        gone_soon.delete()
+        assert [s["title"] for s in search.suggest_titles("neur")] == ["Neuroplasticity"]
 
     def test_suggestions_skip_scheduled_terms(self, make_term):
         make_term("Senolytics", published_at=timezone.now() + timezone.timedelta(days=1))
@@ -707,17 +751,20 @@ class TestSQLiteIndex:
         assert [item["title"] for item in suggestions] == ["Neurogenesis"]
         assert search_index.ensure_search_index(connection) is False  # now current
 
-    def test_a_lost_suggest_index_is_restored_by_migrate(self, db):
+    def test_the_retired_suggest_index_is_dropped_by_migrate(self, db):
+        """Suggestions come from memory now (glossary.suggestions): the index is dead weight."""
+
         def indexes() -> set[str]:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
                 return {row[0] for row in cursor.fetchall()}
 
-        assert search_index.SUGGEST_INDEX in indexes()
         with connection.cursor() as cursor:
-            cursor.execute(f"DROP INDEX {search_index.SUGGEST_INDEX}")
+            cursor.execute(
+                "CREATE INDEX glossary_term_suggest_idx ON glossary_term(sort_title, id)"
+            )
         search_index.ensure_search_index(connection)
-        assert search_index.SUGGEST_INDEX in indexes()
+        assert "glossary_term_suggest_idx" not in indexes()
 
     def test_match_expression_is_only_quoted_words(self):
         groups = search.parse_query('NEAR(a b) "x y" -z OR w* ^v title:u')
@@ -752,21 +799,23 @@ class TestPostgresIndex:
         make_term("Hormesis")  # the trigger writes into the new table
         assert [t.title for t in search.close_titles("hormessis")] == ["Hormesis"]
 
-    def test_a_lost_suggest_index_is_restored_by_migrate(self, db):
+    def test_the_retired_suggest_index_is_dropped_by_migrate(self, db):
+        """Suggestions come from memory now (glossary.suggestions): the index is dead weight."""
+
         def present() -> bool:
             with connection.cursor() as cursor:
                 cursor.execute(
-                    "SELECT 1 FROM pg_indexes WHERE indexname = %s",
-                    [search_index.PG_NAMES_SUGGEST_INDEX],
+                    "SELECT 1 FROM pg_indexes WHERE indexname = 'glossary_term_names_suggest_idx'"
                 )
                 return cursor.fetchone() is not None
 
-        assert present()
         with connection.cursor() as cursor:
-            cursor.execute(f"DROP INDEX {search_index.PG_NAMES_SUGGEST_INDEX}")
-        assert not present()
-        search_index.ensure_search_index(connection)
+            cursor.execute(
+                "CREATE INDEX glossary_term_names_suggest_idx ON glossary_term_names (sort_title)"
+            )
         assert present()
+        search_index.ensure_search_index(connection)
+        assert not present()
 
     def test_gin_and_trigram_indexes_exist(self, db):
         with connection.cursor() as cursor:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import html
 import http.client
+import json
 import os
 import re
 import secrets
@@ -37,7 +38,7 @@ import traceback
 from concurrent.futures import ThreadPoolExecutor
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
@@ -356,6 +357,10 @@ def on_every_worker(port: int, path: str, cookies: dict[str, str] | None = None)
     return [response.text for response in responses]
 
 
+def suggested_titles(answer: str) -> list[str]:
+    return [item["title"] for item in json.loads(answer)["suggestions"]]
+
+
 def script_tag(page: str, category: str) -> bool:
     """The inert tag {% tracking_scripts %} writes for our script, with its category."""
     for tag in re.findall(r"<script\b[^>]*>", page):
@@ -439,6 +444,15 @@ def run_scenario(
         term_form = dict(form_fields(editor.get(change_path).text, "term_form"))
         page_path = f"/glossary/{term_form['slug']}/"
         old_summary = term_form["summary"]
+        old_title = term_form["title"]
+        new_title = f"Multiserver renamed {secrets.token_hex(3)}"
+        old_suggestions = f"/search/suggest/?q={quote(old_title[:6])}"
+        new_suggestions = f"/search/suggest/?q={quote(new_title[:16])}"
+
+        # Every worker of B builds its in-memory suggestions with the old title.
+        for answer in on_every_worker(b.port, old_suggestions):
+            if old_title not in suggested_titles(answer):
+                raise Mismatch(f"B does not suggest {old_title!r} before the edit")
 
         # Every worker of B serves (and may cache) the page as it is now.
         for page in on_every_worker(b.port, page_path):
@@ -448,7 +462,7 @@ def run_scenario(
                 raise Mismatch("B shows no consent banner to a first-time visitor")
 
         new_summary = f"Edited through server A, check {secrets.token_hex(4)}."
-        editor.submit(change_path, {"summary": new_summary}, "term_form")
+        editor.submit(change_path, {"summary": new_summary, "title": new_title}, "term_form")
         add_path = "/admin/consent/trackingscript/add/"
         add_page = editor.get(add_path).text
         categories = [
@@ -470,7 +484,7 @@ def run_scenario(
             },
             "trackingscript_form",
         )
-        say(f"[{label}] through A: summary edited, script added ({category_label})")
+        say(f"[{label}] through A: title and summary edited, script added ({category_label})")
 
         pages = on_every_worker(b.port, page_path)
         for number, page in enumerate(pages, 1):
@@ -486,6 +500,13 @@ def run_scenario(
                     f'data-consent-src="{SCRIPT_SRC}">)'
                 )
         say(f"[{label}] B, {len(pages)} concurrent requests: new summary and the inert script")
+        for number, answer in enumerate(on_every_worker(b.port, new_suggestions), 1):
+            if new_title not in suggested_titles(answer):
+                raise Mismatch(f"B request {number}: the new title is not suggested")
+        for number, answer in enumerate(on_every_worker(b.port, old_suggestions), 1):
+            if old_title in suggested_titles(answer):
+                raise Mismatch(f"B request {number}: the old title is still suggested")
+        say(f"[{label}] B: suggestions show the new title, not the old one")
 
         origin = f"http://{HOST}:{a.port}"
         decision = fetch(
