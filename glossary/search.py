@@ -26,7 +26,7 @@ from django.db import NotSupportedError, connection
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from core import page_cache, stamps
+from core import deploy, page_cache, stamps
 from glossary import suggestions
 from glossary.models import Term, sort_key
 from glossary.rendering import term_url
@@ -635,9 +635,10 @@ def suggest_titles(prefix: str, limit: int = SUGGEST_LIMIT) -> list[dict[str, st
 
 
 def _answer_key(kind: str, text: str) -> str:
-    """A cache key that changes with the content stamp (from the request's snapshot)."""
+    """A cache key that changes with the content stamp (from the request's snapshot) and
+    with the release, since a release may change what an answer holds (SearchHit)."""
     digest = hashlib.sha256(text.encode()).hexdigest()[:32]
-    return f"search:{kind}:{stamps.key_part(stamps.CONTENT)}:{digest}"
+    return f"search:{kind}:{deploy.version()}:{stamps.key_part(stamps.CONTENT)}:{digest}"
 
 
 def _matching_alias(term: Term, words: list[str]) -> str:

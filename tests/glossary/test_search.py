@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from consent.catalog import get_catalog
+from core import deploy
 from glossary import bulk, changes, search, search_index, suggestions
 from glossary.models import Term
 
@@ -161,6 +162,19 @@ class TestVisibility:
             assert titles("senolytics") == first == ["Senolytics"]
         read = [query["sql"] for query in queries.captured_queries]
         assert read and all("core_stamp" in sql for sql in read)  # the content stamp only
+
+    def test_a_new_release_does_not_read_answers_an_earlier_one_cached(
+        self, make_term, monkeypatch
+    ):
+        """A release may change what a cached answer holds: its answers have keys of their own."""
+        make_term("Senolytics", summary="Drugs that clear senescent cells.")
+        monkeypatch.setattr(deploy, "version", lambda: "release-a")
+        assert titles("senolytics") == ["Senolytics"]
+        monkeypatch.setattr(deploy, "version", lambda: "release-b")
+        with CaptureQueriesContext(connection) as queries:
+            assert titles("senolytics") == ["Senolytics"]
+        read = [query["sql"] for query in queries.captured_queries]
+        assert any("core_stamp" not in sql for sql in read)  # the index, read again
 
     def test_an_edit_shows_in_a_repeated_search_at_once(self, make_term):
         term = make_term("Senolytics")
