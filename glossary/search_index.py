@@ -28,7 +28,7 @@ FTS_TABLE = "glossary_term_fts"
 NAME_WORDS_TABLE = "glossary_term_name_words"
 NAME_WORDS_VOCAB = "glossary_term_name_words_vocab"
 # The words table's own content rows (FTS5 keeps them in "<table>_content", columns id,
-# c0 and c1): every term's id and title in short rows, read to order title suggestions.
+# c0 and c1): every term's id and title in short rows, read to pick did-you-mean candidates.
 TITLES_TABLE = f"{NAME_WORDS_TABLE}_content"
 TITLES_COLUMN = "c0"
 # Tables of an earlier layout, dropped when the index is rebuilt.
@@ -42,17 +42,17 @@ SQLITE_TRIGGERS = (
 # glossary.suggestions), dropped by migrate.
 _RETIRED_INDEXES = ("glossary_term_suggest_idx", "glossary_term_names_suggest_idx")
 PG_VECTOR_COLUMN = "search_vector"
-# Titles and aliases only, for suggestions: a prefix query on the full vector would
-# find every body that mentions the word and then discard most of them.
+# Titles and aliases only, for the title tier of search and its count: a query on the full
+# vector would find every body that mentions the word and then discard most of them.
 PG_NAMES_COLUMN = "search_names"
 PG_NAMES_INDEX = "glossary_term_search_names_idx"
 PG_FUNCTION = "glossary_term_search_vector_update"
 PG_TRIGGER = "glossary_term_search_vector_trigger"
 PG_VECTOR_INDEX = "glossary_term_search_vector_idx"
 PG_TITLE_TRIGRAM_INDEX = "glossary_term_title_trgm_idx"
-# Names only, in short rows: what title suggestions, did-you-mean and the title tier of
-# search read, so that checking a few thousand candidates does not read a few thousand
-# article rows (each several kilobytes). Kept by a trigger on glossary_term.
+# Names only, in short rows: what did-you-mean and the title tier of search read, so that
+# checking a few thousand candidates does not read a few thousand article rows (each
+# several kilobytes). Kept by a trigger on glossary_term.
 PG_NAMES_TABLE = "glossary_term_names"
 PG_NAMES_TABLE_INDEX = "glossary_term_names_names_idx"
 PG_NAMES_TRIGRAM_INDEX = "glossary_term_names_title_trgm_idx"
