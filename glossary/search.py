@@ -53,7 +53,6 @@ MAX_COUNTED = 200
 SUGGEST_LIMIT = 8
 CLOSE_TITLE_LIMIT = 5
 CLOSE_TITLE_CANDIDATES = 50
-CLOSE_TITLE_MIN_RATIO = 0.6
 # A typed word is corrected to a title or alias word at least this close (difflib ratio):
 # "moudlation" to "modulation" is 0.9, "photom" to "photon" 0.83.
 CLOSE_WORD_MIN_RATIO = 0.7
@@ -390,12 +389,16 @@ def _typed_words(text: str) -> list[str]:
 
 
 def _closest(text: str, candidates: list[Term], limit: int) -> list[Term]:
+    """The candidates closest to the typed text first, as PostgreSQL orders by similarity.
+
+    No threshold: every candidate holds every corrected word, each already within
+    CLOSE_WORD_MIN_RATIO of a typed word, and a long title ("Resistance training
+    neurological benefits" for "neurologcal") is never close to one typed word as a whole."""
     wanted = text.casefold()
     scored = [
         (difflib.SequenceMatcher(None, wanted, term.title.casefold()).ratio(), term)
         for term in candidates
     ]
-    scored = [item for item in scored if item[0] >= CLOSE_TITLE_MIN_RATIO]
     scored.sort(key=lambda item: (-item[0], item[1].title))
     return [term for _, term in scored[:limit]]
 

@@ -689,6 +689,13 @@ class TestDidYouMean:
         make_term("Inflammation")
         assert [t.title for t in search.close_titles("inflamation")] == ["Inflammation"]
 
+    def test_a_misspelled_word_of_a_long_title_finds_it(self, make_term):
+        make_term("Resistance training neurological benefits")
+        make_term("Neurogenesis")
+        assert [t.title for t in search.close_titles("neurologcal")] == [
+            "Resistance training neurological benefits"
+        ]
+
     def test_text_close_to_no_word_suggests_nothing(self, make_term):
         make_term("Neurogenesis")
         assert search.close_titles("zzqxvw") == []
