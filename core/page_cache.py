@@ -283,16 +283,7 @@ def _publication_bounds(now: datetime.datetime) -> tuple:
     published = Term.Status.PUBLISHED
     with connection.cursor() as cursor:
         cursor.execute(sql, [published, moment, published, moment])
-        return tuple(_as_datetime(value) for value in cursor.fetchone())
-
-
-def _as_datetime(value: datetime.datetime | str | None) -> datetime.datetime | None:
-    """A raw column value as an aware datetime (SQLite returns naive UTC text)."""
-    if isinstance(value, str):
-        value = datetime.datetime.fromisoformat(value)
-    if value is not None and timezone.is_naive(value):
-        value = timezone.make_aware(value, datetime.UTC)
-    return value
+        return tuple(stamps.aware_datetime(value) for value in cursor.fetchone())
 
 
 def _still_ahead(value: tuple, now: datetime.datetime) -> bool:

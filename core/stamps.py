@@ -69,7 +69,7 @@ def tokens(*keys: str) -> dict[str, Token]:
 
 
 def _from_database(keys: tuple[str, ...]) -> dict[str, Token]:
-    found = {key: (value, _aware(changed_at)) for key, value, changed_at in _select(keys)}
+    found = {key: (value, aware_datetime(changed_at)) for key, value, changed_at in _select(keys)}
     return {key: found.get(key, (0, None)) for key in keys}
 
 
@@ -135,8 +135,9 @@ def _select(keys: tuple[str, ...]) -> list[tuple]:
         return cursor.fetchall()
 
 
-def _aware(value: object) -> datetime.datetime | None:
-    """changed_at as the ORM would give it (SQLite hands back text)."""
+def aware_datetime(value: object) -> datetime.datetime | None:
+    """A datetime column read with raw SQL, as the ORM would give it (SQLite hands back
+    naive UTC text)."""
     if value is None or isinstance(value, datetime.datetime):
         moment = value
     else:

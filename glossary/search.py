@@ -383,9 +383,7 @@ def _closest_word(typed: str, known: list[str]) -> str | None:
 
 def _typed_words(text: str) -> list[str]:
     """The words of a query worth correcting: three letters or more, accent- and case-free."""
-    return sorted(
-        {sort_key(word) for word in WORD.findall(text.replace("_", " ")) if len(word) >= 3}
-    )
+    return sorted({word for word in suggestions.words_of(text) if len(word) >= 3})
 
 
 def _closest(text: str, candidates: list[Term], limit: int) -> list[Term]:

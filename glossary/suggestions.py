@@ -59,6 +59,10 @@ class _Row:
     def of(cls, slug: str, title: str, aliases: str | None) -> _Row:
         return cls(title, slug, aliases or "", sort_key(title))
 
+    def order(self, pk: int) -> tuple[int, str, int]:
+        """Where the term is shown: shortest title first, then alphabetical."""
+        return len(self.title), self.sort_title, pk
+
     @property
     def words(self) -> dict[str, None]:
         """Computed again when needed rather than kept: 50,000 tuples of words cost 20 MB."""
@@ -114,7 +118,7 @@ class SuggestionIndex:
     def _unlink(self, pk: int, row: _Row) -> None:
         self.by_title.remove((row.sort_title, pk))
         bucket = self.buckets[row.sort_title[:2]] = list(self.buckets[row.sort_title[:2]])
-        bucket.remove((len(row.title), row.sort_title, pk))
+        bucket.remove(row.order(pk))
         for word in row.words:
             self.holders[word] = [holder for holder in self.holders[word] if holder != pk]
 
@@ -159,8 +163,7 @@ class SuggestionIndex:
         )
 
     def _order(self, pk: int) -> tuple[int, str, int]:
-        row = self.rows[pk]
-        return len(row.title), row.sort_title, pk
+        return self.rows[pk].order(pk)
 
     def _term(self, pk: int) -> Term:
         row = self.rows[pk]
