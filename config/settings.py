@@ -89,18 +89,22 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: /healthz answers from here, before host checks, redirects and sessions.
     "config.middleware.HealthCheckMiddleware",
+    # Every version stamp in one read; the caches below compare against it. When the
+    # database is down, the last stamps seen, so cached pages are still served.
+    # Static files skip it (and the page cache): WhiteNoise serves them below.
+    "core.middleware.StampSnapshotMiddleware",
+    # Whole-response cache (core.page_cache): keeps the final response of everything
+    # below (security headers, gzip, CSP, Vary, X-Frame-Options), so a hit skips all of
+    # it; answers If-None-Match/If-Modified-Since on the pages it marks public with 304.
+    # A plain-http request never finds an entry when SECURE_SSL_REDIRECT is on: its key
+    # holds the scheme, and the redirect below is never stored.
+    "core.middleware.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Every version stamp in one query; the caches below compare against it. When the
-    # database is down, the last stamps seen, so cached pages are still served.
-    "core.middleware.StampSnapshotMiddleware",
-    # 304 from the ETag/Last-Modified the page cache sets (hits included).
+    # 304 for everything else that carries an ETag (the page cache answers its own).
     "django.middleware.http.ConditionalGetMiddleware",
-    # Whole-response cache (core.page_cache): keeps the final response of everything
-    # below (compressed, with CSP, Vary and X-Frame-Options), so a hit skips all of it.
-    "core.middleware.PageCacheMiddleware",
-    # gzip; before anything that reads or writes the body, after the page cache.
+    # gzip; before anything that reads or writes the body.
     "core.middleware.PageGZipMiddleware",
     "csp.middleware.CSPMiddleware",
     # After CSPMiddleware: adds tracking-script hosts/hashes to the CSP, Vary: Cookie.

@@ -160,7 +160,8 @@ def format_version(moment: datetime) -> str:
 
 def gpc_signal(request: HttpRequest) -> bool:
     """Did the browser send Global Privacy Control (``Sec-GPC: 1``)?"""
-    return request.headers.get("Sec-GPC", "").strip() == "1"
+    return request.META.get("HTTP_SEC_GPC", "").strip() == "1"  # not request.headers:
+    # building that mapping of every header was a sixth of a cached page's CPU
 
 
 @dataclass(frozen=True)

@@ -288,6 +288,20 @@ class TestHttp:
         assert response.content == b""
         assert response["ETag"] == etag
 
+    def test_304_when_the_page_is_built_afresh_with_the_same_bytes(self, seed):
+        etag = Client().get(SEED_TERM)["ETag"]
+        page_cache.PROCESS_COPIES.clear()
+        cache.clear()
+        response = Client().get(SEED_TERM, headers={"If-None-Match": etag})
+        assert response.status_code == 304
+        assert response["ETag"] == etag
+        assert Client().get(SEED_TERM)["X-Page-Cache"] == "hit"  # and stored as a 200
+
+    def test_a_stale_validator_gets_the_page(self, seed):
+        Client().get(SEED_TERM)
+        response = Client().get(SEED_TERM, headers={"If-None-Match": '"an-older-version"'})
+        assert response.status_code == 200 and response["X-Page-Cache"] == "hit"
+
     def test_304_on_if_modified_since_and_200_after_a_change(self, seed):
         first = Client().get(SEED_TERM)
         since = first["Last-Modified"]
@@ -337,3 +351,14 @@ class TestHttp:
         response = Client().get(url)
         assert response.status_code in (200, 404)
         assert response.wsgi_request.session.accessed is False
+
+
+def test_static_files_read_no_stamps_and_skip_the_page_cache(
+    seed, settings, django_assert_num_queries
+):
+    """WhiteNoise answers them below the stamps and the page cache: no read for either."""
+    settings.WHITENOISE_USE_FINDERS = True  # the suite runs without collectstatic
+    with django_assert_num_queries(0):
+        response = Client().get(f"{settings.STATIC_URL}css/site.css")
+    assert response.status_code == 200
+    assert "X-Page-Cache" not in response

@@ -96,3 +96,29 @@ def test_a_mirror_holding_garbage_is_ignored(seed):
     cache._cache.get_client().set(cache.make_key(stamps.MIRROR_PREFIX + stamps.CONTENT), "x|y")
     assert stamps.tokens(stamps.CONTENT)[stamps.CONTENT][0] == committed(stamps.CONTENT)
     assert mirrored(stamps.CONTENT) == committed(stamps.CONTENT)  # and put right
+
+
+def test_a_connection_redis_closed_is_replaced_without_a_miss(seed):
+    """The mirror is read over a connection each process holds; when Redis drops it
+    (a restart, an idle timeout), the next read opens a new one instead of failing."""
+    stamps.tokens(*stamps.ALL_KEYS)
+    assert mirrored(stamps.CONTENT) == committed(stamps.CONTENT)
+    held_address = "{}:{}".format(*cache._held.connection._sock.getsockname()[:2])
+    killed = cache._cache.get_client(write=True).client_kill(held_address)
+    assert killed
+    assert mirrored(stamps.CONTENT) == committed(stamps.CONTENT)
+    assert not cache.is_down
+
+
+def test_redis_answering_nothing_makes_the_stamps_come_from_the_database(seed):
+    stamps.tokens(*stamps.ALL_KEYS)
+    cache._held.connection.disconnect()
+    cache._held.connection.port = 1  # nothing listens where it connects again
+    try:
+        assert stamps.tokens(stamps.CONTENT)[stamps.CONTENT][0] == committed(stamps.CONTENT)
+        assert cache.is_down
+    finally:
+        cache._held.pid = None  # the next read opens a proper connection
+        from core.cache import _down_until
+
+        _down_until.clear()
