@@ -18,7 +18,7 @@ from django.utils import timezone
 from consent.models import TrackingScript
 from consent.state import cookie_value
 from core import page_cache
-from glossary import bulk
+from glossary import bulk, term_page
 from glossary.models import PartnerSlot, Term
 
 pytestmark = pytest.mark.django_db
@@ -228,3 +228,17 @@ class TestReplay:
         replayed = page_cache.fetch_rendering("test:embed", reading_request)
         assert replayed.content == b"<p>An embed</p>"
         assert frame_sources(reading_request) == ["https://www.youtube-nocookie.com"]
+
+
+def test_the_public_term_is_read_as_the_orm_reads_it(make_term):
+    """The stored page's path reads the term with raw SQL: every field must come back
+    with the ORM's value and type (aware datetimes, UUIDs, the table of contents)."""
+    term = make_term("Autophagy", body="## Origin\n\nSelf-eating.\n\n## Mechanism\n\nLysosomes.")
+    loaded = term_page.public_term(term.slug)
+    expected = Term.objects.get(pk=term.pk)
+    assert expected.toc  # a JSON list, not text
+    for field in Term._meta.concrete_fields:
+        mine, theirs = getattr(loaded, field.attname), getattr(expected, field.attname)
+        assert (mine, type(mine)) == (theirs, type(theirs)), field.name
+    assert loaded._state.db == "default" and not loaded._state.adding
+    assert term_page.public_term("no-such-term") is None
