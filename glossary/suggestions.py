@@ -20,11 +20,14 @@ from __future__ import annotations
 
 import bisect
 import datetime
+import functools
 import heapq
 import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+import snowballstemmer
 
 from core import page_cache, stamps
 from glossary import name_index
@@ -40,7 +43,18 @@ CANDIDATES = 200
 SORT_AT_MOST = 512
 # Past this many terms changed since the index was built, it is built anew.
 MAX_CHANGES = 500
+# Words shorter than this are matched as typed (stemming rarely changes them, and their
+# candidates would be many).
+STEM_FROM = 4
 _END = "\U0010ffff"
+_STEMMER = snowballstemmer.stemmer("english")
+
+
+@functools.lru_cache(maxsize=65536)
+def stem_of(word: str) -> str:
+    """The word's English (Snowball) stem, as PostgreSQL's english configuration and
+    close to SQLite's porter tokenizer stem it: ``exercises`` and ``exercise``, ``exercis``."""
+    return _STEMMER.stemWord(word)
 
 
 def words_of(text: str) -> list[str]:
@@ -153,14 +167,31 @@ class SuggestionIndex:
         matches: set[int] = set()
         for word in self.words[low:high]:
             matches.update(self.holders[word])
-        for word in sorted(whole, key=lambda word: len(self.holders.get(word, ()))):
-            matches.intersection_update(self.holders.get(word, ()))
+        for held in sorted(map(self._holding_stem, whole), key=len):
+            matches.intersection_update(held)
         first = sorted(matches)[:CANDIDATES]
         return heapq.nsmallest(
             limit,
             first,
             key=lambda pk: (not self.rows[pk].sort_title.startswith(prefix), self._order(pk)),
         )
+
+    def _holding_stem(self, word: str) -> set[int]:
+        """Terms holding ``word`` or a word of the same stem: a word typed whole matches
+        as the word search matches it ("exercises tr" finds "Exercise training")."""
+        found = set(self.holders.get(word, ()))
+        if len(word) < STEM_FROM:
+            return found
+        stem = stem_of(word)
+        # Stemming keeps a word's beginning but may change its last letter (studies, study:
+        # studi): the candidates share the stem but for that letter.
+        start = stem if len(stem) < STEM_FROM else stem[:-1]
+        low = bisect.bisect_left(self.words, start)
+        high = bisect.bisect_left(self.words, start + _END, low)
+        for candidate in self.words[low:high]:
+            if candidate != word and stem_of(candidate) == stem:
+                found.update(self.holders[candidate])
+        return found
 
     def _order(self, pk: int) -> tuple[int, str, int]:
         return self.rows[pk].order(pk)

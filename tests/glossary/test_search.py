@@ -540,6 +540,18 @@ class TestSuggest:
         data = client.get(SUGGEST_URL, {"q": "brain neuro"}).json()
         assert [s["title"] for s in data["suggestions"]] == ["Brain-derived neurotrophic factor"]
 
+    def test_words_typed_whole_match_other_forms_of_the_word(self, client, make_term):
+        make_term("Exercise training")
+        make_term("Studying cell aging")
+        make_term("Exercising the brain")
+        make_term("Extra terms", aliases="Exercitation track")  # shares letters, not the stem
+        data = client.get(SUGGEST_URL, {"q": "exercises tr"}).json()
+        assert [s["title"] for s in data["suggestions"]] == ["Exercise training"]
+        data = client.get(SUGGEST_URL, {"q": "study cell ag"}).json()
+        assert [s["title"] for s in data["suggestions"]] == ["Studying cell aging"]
+        data = client.get(SUGGEST_URL, {"q": "the brai"}).json()  # short words: as typed
+        assert [s["title"] for s in data["suggestions"]] == ["Exercising the brain"]
+
     def test_at_most_eight_suggestions(self, client, make_term):
         for n in range(12):
             make_term(f"Telomere fact {n}")
