@@ -6,7 +6,7 @@ bumped only when a title, alias, slug or visibility changes (glossary.changes), 
 that changes none of them reuses the index. A process that changed names itself lays
 the change over its index (no rebuild); another process sees the new stamp and rebuilds.
 A scheduled term that comes due is laid over the index the same way, found by the time
-of the next scheduled publication, which the index remembers.
+of the next scheduled publication (``core.page_cache.schedule``), which the index remembers.
 """
 
 from __future__ import annotations
@@ -16,10 +16,9 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from django.db.models import Min
 from django.utils import timezone
 
-from core import stamps
+from core import page_cache, stamps
 from glossary.models import NameChange, Term
 from glossary.rendering import NameRow, TermIndex, render_markdown
 
@@ -58,23 +57,27 @@ def published_rows(ids: list[int] | None = None) -> list[NameRow]:
     return list(query.name_rows())
 
 
-def _next_publication(after: datetime.datetime) -> datetime.datetime | None:
-    return Term.objects.filter(status=Term.Status.PUBLISHED, published_at__gt=after).aggregate(
-        next=Min("published_at")
-    )["next"]
+def _next_publication() -> datetime.datetime | None:
+    """When the next scheduled term comes due (the schedule the page cache keeps too).
+
+    Read before the rows it guards: a term that comes due while they are read is then
+    both in them and not after this time, so at worst it is laid over them again."""
+    return page_cache.schedule()[1]
 
 
 def _build(stamp: int) -> _Cached:
     now = timezone.now()
+    upcoming = _next_publication()
     rows = Term.objects.published().name_rows().iterator(chunk_size=5000)
-    return _Cached(TermIndex(rows), stamp, now, _next_publication(now))
+    return _Cached(TermIndex(rows), stamp, now, upcoming)
 
 
 def _come_due(cached: _Cached, now: datetime.datetime) -> _Cached:
     """Scheduled terms whose time has come, laid over the index."""
+    upcoming = _next_publication()
     due = list(Term.objects.published().filter(published_at__gt=cached.built_at).name_rows())
     index = cached.index.with_changes({row[0]: row for row in due})
-    return _Cached(index, cached.stamp, now, _next_publication(now))
+    return _Cached(index, cached.stamp, now, upcoming)
 
 
 def current() -> TermIndex:
@@ -123,7 +126,7 @@ def _catch_up(cached: _Cached, stamp: int) -> _Cached | None:
         return None
     rows = {row[0]: row for row in published_rows(sorted(changed))}
     index = cached.index.with_changes({pk: rows.get(pk) for pk in changed})
-    return _Cached(index, stamp, cached.built_at, _next_publication(timezone.now()))
+    return _Cached(index, stamp, cached.built_at, _next_publication())
 
 
 def names_changed(changes: Mapping[int, NameRow | None], base_stamp: int, stamp: int) -> None:
@@ -161,7 +164,7 @@ def committed() -> None:
                 _cached.index.with_changes(pending.changes),
                 pending.stamp,
                 _cached.built_at,
-                _next_publication(timezone.now()),
+                _next_publication(),
             )
 
 

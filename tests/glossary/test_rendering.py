@@ -135,6 +135,26 @@ class TestCrossLinking:
         article = make_term("Exercise", body="Draftterm and laterterm.")
         assert "term-link" not in article.body_html
 
+    def test_a_scheduled_term_is_linked_once_its_time_has_come(
+        self, make_term, django_capture_on_commit_callbacks
+    ):
+        import time
+
+        from django.utils import timezone
+
+        def committed(**fields) -> Term:
+            with django_capture_on_commit_callbacks(execute=True):
+                return make_term(**fields)
+
+        due = timezone.now() + timezone.timedelta(seconds=1)
+        committed(title="Laterterm", slug="laterterm", published_at=due)
+        before = committed(title="Before", body="Laterterm.")
+        assert "term-link" not in before.body_html
+        time.sleep(max((due - timezone.now()).total_seconds(), 0) + 0.1)
+        # This process's index knew when to take the term in; nothing announced it.
+        after = committed(title="After", body="Laterterm.")
+        assert 'href="/glossary/laterterm/"' in after.body_html
+
     def test_adding_a_term_links_existing_mentions(self, make_term):
         article = make_term("Exercise", body="Exercise supports neurogenesis.")
         assert "term-link" not in article.body_html
