@@ -27,12 +27,19 @@ LETTER_GROUPS: list[str] = [chr(c) for c in range(ord("a"), ord("z") + 1)] + [
 LETTER_LABELS = {DIGITS_GROUP: "0–9", OTHER_GROUP: "#"}
 
 
+def alias_lines(aliases: str) -> list[str]:
+    """A term's aliases, one per line as editors write them."""
+    return [line.strip() for line in aliases.splitlines() if line.strip()]
+
+
 def letter_label(group: str) -> str:
     return LETTER_LABELS.get(group, group.upper())
 
 
 def sort_key(title: str) -> str:
     """Accent-free, case-free form of a title, so "Ångström" sorts with the A's."""
+    if title.isascii():  # nothing to decompose: most titles, and every suggestion's words
+        return title.casefold().strip()
     decomposed = unicodedata.normalize("NFKD", title)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return stripped.casefold().strip()
@@ -160,7 +167,7 @@ class Term(models.Model):
 
     @property
     def alias_list(self) -> list[str]:
-        return [line.strip() for line in self.aliases.splitlines() if line.strip()]
+        return alias_lines(self.aliases)
 
     def get_letter_label(self) -> str:
         return letter_label(self.letter)

@@ -28,7 +28,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from core import deploy, page_cache, stamps
 from glossary import suggestions
-from glossary.models import Term, sort_key
+from glossary.models import Term, alias_lines, sort_key
 from glossary.rendering import term_url
 from glossary.search_index import (
     FTS_TABLE,
@@ -627,8 +627,8 @@ def suggest_titles(prefix: str, limit: int = SUGGEST_LIMIT) -> list[dict[str, st
         return []
     found = []
     for term in suggestions.current().suggest(typed, limit):
-        item = {"title": term.title, "url": term.get_absolute_url()}
-        alias = _matching_alias(term, typed)
+        item = {"title": term.title, "url": term_url(term.slug)}
+        alias = _matching_alias(term.title, alias_lines(term.aliases), typed)
         if alias:
             item["alias"] = alias
         found.append(item)
@@ -642,7 +642,7 @@ def _answer_key(kind: str, text: str) -> str:
     return f"search:{kind}:{deploy.version()}:{stamps.key_part(stamps.CONTENT)}:{digest}"
 
 
-def _matching_alias(term: Term, words: list[str]) -> str:
+def _matching_alias(title: str, aliases: list[str], words: list[str]) -> str:
     """The alias a suggestion was found by, when its title alone does not explain it."""
     wanted = [sort_key(word) for word in words]
 
@@ -650,9 +650,9 @@ def _matching_alias(term: Term, words: list[str]) -> str:
         name_words = WORD.findall(sort_key(name).replace("_", " "))
         return all(any(w.startswith(part) for w in name_words) for part in wanted)
 
-    if explains(term.title):
+    if explains(title):
         return ""
-    return next((alias for alias in term.alias_list if explains(alias)), "")
+    return next((alias for alias in aliases if explains(alias)), "")
 
 
 def close_titles(query: str, limit: int = CLOSE_TITLE_LIMIT) -> list[Term]:

@@ -63,14 +63,17 @@ def words_of(text: str) -> list[str]:
 
 
 @dataclass(frozen=True)
-class _Row:
+class Suggested:
+    """A suggested term as the index holds it (a model instance per suggestion cost more
+    than finding them)."""
+
     title: str
     slug: str
     aliases: str
     sort_title: str
 
     @classmethod
-    def of(cls, slug: str, title: str, aliases: str | None) -> _Row:
+    def of(cls, slug: str, title: str, aliases: str | None) -> Suggested:
         return cls(title, slug, aliases or "", sort_key(title))
 
     def order(self, pk: int) -> tuple[int, str, int]:
@@ -88,8 +91,8 @@ class SuggestionIndex:
     and every title and alias word with the terms that hold it."""
 
     def __init__(self, rows: Iterable[NameRow]) -> None:
-        self.rows: dict[int, _Row] = {
-            pk: _Row.of(slug, title, aliases) for pk, slug, title, aliases in rows
+        self.rows: dict[int, Suggested] = {
+            pk: Suggested.of(slug, title, aliases) for pk, slug, title, aliases in rows
         }
         self.by_title = sorted((row.sort_title, pk) for pk, row in self.rows.items())
         self.buckets: dict[str, list[tuple[int, str, int]]] = {}
@@ -115,7 +118,7 @@ class SuggestionIndex:
             if old is not None:
                 changed._unlink(pk, old)
             if row is not None:
-                changed.rows[pk] = _Row.of(row[1], row[2], row[3])
+                changed.rows[pk] = Suggested.of(row[1], row[2], row[3])
                 changed._link(pk)
         return changed
 
@@ -129,14 +132,14 @@ class SuggestionIndex:
                 bisect.insort(self.words, word)
             self.holders[word] = [*self.holders.get(word, ()), pk]
 
-    def _unlink(self, pk: int, row: _Row) -> None:
+    def _unlink(self, pk: int, row: Suggested) -> None:
         self.by_title.remove((row.sort_title, pk))
         bucket = self.buckets[row.sort_title[:2]] = list(self.buckets[row.sort_title[:2]])
         bucket.remove(row.order(pk))
         for word in row.words:
             self.holders[word] = [holder for holder in self.holders[word] if holder != pk]
 
-    def suggest(self, typed: list[str], limit: int) -> list[Term]:
+    def suggest(self, typed: list[str], limit: int) -> list[Suggested]:
         """Titles that start with the typed text first, shortest first; then titles whose
         words match every typed word, the last as a prefix (starting ones, then shortest)."""
         prefix = " ".join(typed)
@@ -144,7 +147,7 @@ class SuggestionIndex:
         if len(starting) < limit:
             shown = set(starting)
             starting += [pk for pk in self._with_words(typed, prefix, limit) if pk not in shown]
-        return [self._term(pk) for pk in starting[:limit]]
+        return [self.rows[pk] for pk in starting[:limit]]
 
     def _starting_with(self, prefix: str, limit: int) -> list[int]:
         low = bisect.bisect_left(self.by_title, (prefix,))
@@ -195,10 +198,6 @@ class SuggestionIndex:
 
     def _order(self, pk: int) -> tuple[int, str, int]:
         return self.rows[pk].order(pk)
-
-    def _term(self, pk: int) -> Term:
-        row = self.rows[pk]
-        return Term(pk=pk, title=row.title, slug=row.slug, aliases=row.aliases)
 
 
 @dataclass(frozen=True)
