@@ -333,7 +333,13 @@ class SQLiteBackend:
         # each word once, however many titles hold it.
         typed = _typed_words(text)
         known = self._words_starting_like(typed)
-        corrected = [word for word in (_closest_word(word, known) for word in typed) if word]
+        corrected = [
+            found
+            for found in (
+                _closest_word(word, known) or _closest_word_but_first_letter(word) for word in typed
+            )
+            if found
+        ]
         if not corrected:
             return []
         match = " AND ".join(f'"{word}"' for word in corrected)
@@ -377,6 +383,19 @@ def _closest_word(typed: str, known: list[str]) -> str | None:
     if typed in known:
         return typed
     near = [word for word in known if word[0] == typed[0] and abs(len(word) - len(typed)) <= 2]
+    found = difflib.get_close_matches(typed, near, n=1, cutoff=CLOSE_WORD_MIN_RATIO)
+    return found[0] if found else None
+
+
+def _closest_word_but_first_letter(typed: str) -> str | None:
+    """For a typo in the first letter ("keurogenesis"): the closest title or alias word
+    that agrees from the second letter, from this process's suggestions index (the same
+    published names, kept current by the names stamp)."""
+    near = [
+        word
+        for word in suggestions.current().words_but_first_letter(typed)
+        if abs(len(word) - len(typed)) <= 2
+    ]
     found = difflib.get_close_matches(typed, near, n=1, cutoff=CLOSE_WORD_MIN_RATIO)
     return found[0] if found else None
 

@@ -649,6 +649,23 @@ class TestSuggest:
         names_read = [q["sql"] for q in queries.captured_queries if '"aliases"' in q["sql"]]
         assert len(names_read) == 1 and " IN (" in names_read[0]  # the renamed term's row
 
+    def test_a_new_term_is_laid_over_the_suggestions_without_building_them_anew(
+        self, make_term, monkeypatch
+    ):
+        make_term("Neurogenesis")
+        assert [s["title"] for s in search.suggest_titles("neur")] == ["Neurogenesis"]
+        builds = []
+        build = suggestions._build
+        monkeypatch.setattr(suggestions, "_build", lambda: builds.append(1) or build())
+        make_term("Neuron")  # published now: the latest publication moves too
+        make_term("Neuroplasticity", published_at=timezone.now() - timezone.timedelta(days=9))
+        assert [s["title"] for s in search.suggest_titles("neur")] == [
+            "Neuron",
+            "Neurogenesis",
+            "Neuroplasticity",
+        ]
+        assert builds == []
+
     def test_an_unpublished_or_deleted_term_leaves_the_suggestions_at_once(self, make_term):
         draft_soon = make_term("Neurogenesis")
         gone_soon = make_term("Neuron")
@@ -680,6 +697,14 @@ class TestDidYouMean:
         make_term("Neurogenesis")
         make_term("Neuroplasticity")
         assert search.close_titles("neurogenisis")[0].title == "Neurogenesis"
+
+    def test_a_typo_in_the_first_letter_or_a_missing_first_letter_is_corrected(self, make_term):
+        make_term("Neurogenesis")
+        make_term("Autophagy")
+        assert [t.title for t in search.close_titles("keurogenesis")] == ["Neurogenesis"]
+        assert [t.title for t in search.close_titles("utophagy")] == ["Autophagy"]
+        make_term("Hormesis")  # laid over this process's index, not built anew
+        assert [t.title for t in search.close_titles("kormesis")] == ["Hormesis"]
 
     def test_each_word_is_corrected_and_correct_words_are_kept(self, make_term):
         make_term("Insulin resistance")
