@@ -242,7 +242,7 @@ def current() -> SuggestionIndex:
             index = _caught_up(index, built.names[0], names[0])
         if index is not None and built.due != due:
             index = _came_due(index, built.due, due)
-        _built = _Built(index or _build(), names, due)
+        _built = _Built(_build() if index is None else index, names, due)
         return _built.index
 
 
