@@ -16,6 +16,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from core import page_cache, stamps
@@ -57,6 +58,15 @@ def published_rows(ids: list[int] | None = None) -> list[NameRow]:
     return list(query.name_rows())
 
 
+def published_since(since: datetime.datetime, until: datetime.datetime | None = None) -> QuerySet:
+    """Names of the public terms published after ``since`` (up to ``until``): scheduled
+    terms whose time came, which nothing announces, and terms published just now."""
+    query = Term.objects.published().filter(published_at__gt=since)
+    if until is not None:
+        query = query.filter(published_at__lte=until)
+    return query.name_rows()
+
+
 def _next_publication() -> datetime.datetime | None:
     """When the next scheduled term comes due (the schedule the page cache keeps too).
 
@@ -75,7 +85,7 @@ def _build(stamp: int) -> _Cached:
 def _come_due(cached: _Cached, now: datetime.datetime) -> _Cached:
     """Scheduled terms whose time has come, laid over the index."""
     upcoming = _next_publication()
-    due = list(Term.objects.published().filter(published_at__gt=cached.built_at).name_rows())
+    due = list(published_since(cached.built_at))
     index = cached.index.with_changes({row[0]: row for row in due})
     return _Cached(index, cached.stamp, now, upcoming)
 

@@ -661,13 +661,13 @@ def _answer_key(kind: str, text: str) -> str:
     return f"search:{kind}:{deploy.version()}:{stamps.key_part(stamps.CONTENT)}:{digest}"
 
 
-def _matching_alias(title: str, aliases: list[str], words: list[str]) -> str:
-    """The alias a suggestion was found by, when its title alone does not explain it."""
-    wanted = [sort_key(word) for word in words]
+def _matching_alias(title: str, aliases: list[str], typed: list[str]) -> str:
+    """The alias a suggestion was found by, when its title alone does not explain it
+    (``typed``: the words as ``suggestions.words_of`` reads them)."""
 
     def explains(name: str) -> bool:
-        name_words = WORD.findall(sort_key(name).replace("_", " "))
-        return all(any(w.startswith(part) for w in name_words) for part in wanted)
+        name_words = suggestions.words_of(name)
+        return all(any(w.startswith(part) for w in name_words) for part in typed)
 
     if explains(title):
         return ""

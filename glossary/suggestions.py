@@ -269,11 +269,7 @@ def _came_due(
         return None
     if until is None or until <= since:  # the latest went away: an edit, in the names log
         return index
-    rows = list(
-        Term.objects.published()
-        .filter(published_at__gt=since, published_at__lte=until)
-        .name_rows()[: MAX_CHANGES + 1]
-    )
+    rows = list(name_index.published_since(since, until)[: MAX_CHANGES + 1])
     if len(rows) > MAX_CHANGES:
         return None
     return index.with_changes({row[0]: row for row in rows})
