@@ -2,7 +2,7 @@
 
 Every page needs it (to read the consent cookie and to render the inert scripts). It is
 kept in Django's cache together with the version stamp it was built at
-(``core.stamps.CONSENT``); each request reads the stamp once (one tiny query) and rebuilds
+(``STAMP``); each request reads the stamp once (one tiny query) and rebuilds
 the catalog when it moved, so a change made in any process (admin, shell, command,
 another app server, raw SQL followed by ``invalidate()``) is live on the next request
 everywhere, with Redis or with per-process memory.
@@ -37,6 +37,8 @@ from consent.models import PolicySettings, TrackingScript
 from core import stamps
 
 CACHE_KEY = "consent:catalog:v3"
+# The version stamp of everything here (core.stamps), bumped by invalidate().
+STAMP = "consent.catalog"
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,20 @@ class Catalog:
 def _build() -> Catalog:
     """Three queries: categories with their cookies (one LEFT JOIN), enabled scripts, the
     policy settings (banner text, material changes)."""
+    categories = _categories(_group_rows())
+    policy = PolicySettings.current()
+    return Catalog(
+        categories=tuple(categories),
+        scripts=_enabled_scripts(),
+        by_varname={category.varname: category for category in categories},
+        banner_text=policy.banner_text,
+        policy_version=policy_version(categories, policy.banner_text, policy.material_changes),
+    )
+
+
+def _group_rows() -> dict[str, dict]:
+    """Every category as the keyword arguments of ``Category``, cookies still unchecked; a
+    category's ``version`` is the newest of its cookies' creation times."""
     rows = CookieGroup.objects.order_by("ordering", "pk").values_list(
         "varname",
         "name",
@@ -171,6 +187,11 @@ def _build() -> Catalog:
         )
         if c_created and (group["version"] is None or c_created > group["version"]):
             group["version"] = c_created
+    return groups
+
+
+def _categories(groups: dict[str, dict]) -> list[Category]:
+    """The categories with only the cookies the rules allow, sorted by name."""
     necessary = [
         cookie.name
         for group in groups.values()
@@ -180,18 +201,28 @@ def _build() -> Catalog:
     ]
     categories = []
     for group in groups.values():
-        # A name forced in without validation ("*", "a*b") or one that would cover a
-        # necessary cookie never reaches the withdrawal clean-up (server or consent.js).
-        usable = [
-            cookie
-            for cookie in group["cookies"]
-            if cookie_rules.name_is_valid(cookie.name)
-            and (group["required"] or not cookie_rules.covers_necessary(cookie.name, necessary))
-        ]
-        group["cookies"] = tuple(sorted(usable, key=lambda cookie: cookie.name))
+        group["cookies"] = tuple(
+            sorted(_usable_cookies(group, necessary), key=lambda cookie: cookie.name)
+        )
         version = group["version"]
         group["version"] = version.replace(microsecond=0) if version else None
         categories.append(Category(**group))
+    return categories
+
+
+def _usable_cookies(group: dict, necessary: list[str]) -> list[DeclaredCookie]:
+    """A name forced in without validation ("*", "a*b") or one that would cover a necessary
+    cookie never reaches the withdrawal clean-up (server or consent.js)."""
+    return [
+        cookie
+        for cookie in group["cookies"]
+        if cookie_rules.name_is_valid(cookie.name)
+        and (group["required"] or not cookie_rules.covers_necessary(cookie.name, necessary))
+    ]
+
+
+def _enabled_scripts() -> tuple[Script, ...]:
+    """Enabled scripts whose URL or code passes the rules (``consent.scripts``)."""
     candidates = (
         Script(
             pk=script.pk,
@@ -203,15 +234,7 @@ def _build() -> Catalog:
         )
         for script in TrackingScript.objects.enabled().select_related("category")
     )
-    scripts = tuple(script for script in candidates if script.is_valid)
-    policy = PolicySettings.current()
-    return Catalog(
-        categories=tuple(categories),
-        scripts=scripts,
-        by_varname={category.varname: category for category in categories},
-        banner_text=policy.banner_text,
-        policy_version=policy_version(categories, policy.banner_text, policy.material_changes),
-    )
+    return tuple(script for script in candidates if script.is_valid)
 
 
 def policy_version(categories: list[Category], banner_text: str, material_changes: int) -> str:
@@ -274,7 +297,7 @@ def _load() -> Catalog:
     global _process_copy
     # The stamp first, then the data (see core.stamps). changed_at makes the token unique
     # even if a transaction that bumped the number (and built a catalog) was rolled back.
-    token = stamps.token(stamps.CONSENT)  # from the request's snapshot when there is one
+    token = stamps.token(STAMP)
     local = _process_copy
     if local is not None and local[0] == token:
         return local[1]
@@ -298,10 +321,10 @@ def invalidate() -> None:
     """Announce a change: bump the stamp in the current transaction (every process sees it on
     its next request) and forget this request's copy. Upstream's group cache is cleared too.
     """
-    stamps.bump(stamps.CONSENT)
+    stamps.bump(STAMP)
     scope = _request_scope.get()
     if scope is not None:
-        scope.pop("catalog", None)  # stamps.bump also drops the request's stamp snapshot
+        scope.pop("catalog", None)
     delete_upstream_cache()
     transaction.on_commit(delete_upstream_cache)
 
