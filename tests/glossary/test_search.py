@@ -461,6 +461,36 @@ BAD_QUERIES = [
 ]
 
 
+# The plain text a bad query's suggestions come from: operators, quotes, punctuation and
+# control characters are not words; None where no title can match what is left (a word no
+# title holds, or several words no single title holds together).
+PLAIN_TEXT_OF_BAD_QUERY = {
+    "prefix-star": "neuro",
+    "open-paren": "brain",
+    "close-paren": "brain",
+    "caret": "brain",
+    "only-negation": "brain",
+    "our-own-markers": "brain",
+}
+# What the seed content suggests for those plain texts, in the order shown.
+SEED_SUGGESTIONS = {
+    "neuro": [
+        "Neurogenesis",
+        "Brain-derived neurotrophic factor",
+        "Resistance training neurological benefits",
+    ],
+    "brain": [
+        "Brain-derived neurotrophic factor",
+        "Blood-brain barrier",
+        "Resistance training neurological benefits",
+    ],
+}
+BAD_QUERIES_WITH_PLAIN_TEXT = [
+    pytest.param(param.values[0], PLAIN_TEXT_OF_BAD_QUERY.get(param.id), id=param.id)
+    for param in BAD_QUERIES
+]
+
+
 class TestBadInput:
     @pytest.mark.parametrize("query", BAD_QUERIES)
     def test_bad_query_returns_a_normal_page(self, client, seed, query):
@@ -469,11 +499,17 @@ class TestBadInput:
         assert 'role="search"' in response.content.decode()
         assert Term.objects.count() == len(seed)
 
-    @pytest.mark.parametrize("query", BAD_QUERIES)
-    def test_bad_query_suggestions_are_an_empty_or_normal_list(self, client, seed, query):
+    @pytest.mark.parametrize(("query", "plain_text"), BAD_QUERIES_WITH_PLAIN_TEXT)
+    def test_bad_query_suggests_what_its_plain_text_part_suggests(
+        self, client, seed, query, plain_text
+    ):
         response = client.get(SUGGEST_URL, {"q": query})
         assert response.status_code == 200
-        assert isinstance(response.json()["suggestions"], list)
+        suggested = [item["title"] for item in response.json()["suggestions"]]
+        assert suggested == SEED_SUGGESTIONS.get(plain_text, [])
+        if plain_text:
+            plain = client.get(SUGGEST_URL, {"q": plain_text}).json()["suggestions"]
+            assert suggested == [item["title"] for item in plain]
 
     def test_operator_characters_are_plain_text(self, make_term):
         make_term("Near infrared light", summary="Light therapy.")
