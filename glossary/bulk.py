@@ -9,24 +9,29 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from django.db import connection, models
+from django.db import connection, models, transaction
 
 from glossary import search_index
 from glossary.models import InboundLinks, RetiredSlug, Term
+from glossary.progress import Progress, ignore
 
 BATCH_SIZE = 1000
 
 
-def create_terms(terms: Sequence[Term]) -> None:
+def create_terms(terms: Sequence[Term], *, progress: Progress | None = None) -> None:
     """Insert new terms (primary keys filled in), keeping their own created/updated times.
 
     bulk_create() stamps auto_now fields with "now"; the times a file or the demo data
     gave, when they gave any, are written back after. The search index takes the new
-    rows in one pass.
+    rows in one pass. `progress` hears of every batch inserted ("Writing terms").
     """
+    report = progress or ignore
     times = [(term.created_at, term.updated_at) for term in terms]
-    with search_index.indexed_after_insert(connection):
-        Term.objects.bulk_create(terms, batch_size=BATCH_SIZE)
+    # One transaction around the batches, as bulk_create(batch_size=...) opens.
+    with search_index.indexed_after_insert(connection), transaction.atomic(savepoint=False):
+        for start in range(0, len(terms), BATCH_SIZE):
+            Term.objects.bulk_create(terms[start : start + BATCH_SIZE], batch_size=BATCH_SIZE)
+            report("Writing terms", min(start + BATCH_SIZE, len(terms)), len(terms))
     for term, (created_at, updated_at) in zip(terms, times, strict=True):
         term.created_at = created_at or term.created_at
         term.updated_at = updated_at or term.updated_at
@@ -58,13 +63,20 @@ def update_rows(objs: Sequence[models.Model], field_names: Sequence[str]) -> Non
 
 
 def insert_pairs(
-    through: type[models.Model], first: str, second: str, pairs: Iterable[tuple[int, int]]
+    through: type[models.Model],
+    first: str,
+    second: str,
+    pairs: Iterable[tuple[int, int]],
+    *,
+    progress: Progress | None = None,
+    phase: str = "Writing links",
 ) -> None:
     """Rows of a many-to-many table: prepared INSERTs, existing pairs left as they are.
 
     bulk_create() builds a model instance per row, which costs more than the insert for
     the hundreds of thousands of link rows a bulk load writes.
     """
+    report = progress or ignore
     meta = through._meta
     quote = connection.ops.quote_name
     columns = [meta.get_field(first).column, meta.get_field(second).column]
@@ -73,23 +85,39 @@ def insert_pairs(
         "VALUES (%s, %s) ON CONFLICT DO NOTHING"
     )
     rows = [list(pair) for pair in pairs]
+    batch = BATCH_SIZE * 5
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), BATCH_SIZE * 5):
-            cursor.executemany(sql, rows[start : start + BATCH_SIZE * 5])
+        for start in range(0, len(rows), batch):
+            cursor.executemany(sql, rows[start : start + batch])
+            report(phase, min(start + batch, len(rows)), len(rows))
 
 
-def add_related(pairs: Iterable[tuple[int, int]]) -> None:
+def add_related(pairs: Iterable[tuple[int, int]], *, progress: Progress | None = None) -> None:
     """Related terms are symmetrical: each pair is stored in both directions, as add() does."""
     rows = set()
     for a, b in pairs:
         if a != b:
             rows |= {(a, b), (b, a)}
-    insert_pairs(Term.related_terms.through, "from_term", "to_term", sorted(rows))
+    insert_pairs(
+        Term.related_terms.through,
+        "from_term",
+        "to_term",
+        sorted(rows),
+        progress=progress,
+        phase="Writing related terms",
+    )
 
 
-def add_categories(pairs: Iterable[tuple[int, int]]) -> None:
+def add_categories(pairs: Iterable[tuple[int, int]], *, progress: Progress | None = None) -> None:
     """(term id, category id) pairs."""
-    insert_pairs(Term.categories.through, "term", "category", pairs)
+    insert_pairs(
+        Term.categories.through,
+        "term",
+        "category",
+        pairs,
+        progress=progress,
+        phase="Writing categories",
+    )
 
 
 def release_slugs(slugs: Sequence[str]) -> None:

@@ -21,6 +21,7 @@ from django.utils.text import slugify
 
 from glossary import bulk, changes, name_index, planner
 from glossary.models import Category, Term
+from glossary.progress import Progress, listener, reported_to
 
 MAX_COUNT = 500_000
 
@@ -352,107 +353,145 @@ def _ensure_categories() -> list[Category]:
     return categories
 
 
-def generate_terms(count: int, seed: int | None = None) -> list[Term]:
+def generate_terms(
+    count: int, seed: int | None = None, *, progress: Progress | None = None
+) -> list[Term]:
     """Create `count` published demo terms (with links, related terms and categories).
 
     Titles and slugs already in the database are skipped, so running it again adds new
-    terms rather than clashing. Returns the new terms (with primary keys).
+    terms rather than clashing. Returns the new terms (with primary keys). `progress`
+    (by default the `reported_to` listener) hears of each phase: composing, writing rows
+    and links, rendering, relinking.
     """
     if not isinstance(count, int) or count < 1 or count > MAX_COUNT:
         raise ValueError(f"count must be a whole number from 1 to {MAX_COUNT:,}")
+    report = progress or listener()
     rng = random.Random(seed)
     with transaction.atomic():
         categories = _ensure_categories()
         existing = name_index.published_rows()
-        taken_titles = {t.lower() for t in Term.objects.values_list("title", flat=True)}
-        taken_slugs = set(Term.objects.values_list("slug", flat=True))
-        taken_names = set(taken_titles)
-        for aliases in Term.objects.values_list("aliases", flat=True):
-            taken_names |= {a.strip().lower() for a in aliases.splitlines() if a.strip()}
-
-        chosen: list[TitleParts] = []
-        for parts in _title_candidates(rng):
-            if len(chosen) == count:
-                break
-            if parts.title.lower() not in taken_names:
-                taken_names.add(parts.title.lower())
-                chosen.append(parts)
-        # Beyond the word lists' ~125,000 titles, numbered variants keep titles unique.
-        for number in itertools.count(2):
-            if len(chosen) >= count:
-                break
-            for parts in _title_candidates(random.Random(number)):
-                if len(chosen) == count:
-                    break
-                numbered = f"{parts.title} type {number}"
-                if numbered.lower() not in taken_names:
-                    taken_names.add(numbered.lower())
-                    chosen.append(dataclasses.replace(parts, title=numbered))
-
-        titles = [p.title for p in chosen]
-        mentions = [_mention_form(t) for t in titles[: max(2000, count // 10)]]
+        taken_names = _taken_names()
+        chosen = _choose_titles(rng, count, taken_names)
+        mentions = [_mention_form(p.title) for p in chosen[: max(2000, count // 10)]]
         mentions += [_mention_form(title) for _, _, title, _ in existing[:2000]]
-        # An abbreviation that is also an everyday word ("ARE") would link ordinary prose.
-        prose_words = {
-            word.strip(".,{}").lower()
-            for template in ORIGIN_SENTENCES + MECHANISM_SENTENCES + PRACTICE_SENTENCES
-            for word in template.split()
-        }
-        terms: list[Term] = []
-        for parts in chosen:
-            abbreviation = _abbreviation(parts.title)
-            aliases = ""
-            if (
-                abbreviation
-                and abbreviation.lower() not in taken_names
-                and abbreviation.lower() not in prose_words
-            ):
-                taken_names.add(abbreviation.lower())
-                aliases = abbreviation
-            published = ANCHOR + datetime.timedelta(minutes=rng.randint(0, 60 * 24 * 700))
-            terms.append(
-                Term(
-                    title=parts.title,
-                    slug=_unique_slug(parts.title, taken_slugs),
-                    aliases=aliases,
-                    summary=_summary(parts),
-                    body=_body(rng, parts, mentions or [parts.core]),
-                    references=_references(rng, parts),
-                    status=Term.Status.PUBLISHED,
-                    published_at=published,
-                    last_reviewed=(published + datetime.timedelta(days=rng.randint(0, 300))).date(),
-                    created_at=published,
-                    updated_at=published + datetime.timedelta(days=rng.randint(0, 60)),
-                )
-            )
-            terms[-1]._demo_domain = parts.domain  # type: ignore[attr-defined]
-            terms[-1]._demo_core = parts.core  # type: ignore[attr-defined]
-
-        bulk.create_terms(terms)
-
-        by_core: dict[str, list[int]] = {}
-        for term in terms:
-            by_core.setdefault(term._demo_core, []).append(term.pk)  # type: ignore[attr-defined]
-        related = []
-        term_categories = []
-        seed_ids = [pk for pk, *_ in existing[:50]]
-        for term in terms:
-            siblings = by_core[term._demo_core]  # type: ignore[attr-defined]
-            for other in rng.sample(siblings, min(2, len(siblings))):
-                related.append((term.pk, other))
-            if seed_ids and rng.random() < 0.1:
-                related.append((term.pk, rng.choice(seed_ids)))
-            domain = term._demo_domain  # type: ignore[attr-defined]
-            term_categories.append((term.pk, categories[domain].pk))
-            if rng.random() < 0.3:
-                term_categories.append((term.pk, rng.choice(categories).pk))
-        bulk.add_related(related)
-        bulk.add_categories(term_categories)
-
+        terms = _compose_terms(rng, chosen, mentions, taken_names, report)
+        bulk.create_terms(terms, progress=report)
+        related, term_categories = _connections(
+            rng, terms, categories, seed_ids=[pk for pk, *_ in existing[:50]]
+        )
+        bulk.add_related(related, progress=report)
+        bulk.add_categories(term_categories, progress=report)
         # Rendered, linked and announced the way every bulk load is.
-        changes.terms_loaded([t.pk for t in terms])
+        with reported_to(report):
+            changes.terms_loaded([t.pk for t in terms])
     planner.reclaim_after_bulk_load()
     return terms
+
+
+def _taken_names() -> set[str]:
+    """Every title and alias in the database, lower-cased: a new term may use none of them."""
+    taken = {t.lower() for t in Term.objects.values_list("title", flat=True)}
+    for aliases in Term.objects.values_list("aliases", flat=True):
+        taken |= {a.strip().lower() for a in aliases.splitlines() if a.strip()}
+    return taken
+
+
+def _choose_titles(rng: random.Random, count: int, taken_names: set[str]) -> list[TitleParts]:
+    """`count` titles no term has yet (added to `taken_names`)."""
+    chosen: list[TitleParts] = []
+    for parts in _title_candidates(rng):
+        if len(chosen) == count:
+            break
+        if parts.title.lower() not in taken_names:
+            taken_names.add(parts.title.lower())
+            chosen.append(parts)
+    # Beyond the word lists' ~125,000 titles, numbered variants keep titles unique.
+    for number in itertools.count(2):
+        if len(chosen) >= count:
+            break
+        for parts in _title_candidates(random.Random(number)):
+            if len(chosen) == count:
+                break
+            numbered = f"{parts.title} type {number}"
+            if numbered.lower() not in taken_names:
+                taken_names.add(numbered.lower())
+                chosen.append(dataclasses.replace(parts, title=numbered))
+    return chosen
+
+
+# An abbreviation that is also an everyday word ("ARE") would link ordinary prose.
+PROSE_WORDS = {
+    word.strip(".,{}").lower()
+    for template in ORIGIN_SENTENCES + MECHANISM_SENTENCES + PRACTICE_SENTENCES
+    for word in template.split()
+}
+# How many composed terms make one step of the "Composing terms" progress.
+COMPOSE_REPORT_EVERY = 500
+
+
+def _compose_terms(
+    rng: random.Random,
+    chosen: list[TitleParts],
+    mentions: list[str],
+    taken_names: set[str],
+    report: Progress,
+) -> list[Term]:
+    """Unsaved terms for these titles: body, summary, references, dates and an alias."""
+    taken_slugs = set(Term.objects.values_list("slug", flat=True))
+    terms: list[Term] = []
+    for parts in chosen:
+        abbreviation = _abbreviation(parts.title)
+        aliases = ""
+        if (
+            abbreviation
+            and abbreviation.lower() not in taken_names
+            and abbreviation.lower() not in PROSE_WORDS
+        ):
+            taken_names.add(abbreviation.lower())
+            aliases = abbreviation
+        published = ANCHOR + datetime.timedelta(minutes=rng.randint(0, 60 * 24 * 700))
+        term = Term(
+            title=parts.title,
+            slug=_unique_slug(parts.title, taken_slugs),
+            aliases=aliases,
+            summary=_summary(parts),
+            body=_body(rng, parts, mentions or [parts.core]),
+            references=_references(rng, parts),
+            status=Term.Status.PUBLISHED,
+            published_at=published,
+            last_reviewed=(published + datetime.timedelta(days=rng.randint(0, 300))).date(),
+            created_at=published,
+            updated_at=published + datetime.timedelta(days=rng.randint(0, 60)),
+        )
+        term._demo_domain = parts.domain  # type: ignore[attr-defined]
+        term._demo_core = parts.core  # type: ignore[attr-defined]
+        terms.append(term)
+        if len(terms) % COMPOSE_REPORT_EVERY == 0 or len(terms) == len(chosen):
+            report("Composing terms", len(terms), len(chosen))
+    return terms
+
+
+def _connections(
+    rng: random.Random, terms: list[Term], categories: list[Category], seed_ids: list[int]
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """(related pairs, category pairs): terms sharing a core word are related, sometimes
+    to a seed term too; each term is in its domain's category, sometimes one more."""
+    by_core: dict[str, list[int]] = {}
+    for term in terms:
+        by_core.setdefault(term._demo_core, []).append(term.pk)  # type: ignore[attr-defined]
+    related = []
+    term_categories = []
+    for term in terms:
+        siblings = by_core[term._demo_core]  # type: ignore[attr-defined]
+        for other in rng.sample(siblings, min(2, len(siblings))):
+            related.append((term.pk, other))
+        if seed_ids and rng.random() < 0.1:
+            related.append((term.pk, rng.choice(seed_ids)))
+        domain = term._demo_domain  # type: ignore[attr-defined]
+        term_categories.append((term.pk, categories[domain].pk))
+        if rng.random() < 0.3:
+            term_categories.append((term.pk, rng.choice(categories).pk))
+    return related, term_categories
 
 
 def default_seed() -> int:

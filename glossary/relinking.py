@@ -16,12 +16,13 @@ import multiprocessing
 import os
 import re
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from django.db import connection
 
 from glossary import bulk
 from glossary.models import Term, letter_group, sort_key
+from glossary.progress import Progress, listener
 from glossary.rendering import (
     FormMatcher,
     RenderedTerm,
@@ -41,8 +42,15 @@ RECOUNT_ALL_ABOVE = 5000
 WORDS = re.compile(r"\w+")
 
 
-def mentioning(forms: set[str], exclude_ids: Iterable[int] = ()) -> list[int]:
-    """Ids of the articles whose body mentions one of these name forms as a whole word."""
+def mentioning(
+    forms: set[str], exclude_ids: Iterable[int] = (), *, progress: Progress | None = None
+) -> list[int]:
+    """Ids of the articles whose body mentions one of these name forms as a whole word.
+
+    `progress` (by default the `reported_to` listener) hears of each batch of candidate
+    articles read ("Finding mentions").
+    """
+    report = progress or listener()
     matcher = FormMatcher(forms)
     if matcher.empty:
         return []
@@ -58,6 +66,7 @@ def mentioning(forms: set[str], exclude_ids: Iterable[int] = ()) -> list[int]:
             "pk", "body"
         )
         found += [pk for pk, body in rows if matcher.found_in(body)]
+        report("Finding mentions", min(start + BATCH_SIZE, len(candidates)), len(candidates))
     return sorted(found)
 
 
@@ -142,22 +151,46 @@ def _render_one(item: RenderInput) -> RenderedTerm:
     return render_fields(title, aliases, body, references, _worker_index, own_id)
 
 
-def render_many(items: Sequence[RenderInput], index: TermIndex) -> list[RenderedTerm]:
+# How often rendering reports how many articles it has done.
+REPORT_EVERY = 250
+
+
+def render_many(
+    items: Sequence[RenderInput],
+    index: TermIndex,
+    *,
+    rendered: Callable[[int], None] | None = None,
+) -> list[RenderedTerm]:
     """Render many articles, on every core when there are enough of them.
 
     Rendering is pure CPU work, so forked workers that inherit the index share it
-    copy-on-write; they never touch the database.
+    copy-on-write; they never touch the database. `rendered` is told how many are done
+    every REPORT_EVERY articles and at the end.
     """
     global _worker_index
     _worker_index = index
     processes = min(os.cpu_count() or 1, 4)
     try:
         if processes < 2 or len(items) < PARALLEL_MIN_ITEMS or os.name != "posix":
-            return [_render_one(item) for item in items]
+            return _counted(map(_render_one, items), rendered)
         with multiprocessing.get_context("fork").Pool(processes) as pool:
-            return pool.map(_render_one, items, chunksize=250)
+            # imap hands results back in order as they come, so the count moves as they do.
+            return _counted(pool.imap(_render_one, items, chunksize=250), rendered)
     finally:
         _worker_index = None
+
+
+def _counted(
+    results: Iterable[RenderedTerm], rendered: Callable[[int], None] | None
+) -> list[RenderedTerm]:
+    done: list[RenderedTerm] = []
+    for result in results:
+        done.append(result)
+        if rendered is not None and len(done) % REPORT_EVERY == 0:
+            rendered(len(done))
+    if rendered is not None and len(done) % REPORT_EVERY:
+        rendered(len(done))
+    return done
 
 
 BODY_FIELDS = ["body_html", "toc", "page_token"]
@@ -165,62 +198,107 @@ BODY_FIELDS = ["body_html", "toc", "page_token"]
 WHOLE_FIELDS = [*BODY_FIELDS, "references_html", "sort_title", "letter", "edit_token"]
 
 
-def rerender(ids: Iterable[int], index: TermIndex, *, whole: bool = False) -> list[int]:
+def rerender(
+    ids: Iterable[int],
+    index: TermIndex,
+    *,
+    whole: bool = False,
+    progress: Progress | None = None,
+) -> list[int]:
     """Render these articles' bodies; write those whose HTML or links changed.
 
     Returns the ids written. With `whole` (rows a bulk load just wrote), every derived
-    field is filled in and every row written.
+    field is filled in and every row written. `progress` (by default the `reported_to`
+    listener) hears how many are rendered ("Rendering terms" with `whole`, else
+    "Relinking articles").
     """
+    report = progress or listener()
+    phase = "Rendering terms" if whole else "Relinking articles"
     ordered = sorted(set(ids))
-    through = Term.linked_terms.through
     written: list[int] = []
     link_targets: set[int] = set()  # terms whose inbound count may change
     chunk = BATCH_SIZE * 10 if len(ordered) >= PARALLEL_MIN_ITEMS else BATCH_SIZE
     page_token = uuid.uuid4()
-    fields = WHOLE_FIELDS if whole else BODY_FIELDS
     for start in range(0, len(ordered), chunk):
-        batch = list(
-            Term.objects.filter(pk__in=ordered[start : start + chunk])
-            .order_by("pk")
-            .only("pk", "title", "aliases", "body", "references", *BODY_FIELDS)
-        )
-        old_links: dict[int, set[int]] = {}
-        for from_id, to_id in through.objects.filter(
-            from_term_id__in=[t.pk for t in batch]
-        ).values_list("from_term_id", "to_term_id"):
-            old_links.setdefault(from_id, set()).add(to_id)
-        results = render_many(
-            [(t.title, t.aliases, t.body, t.references if whole else None, t.pk) for t in batch],
+        batch_written, batch_targets = _rerender_batch(
+            ordered[start : start + chunk],
             index,
+            whole=whole,
+            page_token=page_token,
+            rendered=lambda done, before=start: report(phase, before + done, len(ordered)),
         )
-        changed = []
-        link_rows = []
-        for term, result in zip(batch, results, strict=True):
-            same = (
-                result.body_html == term.body_html
-                and result.toc == term.toc
-                and set(result.linked_term_ids) == old_links.get(term.pk, set())
-            )
-            if same and not whole:
-                continue
-            term.body_html, term.toc = result.body_html, result.toc
-            term.page_token = page_token  # its stored page rendering is outdated
-            if whole:
-                term.references_html = result.references_html
-                term.sort_title = sort_key(term.title)[:200]
-                term.letter = letter_group(term.title)
-                term.edit_token = uuid.uuid4()  # forms opened before the load are stale
-            changed.append(term)
-            link_rows += [(term.pk, target) for target in result.linked_term_ids]
-            link_targets |= old_links.get(term.pk, set()) ^ set(result.linked_term_ids)
-        bulk.update_rows(changed, fields)
-        changed_ids = [term.pk for term in changed]
-        for part in range(0, len(changed_ids), BATCH_SIZE):
-            through.objects.filter(from_term_id__in=changed_ids[part : part + BATCH_SIZE]).delete()
-        bulk.insert_pairs(through, "from_term", "to_term", link_rows)
-        written += changed_ids
+        written += batch_written
+        link_targets |= batch_targets
     recount_inbound(link_targets)
     return written
+
+
+def _rerender_batch(
+    ids: list[int],
+    index: TermIndex,
+    *,
+    whole: bool,
+    page_token: uuid.UUID,
+    rendered: Callable[[int], None],
+) -> tuple[list[int], set[int]]:
+    """Render one batch and write what changed: (ids written, terms whose inbound count
+    may have changed)."""
+    batch = list(
+        Term.objects.filter(pk__in=ids)
+        .order_by("pk")
+        .only("pk", "title", "aliases", "body", "references", *BODY_FIELDS)
+    )
+    old_links = _links_from([t.pk for t in batch])
+    results = render_many(
+        [(t.title, t.aliases, t.body, t.references if whole else None, t.pk) for t in batch],
+        index,
+        rendered=rendered,
+    )
+    changed = []
+    link_rows = []
+    link_targets: set[int] = set()
+    for term, result in zip(batch, results, strict=True):
+        same = (
+            result.body_html == term.body_html
+            and result.toc == term.toc
+            and set(result.linked_term_ids) == old_links.get(term.pk, set())
+        )
+        if same and not whole:
+            continue
+        term.body_html, term.toc = result.body_html, result.toc
+        term.page_token = page_token  # its stored page rendering is outdated
+        if whole:
+            term.references_html = result.references_html
+            term.sort_title = sort_key(term.title)[:200]
+            term.letter = letter_group(term.title)
+            term.edit_token = uuid.uuid4()  # forms opened before the load are stale
+        changed.append(term)
+        link_rows += [(term.pk, target) for target in result.linked_term_ids]
+        link_targets |= old_links.get(term.pk, set()) ^ set(result.linked_term_ids)
+    _write_rendered(changed, link_rows, WHOLE_FIELDS if whole else BODY_FIELDS)
+    return [term.pk for term in changed], link_targets
+
+
+def _links_from(term_ids: list[int]) -> dict[int, set[int]]:
+    """The stored links of these articles, by article."""
+    links: dict[int, set[int]] = {}
+    for from_id, to_id in Term.linked_terms.through.objects.filter(
+        from_term_id__in=term_ids
+    ).values_list("from_term_id", "to_term_id"):
+        links.setdefault(from_id, set()).add(to_id)
+    return links
+
+
+def _write_rendered(
+    changed: list[Term], link_rows: list[tuple[int, int]], fields: list[str]
+) -> None:
+    """The rendered fields of these articles, and their links in place of the old ones."""
+    through = Term.linked_terms.through
+    bulk.update_rows(changed, fields)
+    changed_ids = [term.pk for term in changed]
+    for part in range(0, len(changed_ids), BATCH_SIZE):
+        through.objects.filter(from_term_id__in=changed_ids[part : part + BATCH_SIZE]).delete()
+    bulk.insert_pairs(through, "from_term", "to_term", link_rows)
 
 
 def recount_inbound(term_ids: set[int]) -> None:
