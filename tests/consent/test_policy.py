@@ -3,8 +3,6 @@ and for CONSENT_MAX_AGE_DAYS; after that the visitor is asked again, choices pre
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group, User
@@ -14,8 +12,8 @@ from django.utils import timezone
 from consent import conf, state
 from consent.catalog import get_catalog
 from consent.models import ConsentRecord, PolicySettings
-from consent.state import cookie_value
 from core import stamps
+from tests.helpers import decided
 
 NAME = settings.COOKIE_CONSENT_NAME
 BANNER = 'id="consent-banner"'
@@ -27,11 +25,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def page_url(make_term) -> str:
     return make_term("Autophagy", slug="autophagy").get_absolute_url()
-
-
-def decided(client, days_ago: float = 0, **overrides) -> None:
-    moment = timezone.now() - timedelta(days=days_ago)
-    client.cookies[NAME] = cookie_value({**EARLIER, **overrides}, moment)
 
 
 def switches(html: str) -> dict[str, bool]:
@@ -88,7 +81,7 @@ class TestPolicyVersion:
 
 class TestAskedAgainAfterAPolicyChange:
     def test_banner_again_nothing_granted_and_choices_prefilled(self, client, page_url):
-        decided(client)
+        decided(client, **EARLIER)
         assert BANNER not in client.get(page_url).content.decode()
         change_banner_text()
         assert BANNER in client.get(page_url).content.decode()
@@ -100,7 +93,7 @@ class TestAskedAgainAfterAPolicyChange:
         assert "data-consent-id" not in html  # no current decision to quote
 
     def test_answering_records_the_reason(self, client, page_url):
-        decided(client)
+        decided(client, **EARLIER)
         PolicySettings.current().record_material_change()
         client.post("/cookies/", {"action": "save", "granted": ["analytics"]})
         record = ConsentRecord.objects.get()
@@ -109,7 +102,7 @@ class TestAskedAgainAfterAPolicyChange:
         assert BANNER not in client.get(page_url).content.decode()
 
     def test_a_partial_answer_keeps_nothing_of_the_outdated_decision(self, client):
-        decided(client)
+        decided(client, **EARLIER)
         change_banner_text()
         response = client.post("/cookies/decline/", {"category": "marketing"})
         assert state.parse_cookie(response.cookies[NAME].value, get_catalog()) == {
@@ -127,7 +120,7 @@ class TestAskedAgainAfterAPolicyChange:
         }
 
     def test_privacy_staff_declare_a_material_change_in_the_admin(self, client, page_url):
-        decided(client)
+        decided(client, **EARLIER)
         user = User.objects.create_user("privacy", password="x", is_staff=True)
         user.groups.add(Group.objects.get(name="Privacy"))
         staff = Client()
@@ -157,9 +150,9 @@ class TestAskedAgainAfterAPolicyChange:
 
 class TestExpiry:
     def test_a_decision_older_than_the_maximum_age_is_asked_again(self, client, page_url):
-        decided(client, days_ago=conf.max_age_days() - 1)
+        decided(client, days_ago=conf.max_age_days() - 1, **EARLIER)
         assert BANNER not in client.get(page_url).content.decode()
-        decided(client, days_ago=conf.max_age_days() + 1)
+        decided(client, days_ago=conf.max_age_days() + 1, **EARLIER)
         assert BANNER in client.get(page_url).content.decode()
         html = client.get("/cookies/").content.decode()
         assert "more than 180 days old" in html
@@ -170,9 +163,9 @@ class TestExpiry:
 
     def test_the_maximum_age_is_a_setting(self, client, page_url, settings):
         settings.CONSENT_MAX_AGE_DAYS = 30
-        decided(client, days_ago=29)
+        decided(client, days_ago=29, **EARLIER)
         assert BANNER not in client.get(page_url).content.decode()
-        decided(client, days_ago=31)
+        decided(client, days_ago=31, **EARLIER)
         assert BANNER in client.get(page_url).content.decode()
 
     def test_the_cookie_outlives_the_decision_to_prefill_the_question(self, client):
