@@ -30,6 +30,7 @@ from django.utils import dateparse, timezone
 
 from glossary import bulk, changes, planner, relinking
 from glossary.models import Category, RetiredSlug, Term
+from glossary.progress import Progress, listener, reported_to
 
 FORMAT_NAME = "glossary-terms"
 FORMAT_VERSION = 1
@@ -48,6 +49,10 @@ MAX_REPORTED_ERRORS = 20
 # Messages quote values from the file; a hostile file must not turn them into megabytes.
 MAX_SHOWN_CHARS = 80
 MAX_PROBLEM_CHARS = 400
+# How many terms or files make one step of a progress report.
+EXPORT_REPORT_EVERY = 2000
+FILE_REPORT_EVERY = 200
+CHECK_REPORT_EVERY = 500
 
 _value_repr = reprlib.Repr()
 _value_repr.maxlevel, _value_repr.maxstring, _value_repr.maxother = 2, MAX_SHOWN_CHARS, 40
@@ -186,8 +191,13 @@ def _relations() -> tuple[dict[int, list[str]], dict[int, list[str]]]:
     return categories, related
 
 
-def export_records() -> tuple[list[dict], list[dict]]:
-    """(categories, terms) as plain data, sorted by slug so exports diff cleanly."""
+def export_records(*, progress: Progress | None = None) -> tuple[list[dict], list[dict]]:
+    """(categories, terms) as plain data, sorted by slug so exports diff cleanly.
+
+    `progress` (by default the `reported_to` listener) hears of every batch of terms read.
+    """
+    report = progress or listener()
+    total = Term.objects.count()
     fields = term_fields()
     categories_of, related_of = _relations()
     categories = [
@@ -203,6 +213,8 @@ def export_records() -> tuple[list[dict], list[dict]]:
         record["categories"] = sorted(categories_of.get(row["pk"], []))
         record["related"] = sorted(related_of.get(row["pk"], []))
         terms.append(record)
+        if len(terms) % EXPORT_REPORT_EVERY == 0 or len(terms) == total:
+            report("Reading terms", len(terms), total)
     return categories, terms
 
 
@@ -221,8 +233,9 @@ def export_retired() -> list[dict]:
     ]
 
 
-def export_json(path: Path) -> int:
-    categories, terms = export_records()
+def export_json(path: Path, *, progress: Progress | None = None) -> int:
+    """Every term, category and old address in one JSON document; returns the term count."""
+    categories, terms = export_records(progress=progress)
     document = {
         "format": FORMAT_NAME,
         "version": FORMAT_VERSION,
@@ -251,14 +264,16 @@ def markdown_document(record: dict) -> str:
     return f"---\n{_yaml_dump(header)}---\n{record.get('body', '')}"
 
 
-def export_markdown(directory: Path) -> int:
+def export_markdown(directory: Path, *, progress: Progress | None = None) -> int:
     """One <slug>.md per term, categories.yaml and retired-slugs.yaml, listed in a manifest.
 
     Only files named in the previous export's manifest are overwritten or, when their term
     is gone, removed. Any other file in the way stops the export before anything is written
-    (ExportRefused), unless its content is exactly what would be written.
+    (ExportRefused), unless its content is exactly what would be written. `progress` (by
+    default the `reported_to` listener) hears of the terms read and the files written.
     """
-    categories, terms = export_records()
+    report = progress or listener()
+    categories, terms = export_records(progress=report)
     retired = export_retired()
     # File name -> its text, made when needed (50,000 documents need not sit in memory).
     files: dict[str, Callable[[], str]] = {
@@ -272,8 +287,10 @@ def export_markdown(directory: Path) -> int:
     directory.mkdir(parents=True, exist_ok=True)
     # Listed before they are written, so an export cut short leaves no file unaccounted for.
     _write_manifest(directory, previous | set(files))
-    for name, text in files.items():
+    for number, (name, text) in enumerate(files.items(), start=1):
         (directory / name).write_text(text(), encoding="utf-8")
+        if number % FILE_REPORT_EVERY == 0 or number == len(files):
+            report("Writing files", number, len(files))
     for name in sorted(previous - set(files)):
         stale = directory / name
         if stale.is_file() and not stale.is_symlink():
@@ -518,16 +535,21 @@ def _yaml_list(path: Path) -> list[Record]:
     return [Record(item, f"{path}, item {n + 1}") for n, item in enumerate(items)]
 
 
-def read_markdown_dir(directory: Path) -> Bundle:
+def read_markdown_dir(directory: Path, *, progress: Progress | None = None) -> Bundle:
+    """Every <slug>.md in the folder, with categories.yaml and retired-slugs.yaml."""
+    report = progress or listener()
     problems: list[str] = []
     categories = _yaml_list(directory / CATEGORIES_FILE)
     retired = _yaml_list(directory / RETIRED_FILE)
     terms = []
-    for path in sorted(directory.glob("*.md")):
+    paths = sorted(directory.glob("*.md"))
+    for number, path in enumerate(paths, start=1):
         try:
             terms.append(parse_markdown(_read_text(path), str(path), default_slug=path.stem))
         except TransferError as error:
             problems += error.problems
+        if number % FILE_REPORT_EVERY == 0 or number == len(paths):
+            report("Reading files", number, len(paths))
     if problems:
         raise TransferError(problems)
     if not terms:
@@ -544,12 +566,12 @@ def read_markdown_dir(directory: Path) -> Bundle:
     return Bundle(categories, terms, retired)
 
 
-def read_path(path: Path) -> Bundle:
+def read_path(path: Path, *, progress: Progress | None = None) -> Bundle:
     """Detect the format from the path: a .json file, a folder of .md files, or one .md file."""
     if not path.exists():
         raise TransferError([f"{path}: no such file or folder"])
     if path.is_dir():
-        return read_markdown_dir(path)
+        return read_markdown_dir(path, progress=progress)
     if path.suffix.lower() == ".json":
         return read_json(path)
     if path.suffix.lower() == ".md":
@@ -625,38 +647,65 @@ def _slug_list(record: Record, key: str, problems: list[str]) -> list[str] | Non
 
 
 def _check_terms(
-    records: list[Record], category_slugs: set[str], problems: list[str]
+    records: list[Record],
+    category_slugs: set[str],
+    problems: list[str],
+    progress: Progress | None = None,
 ) -> list[TermPlan]:
+    """Each record checked on its own, then slugs and titles across records and against
+    the database, then related terms. Every problem found is added to `problems`."""
+    report = progress or listener()
     fields = {f.name: f for f in term_fields()}
-    allowed = set(fields) | set(RELATION_KEYS)
     plans: list[TermPlan] = []
-    for record in records:
-        data = record.data
-        if not isinstance(data, dict):
-            problems.append(f"{record.where}: expected an object with the term's fields")
-            continue
-        unknown = sorted((key for key in data if key not in allowed), key=str)
-        if unknown:
-            problems.append(
-                f"{record.at(str(unknown[0]))}: unknown field(s) {_field_names(set(unknown))}"
-            )
-        values: dict[str, Any] = {}
-        for name, model_field in fields.items():
-            if name not in data:
-                if _required(model_field):
-                    problems.append(f"{record.where}: missing required field {name!r}")
-                continue
-            try:
-                values[name] = _load_value(model_field, data[name])
-            except ValueError as error:
-                problems.append(f"{record.at(name)}: {error}")
-        categories = _slug_list(record, "categories", problems)
-        related = _slug_list(record, "related", problems)
-        for slug in categories or []:
-            if slug not in category_slugs:
-                problems.append(f"{record.at('categories')}: unknown category {shown(slug)}")
-        plans.append(TermPlan(values, categories, related, record))
+    for number, record in enumerate(records, start=1):
+        plan = _plan_term(record, fields, category_slugs, problems)
+        if plan is not None:
+            plans.append(plan)
+        if number % CHECK_REPORT_EVERY == 0 or number == len(records):
+            report("Checking terms", number, len(records))
+    by_slug = _check_unique_names(plans, problems)
+    _check_related(plans, set(by_slug), problems)
+    return plans
 
+
+def _plan_term(
+    record: Record,
+    fields: dict[str, models.Field],
+    category_slugs: set[str],
+    problems: list[str],
+) -> TermPlan | None:
+    """One term's values, converted as its model fields would (None: not an object)."""
+    data = record.data
+    if not isinstance(data, dict):
+        problems.append(f"{record.where}: expected an object with the term's fields")
+        return None
+    allowed = set(fields) | set(RELATION_KEYS)
+    unknown = sorted((key for key in data if key not in allowed), key=str)
+    if unknown:
+        problems.append(
+            f"{record.at(str(unknown[0]))}: unknown field(s) {_field_names(set(unknown))}"
+        )
+    values: dict[str, Any] = {}
+    for name, model_field in fields.items():
+        if name not in data:
+            if _required(model_field):
+                problems.append(f"{record.where}: missing required field {name!r}")
+            continue
+        try:
+            values[name] = _load_value(model_field, data[name])
+        except ValueError as error:
+            problems.append(f"{record.at(name)}: {error}")
+    categories = _slug_list(record, "categories", problems)
+    related = _slug_list(record, "related", problems)
+    for slug in categories or []:
+        if slug not in category_slugs:
+            problems.append(f"{record.at('categories')}: unknown category {shown(slug)}")
+    return TermPlan(values, categories, related, record)
+
+
+def _check_unique_names(plans: list[TermPlan], problems: list[str]) -> dict[str, TermPlan]:
+    """Slugs and titles (ignoring case) appear once in the file, and no title belongs to
+    another term in the database. Returns the plans by slug."""
     by_slug: dict[str, TermPlan] = {}
     by_title: dict[str, TermPlan] = {}
     for plan in plans:
@@ -684,7 +733,12 @@ def _check_terms(
                 f"{plan.record.at('title')}: title {plan.values['title']!r} is already used by "
                 f"the term {slug!r} (titles are unique, ignoring case)"
             )
-    known_slugs = set(by_slug)
+    return by_slug
+
+
+def _check_related(plans: list[TermPlan], file_slugs: set[str], problems: list[str]) -> None:
+    """Every related term is in the file or the database, and is not the term itself."""
+    known_slugs = set(file_slugs)
     missing = {s for plan in plans for s in plan.related or [] if s not in known_slugs}
     if missing:
         known_slugs |= set(Term.objects.filter(slug__in=missing).values_list("slug", flat=True))
@@ -694,7 +748,6 @@ def _check_terms(
                 problems.append(f"{plan.record.at('related')}: unknown related term {shown(slug)}")
             elif slug == plan.values.get("slug"):
                 problems.append(f"{plan.record.at('related')}: a term cannot be related to itself")
-    return plans
 
 
 # --- Writing ------------------------------------------------------------------------------------
@@ -744,20 +797,25 @@ def _check_retired(records: list[Record], plans: list[TermPlan], problems: list[
     return planned
 
 
-def import_bundle(bundle: Bundle) -> ImportResult:
-    """Check everything, then write everything in one transaction (or nothing at all)."""
+def import_bundle(bundle: Bundle, *, progress: Progress | None = None) -> ImportResult:
+    """Check everything, then write everything in one transaction (or nothing at all).
+
+    `progress` (by default the `reported_to` listener) hears of each phase: checking,
+    writing rows and links, rendering, relinking.
+    """
+    report = progress or listener()
     problems: list[str] = []
     with transaction.atomic():
         planned_categories = _check_categories(bundle.categories, problems)
         category_slugs = set(planned_categories) | set(
             Category.objects.values_list("slug", flat=True)
         )
-        plans = _check_terms(bundle.terms, category_slugs, problems)
+        plans = _check_terms(bundle.terms, category_slugs, problems, report)
         retired = _check_retired(bundle.retired, plans, problems)
         if problems:
             raise TransferError(problems)
         try:
-            result = _write(planned_categories, plans)
+            result = _write(planned_categories, plans, report)
             _write_retired(retired, [p.values["slug"] for p in plans])
         except IntegrityError as error:
             raise TransferError([f"the database refused the import: {error}"]) from None
@@ -792,7 +850,35 @@ def _write_retired(retired: list[dict], live_slugs: list[str]) -> None:
     )
 
 
-def _write(planned_categories: dict[str, dict], plans: list[TermPlan]) -> ImportResult:
+def _write(
+    planned_categories: dict[str, dict], plans: list[TermPlan], report: Progress
+) -> ImportResult:
+    """Categories, then new and updated terms, their categories and related terms, then
+    the one pass that renders and links them (`changes.terms_loaded`)."""
+    category_ids = _write_categories(planned_categories)
+    existing_ids = dict(
+        Term.objects.filter(slug__in=[p.values["slug"] for p in plans]).values_list("slug", "pk")
+    )
+    new_terms, updates = _new_and_updated(plans, existing_ids)
+    # Articles linking to a term whose names may change lose or keep that link after.
+    linking = relinking.linking_to(updates)
+    bulk.create_terms(new_terms, progress=report)
+    _update_terms(updates, term_fields(), report)
+    term_ids = {t.slug: t.pk for t in new_terms} | existing_ids
+    _write_term_categories(plans, term_ids, category_ids, report)
+    _write_related(plans, term_ids, report)
+    imported = [term_ids[p.values["slug"]] for p in plans]
+    with reported_to(report):
+        changes.terms_loaded(imported, previously_linking=linking)
+    return ImportResult(
+        created=len(new_terms),
+        updated=len(imported) - len(new_terms),
+        categories=len(planned_categories),
+    )
+
+
+def _write_categories(planned_categories: dict[str, dict]) -> dict[str, int]:
+    """Create or update the file's categories; returns every category's id by slug."""
     existing_categories = {c.slug: c for c in Category.objects.all()}
     new_categories, changed_categories = [], []
     for slug, values in planned_categories.items():
@@ -804,12 +890,13 @@ def _write(planned_categories: dict[str, dict], plans: list[TermPlan]) -> Import
             changed_categories.append(category)
     Category.objects.bulk_create(new_categories, batch_size=bulk.BATCH_SIZE)
     Category.objects.bulk_update(changed_categories, ["name", "description"], batch_size=500)
-    category_ids = dict(Category.objects.values_list("slug", "pk"))
+    return dict(Category.objects.values_list("slug", "pk"))
 
-    fields = term_fields()
-    existing_ids = dict(
-        Term.objects.filter(slug__in=[p.values["slug"] for p in plans]).values_list("slug", "pk")
-    )
+
+def _new_and_updated(
+    plans: list[TermPlan], existing_ids: dict[str, int]
+) -> tuple[list[Term], dict[int, dict[str, Any]]]:
+    """(unsaved new terms, new values by id of the terms already there), matched by slug."""
     now = timezone.now()
     new_terms: list[Term] = []
     updates: dict[int, dict[str, Any]] = {}
@@ -822,53 +909,68 @@ def _write(planned_categories: dict[str, dict], plans: list[TermPlan]) -> Import
             new_terms.append(Term(**values))
         else:
             updates[pk] = values
-    # Articles linking to a term whose names may change lose or keep that link after.
-    linking = relinking.linking_to(updates)
-    bulk.create_terms(new_terms)
-    _update_terms(updates, fields)
-    term_ids = {t.slug: t.pk for t in new_terms} | existing_ids
+    return new_terms, updates
 
-    imported = [term_ids[p.values["slug"]] for p in plans]
+
+def _write_term_categories(
+    plans: list[TermPlan],
+    term_ids: dict[str, int],
+    category_ids: dict[str, int],
+    report: Progress,
+) -> None:
+    """The categories of the terms whose record lists them replace the ones they had."""
     with_categories = [p for p in plans if p.categories is not None]
     through = Term.categories.through
     for chunk in _chunks([term_ids[p.values["slug"]] for p in with_categories], 2000):
         through.objects.filter(term_id__in=chunk).delete()
     bulk.add_categories(
-        (term_ids[p.values["slug"]], category_ids[slug])
-        for p in with_categories
-        for slug in p.categories or []
+        (
+            (term_ids[p.values["slug"]], category_ids[slug])
+            for p in with_categories
+            for slug in p.categories or []
+        ),
+        progress=report,
     )
+
+
+def _write_related(plans: list[TermPlan], term_ids: dict[str, int], report: Progress) -> None:
+    """The related terms of the terms whose record lists them replace the ones they had."""
     with_related = [p for p in plans if p.related is not None]
-    if with_related:
-        all_ids = dict(Term.objects.values_list("slug", "pk"))
-        through = Term.related_terms.through
-        for chunk in _chunks([term_ids[p.values["slug"]] for p in with_related], 2000):
-            through.objects.filter(from_term_id__in=chunk).delete()
-            through.objects.filter(to_term_id__in=chunk).delete()
-        bulk.add_related(
+    if not with_related:
+        return
+    all_ids = dict(Term.objects.values_list("slug", "pk"))
+    through = Term.related_terms.through
+    for chunk in _chunks([term_ids[p.values["slug"]] for p in with_related], 2000):
+        through.objects.filter(from_term_id__in=chunk).delete()
+        through.objects.filter(to_term_id__in=chunk).delete()
+    bulk.add_related(
+        (
             (term_ids[p.values["slug"]], all_ids[slug])
             for p in with_related
             for slug in p.related or []
-        )
-    changes.terms_loaded(imported, previously_linking=linking)
-    return ImportResult(
-        created=len(new_terms),
-        updated=len(imported) - len(new_terms),
-        categories=len(planned_categories),
+        ),
+        progress=report,
     )
 
 
-def _update_terms(updates: dict[int, dict[str, Any]], fields: list[models.Field]) -> None:
+def _update_terms(
+    updates: dict[int, dict[str, Any]], fields: list[models.Field], report: Progress
+) -> None:
+    """Write the new values of the terms already there, one batch of rows at a time."""
     if not updates:
         return
-    terms = []
+    done = 0
     for chunk in _chunks(list(updates), 2000):
+        terms = []
         for term in Term.objects.filter(pk__in=chunk):
             for name, value in updates[term.pk].items():
                 setattr(term, name, value)
             terms.append(term)
-    bulk.update_rows(terms, [f.name for f in fields])
+        bulk.update_rows(terms, [f.name for f in fields])
+        done += len(chunk)
+        report("Updating terms", done, len(updates))
 
 
-def import_path(path: Path) -> ImportResult:
-    return import_bundle(read_path(path))
+def import_path(path: Path, *, progress: Progress | None = None) -> ImportResult:
+    """Read a .json export, a folder of .md files or one .md file, and import it."""
+    return import_bundle(read_path(path, progress=progress), progress=progress)

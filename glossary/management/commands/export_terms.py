@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from glossary import transfer
+from glossary import progress, transfer
 
 
 class Command(BaseCommand):
@@ -29,11 +29,13 @@ class Command(BaseCommand):
             if options["format"] == "json":
                 if path.is_dir():
                     raise CommandError(f"{path} is a folder; give a file name such as terms.json")
-                count = transfer.export_json(path)
+                export = transfer.export_json
             else:
                 if path.exists() and not path.is_dir():
                     raise CommandError(f"{path} is a file; the markdown format writes a folder")
-                count = transfer.export_markdown(path)
+                export = transfer.export_markdown
+            with progress.for_output(self.stdout) as report:
+                count = export(path, progress=report)
         except transfer.ExportRefused as error:
             raise CommandError(str(error)) from None
         except OSError as error:

@@ -6,7 +6,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from glossary import demo
+from glossary import demo, progress
 
 
 def _count(value: str) -> int:
@@ -37,7 +37,8 @@ class Command(BaseCommand):
         count = _count(str(options["count"]))
         seed = options["seed"] if options["seed"] is not None else demo.default_seed()
         started = time.perf_counter()
-        terms = demo.generate_terms(count, seed=seed)
+        with progress.for_output(self.stdout) as report:
+            terms = demo.generate_terms(count, seed=seed, progress=report)
         elapsed = time.perf_counter() - started
         self.stdout.write(
             self.style.SUCCESS(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from glossary import transfer
+from glossary import progress, transfer
 
 
 class Command(BaseCommand):
@@ -24,7 +24,8 @@ class Command(BaseCommand):
         path = Path(options["path"])
         started = time.perf_counter()
         try:
-            result = transfer.import_path(path)
+            with progress.for_output(self.stdout) as report:
+                result = transfer.import_path(path, progress=report)
         except transfer.TransferError as error:
             raise CommandError(str(error)) from None
         except OSError as error:
