@@ -51,9 +51,12 @@ def only_line(out: StringIO) -> str:
     return lines[0]
 
 
-def finished_bar(text: str, phase: str, count: int) -> bool:
-    """A bar of this phase was drawn at 100% with its count, e.g. 'Writing terms: 100%|…| 5/5'."""
-    return re.search(rf"{phase}: 100%\|[^|\r\n]*\| {count}/{count} \[", text) is not None
+def finished_bar(text: str, phase: str, count: int | None = None) -> bool:
+    """A bar of this phase was drawn at 100% with its count, e.g. 'Writing terms: 100%|…| 5/5'
+    (any count when none is given)."""
+    done = str(count) if count is not None else r"(\d+)"
+    total = str(count) if count is not None else r"\1"
+    return re.search(rf"{phase}: 100%\|[^|\r\n]*\| {done}/{total} \[", text) is not None
 
 
 def summary(text: str) -> str:
@@ -175,7 +178,9 @@ class TestRelinkTerms:
         out = Terminal()
         call_command("relink_terms", "--recently-published", "1", stdout=out)
         text = out.getvalue()
-        assert finished_bar(text, "Finding mentions", 1), text
+        # How many candidates the full-text index gives before the whole-word rule decides
+        # differs between SQLite and PostgreSQL.
+        assert finished_bar(text, "Finding mentions"), text
         assert finished_bar(text, "Relinking articles", 1), text
         assert summary(text).startswith("Re-rendered 1 articles in ")
 
