@@ -89,13 +89,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: /healthz answers from here, before host checks, redirects and sessions.
     "config.middleware.HealthCheckMiddleware",
-    # Every version stamp in one read; the caches below compare against it. When the
-    # database is down, the last stamps seen, so cached pages are still served.
-    # Static files skip it (and the page cache): WhiteNoise serves them below.
-    "core.middleware.StampSnapshotMiddleware",
     # Whole-response cache (core.page_cache): keeps the final response of everything
     # below (security headers, gzip, CSP, Vary, X-Frame-Options), so a hit skips all of
-    # it; answers If-None-Match/If-Modified-Since on the pages it marks public with 304.
+    # it; answers If-None-Match on the pages it marks public with 304. Static files skip
+    # it: WhiteNoise serves them below.
     # A plain-http request never finds an entry when SECURE_SSL_REDIRECT is on: its key
     # holds the scheme, and the redirect below is never stored.
     "core.middleware.PageCacheMiddleware",
@@ -183,18 +180,13 @@ else:
         }
     }
 
-# Whole-response cache of public pages (core.page_cache); entries live at most this long
-# (and never past the next scheduled publication). Shared caches (CDN) may keep a page
-# PAGE_CACHE_SHARED_MAX_AGE seconds (s-maxage); browsers revalidate (ETag, max-age=0).
+# Whole-response cache of public pages (core.page_cache). Keys change with what a page
+# shows, so this only bounds the memory entries hold (and never past the next scheduled
+# publication). Shared caches (CDN) may keep a page PAGE_CACHE_SHARED_MAX_AGE seconds
+# (s-maxage); browsers revalidate (ETag, max-age=0).
 PAGE_CACHE_ENABLED = _env_bool("PAGE_CACHE_ENABLED", True)
-PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300"))
-# Stored term page renderings (glossary/term_page.py): keyed on what the page shows, so
-# this only bounds the memory they hold.
-TERM_PAGE_STORED_SECONDS = int(os.environ.get("TERM_PAGE_STORED_SECONDS", str(24 * 3600)))
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "3600"))
 PAGE_CACHE_SHARED_MAX_AGE = int(os.environ.get("PAGE_CACHE_SHARED_MAX_AGE", "60"))
-# With Redis, the version stamps are mirrored there (core.stamps): the longest a mirrored
-# number can outlive a change whose announcement to Redis was lost.
-STAMP_MIRROR_SECONDS = int(os.environ.get("STAMP_MIRROR_SECONDS", "5"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -14,7 +14,7 @@ class ConsentConfig(AppConfig):
         from cookie_consent.models import Cookie, CookieGroup
         from django.core import checks
 
-        from consent import audit, catalog, conf, hosts, signals
+        from consent import audit, catalog, conf, hosts, page_cache_keys, signals
         from consent.models import CookieDetails, PolicySettings, TrackingScript
 
         # gunicorn runs no system checks: a consent lifetime over the limit stops startup.
@@ -36,5 +36,6 @@ class ConsentConfig(AppConfig):
             catalog.on_model_change, sender=self, dispatch_uid="consent-catalog-migrate"
         )
         audit.connect()
+        page_cache_keys.register()
         checks.register(hosts.check_settings, checks.Tags.security, deploy=False)
         checks.register(conf.check_settings)

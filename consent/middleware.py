@@ -70,6 +70,8 @@ class ConsentMiddleware:
 
     def _process(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
+        if response.status_code == 503:  # the database is down (core.faults): nothing to add
+            return response
         catalog = get_catalog()
         if "html" in response.get("Content-Type", "") and not _is_admin(request):
             self._extend_csp(request, response, catalog)

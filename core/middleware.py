@@ -1,35 +1,28 @@
-"""Per-request work every app shares: version stamps, the page cache, compression, and
-a clear 503 when the database does not answer."""
+"""Per-request work every app shares: the page cache, compression, and a clear 503 when
+the database does not answer."""
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 from django.middleware.gzip import GZipMiddleware
 from django.utils import timezone
 
-from core import faults, page_cache, stamps, visitors
+from core import faults, page_cache, visitors
 
 logger = logging.getLogger(__name__)
 
-# Set on a request whose stamps are the last ones this process saw (database down).
-STALE_STAMPS_ATTR = "_core_stale_stamps"
 
-_last_seen: dict[str, stamps.Token] = {}
-_last_seen_lock = threading.Lock()
+class PageCacheMiddleware:
+    """Serve public pages from the whole-response cache (``core.page_cache``) and mark
+    every response as shareable (public pages) or private (logged-in users).
 
-
-class StampSnapshotMiddleware:
-    """Reads every version stamp once at the start of a request (one query).
-
-    The caches consulted while the request runs (navigation, consent catalog, pages)
-    compare against this snapshot, so checking them all costs that one query. When the
-    database does not answer, the last stamps this process read stand in, so pages in the
-    cache are still served (nothing can change while the database is down).
+    Sits above every other middleware but the health check, so it keeps the final
+    response as they produce it (security headers, compression, CSP) and a hit runs no
+    other middleware, view or template. It answers conditional requests for the pages it
+    keeps itself (304), since it sets their ETag.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
@@ -39,55 +32,21 @@ class StampSnapshotMiddleware:
         if page_cache.wants_static_file(request):
             return self.get_response(request)
         try:
-            previous = stamps.take_snapshot()
-        except faults.DATABASE_ERRORS:
-            with _last_seen_lock:
-                remembered = dict(_last_seen)
-            previous = stamps.use_snapshot(remembered) if remembered else None
-            setattr(request, STALE_STAMPS_ATTR, True)
-        else:
-            taken = stamps.tokens(*stamps.ALL_KEYS)  # from the snapshot: no query
-            with _last_seen_lock:
-                _last_seen.update(taken)
-        try:
-            return self.get_response(request)
-        finally:
-            stamps.drop_snapshot(previous)
-
-
-class PageCacheMiddleware:
-    """Serve public pages from the whole-response cache (``core.page_cache``) and mark
-    every response as shareable (public pages) or private (logged-in users).
-
-    Sits right after StampSnapshotMiddleware, above every other middleware, so it keeps
-    the final response as they produce it (security headers, compression, CSP) and a hit
-    costs the stamps read and a lookup in this process's copies: no other middleware, no
-    view, no template. It answers conditional requests for public pages itself (304),
-    since its ETag and Last-Modified are set here, above ConditionalGetMiddleware.
-    """
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        cache_key = None
-        if page_cache.can_look_up(request):
-            try:
-                cache_key = page_cache.key(request)
-            except faults.DATABASE_ERRORS as error:
-                return faults.unavailable(error)
+            cache_key = page_cache.lookup_key(request)
+        except faults.DATABASE_ERRORS as error:
+            return faults.unavailable(error)
+        if cache_key is not None:
             hit = page_cache.fetch(cache_key)
             if hit is not None:
                 hit["X-Page-Cache"] = "hit"
-                return self._as_consent_would(request, page_cache.conditional(request, hit))
+                return page_cache.answer_hit(request, hit)
         response = self.get_response(request)
         if self._is_personal(request):
             page_cache.mark_private(response)
-        elif page_cache.is_public_page(request, response):
+        elif cache_key is not None and page_cache.is_public(response):
+            page_cache.mark_public(response)
             try:
-                page_cache.mark_public(response)
-                fresh = not getattr(request, STALE_STAMPS_ATTR, False)
-                if cache_key and fresh and page_cache.store(cache_key, response, timezone.now()):
+                if page_cache.store(cache_key, response, timezone.now()):
                     response["X-Page-Cache"] = "miss"
             except faults.DATABASE_ERRORS:
                 logger.warning("page cache: the database does not answer; page not stored")
@@ -103,14 +62,6 @@ class PageCacheMiddleware:
             return visitors.is_authenticated(request)
         except faults.DATABASE_ERRORS:
             return True  # cannot tell: treat as personal
-
-    def _as_consent_would(self, request: HttpRequest, response: HttpResponseBase):
-        """Cookies other than the consent cookie: let consent expire those not granted."""
-        if not (set(request.COOKIES) - {settings.COOKIE_CONSENT_NAME}):
-            return response
-        from consent.middleware import ConsentMiddleware
-
-        return ConsentMiddleware(lambda _request: response)(request)
 
 
 class PageGZipMiddleware:

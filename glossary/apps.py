@@ -9,7 +9,11 @@ class GlossaryConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from glossary import planner, search_index, signals  # noqa: F401
+        from core import page_cache
+        from glossary import planner, schedule, search_index, signals, versions  # noqa: F401
+
+        versions.register_pages()
+        page_cache.cap_lifetime(schedule.next_publication)
 
         post_migrate.connect(search_index.restore_after_migrate, sender=self)
         post_migrate.connect(planner.refresh_after_migrate, sender=self)

@@ -130,11 +130,11 @@ def recount_inbound(term_ids: Iterable[int] | None) -> None:
     """Store how many articles link to these terms (None: to every term), from the links.
 
     A count ranks a term among the related terms of the pages that list it, so those
-    pages' stored renderings are outdated (``term_page``).
+    pages are invalidated (``term_page``).
     """
     from glossary import term_page  # term_page reads what this module writes
 
-    term_page.outdate_listing(term_ids)
+    term_page.invalidate_listing(term_ids)
     counts = InboundLinks._meta.db_table
     links = Term.linked_terms.through._meta.db_table
     insert = f"INSERT INTO {counts} (term_id, count) SELECT to_term_id, count(*) FROM {links}"

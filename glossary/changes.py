@@ -8,13 +8,15 @@ a delete, `import_terms`, `generate_demo_terms`, the seed content, the shell. On
    a new edit token) and renders it against the current name index;
 2. stores the terms its body links to;
 3. retires its old address when a public term moved (a 301), or releases its address;
-4. bumps the `glossary.content` stamp (every public page may show it) and, when a title,
-   alias, slug or visibility changed, the `glossary.names` stamp, records the change in
-   the name log and lays it over the name index;
+4. renews the term's own page version (its edit token) and bumps the
+   `glossary.listings` stamp (listing pages show it); when a title, alias, slug or
+   visibility changed, bumps the `glossary.names` stamp, records the change in the name
+   log and lays it over the name index;
 5. re-renders exactly the articles whose links change: those linking to the term now
-   and those mentioning one of its old or new names (glossary.relinking);
+   and those mentioning one of its old or new names (glossary.relinking), and
+   invalidates the pages that show its summary (``term_page.invalidate``);
 6. after the commit, hands the name change to the process's name index. (Cached
-   navigation and pages need no forgetting: they are keyed on the stamps.)
+   navigation and pages need no forgetting: their keys hold the versions.)
 
 A delete (`before_delete` / `after_delete`) retires the address as 410 Gone and
 re-renders the articles that linked to the term. Bulk loads write their rows in
@@ -38,12 +40,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from core import stamps
-from glossary import bulk, name_index, planner, relinking, term_page
+from glossary import bulk, name_index, planner, relinking, term_page, versions
 from glossary.models import NameChange, RetiredSlug, Term, letter_group, sort_key
 from glossary.rendering import NameRow, forms_of_names, render_body, render_references
 
 STATE_FIELDS = ("title", "aliases", "status", "published_at", "slug")
-# Shown on other terms' pages too, but no name: their stored renderings are outdated.
+# Shown on other terms' pages too, but no name: those pages are invalidated.
 PREVIEW_FIELDS = ("summary",)
 
 
@@ -107,8 +109,8 @@ def after_save(term: Term) -> list[int]:
     """
     pending: _PendingSave | None = getattr(term, "_pending_save", None)
     if pending is None:  # a raw save (fixtures, a revert's first write): nothing derived
-        term_page.outdate([term.pk])
-        stamps.bump(stamps.CONTENT)
+        term_page.invalidate([term.pk])
+        stamps.bump(versions.LISTINGS)
         return []
     del term._pending_save
     relinking.set_links(term.pk, pending.links)
@@ -128,8 +130,8 @@ def after_save(term: Term) -> list[int]:
         affected.discard(term.pk)
         rerendered = relinking.rerender(affected, name_index.current())
     if _preview_changed(term, pending.before_values):
-        term_page.outdate(relinking.linking_to([term.pk]))
-    stamps.bump(stamps.CONTENT)
+        term_page.invalidate(relinking.linking_to([term.pk]))
+    stamps.bump(versions.LISTINGS)
     return rerendered
 
 
@@ -158,7 +160,7 @@ def after_delete(term: Term) -> list[int]:
         )
         _names_changed({term.pk: None})
         rerendered = relinking.rerender(getattr(term, "_linked_from", set()), name_index.current())
-    stamps.bump(stamps.CONTENT)
+    stamps.bump(versions.LISTINGS)
     return rerendered
 
 
@@ -178,7 +180,7 @@ def _retire_moved_address(term: Term, before_values: dict | None) -> None:
 
 def _names_changed(changes: dict[int, NameRow | None]) -> None:
     """Bump the names stamp, log which terms changed, and lay them over the index."""
-    stamp = stamps.bump(stamps.NAMES)[stamps.NAMES]
+    stamp = stamps.bump(versions.NAMES)[versions.NAMES]
     NameChange.record(stamp, list(changes))
     name_index.names_changed(changes, stamp - 1, stamp)
     transaction.on_commit(name_index.committed)
@@ -194,8 +196,8 @@ def terms_loaded(term_ids: list[int], *, previously_linking: Iterable[int] = ())
     them (`previously_linking`, gathered before the write), releases their addresses,
     and tells every cache and process. Returns how many articles were written.
     """
-    stamps.bump(stamps.CONTENT)
-    stamp = stamps.bump(stamps.NAMES)[stamps.NAMES]
+    stamps.bump(versions.LISTINGS)
+    stamp = stamps.bump(versions.NAMES)[versions.NAMES]
     NameChange.record(stamp, None)  # "many terms": other processes rebuild their index
     index = name_index.current()
     loaded = set(term_ids)
@@ -214,7 +216,7 @@ def terms_loaded(term_ids: list[int], *, previously_linking: Iterable[int] = ())
 
 def relink_all() -> int:
     """Re-render every article against the current names (after an upgrade or loaddata)."""
-    stamps.bump(stamps.CONTENT)
+    stamps.bump(versions.LISTINGS)
     ids = list(Term.objects.order_by("pk").values_list("pk", flat=True))
     written = relinking.rerender(ids, name_index.current())
     bulk.recount_inbound(None)  # also right after links written without this module
@@ -236,5 +238,5 @@ def publish_due(since: datetime.datetime) -> int:
     # Laid over explicitly: the index may not have noticed the time yet.
     index = name_index.current().with_changes({row[0]: row for row in due})
     written = relinking.rerender(affected, index)
-    stamps.bump(stamps.CONTENT)
+    stamps.bump(versions.LISTINGS)
     return len(written)

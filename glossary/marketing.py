@@ -17,6 +17,7 @@ from django.dispatch import receiver
 from django.utils.safestring import SafeString, mark_safe
 
 from core import stamps
+from glossary import versions
 from glossary.models import PartnerSlot
 from glossary.rendering import markdown_to_safe_html
 
@@ -33,7 +34,7 @@ class Slot:
 
 def current() -> Slot | None:
     """The newest enabled slot, rendered; no query while the site stamp is unchanged."""
-    key = f"{KEY_PREFIX}:{stamps.key_part(stamps.SITE)}"
+    key = f"{KEY_PREFIX}:{stamps.key_part(versions.PARTNER)}"
     cached = cache.get(key)
     if cached is None:
         slot = PartnerSlot.objects.filter(enabled=True).order_by("-updated_at", "-pk").first()
@@ -52,4 +53,4 @@ def current() -> Slot | None:
 @receiver(post_save, sender=PartnerSlot, dispatch_uid="partner_slot_saved")
 @receiver(post_delete, sender=PartnerSlot, dispatch_uid="partner_slot_deleted")
 def _slot_changed(sender, **kwargs) -> None:
-    stamps.bump(stamps.CONTENT, stamps.SITE)
+    stamps.bump(versions.LISTINGS, versions.PARTNER)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
 import unicodedata
 import uuid
 from functools import reduce
 from operator import or_
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connection, models
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
@@ -72,9 +73,24 @@ class Category(models.Model):
         return reverse("glossary:category_detail", args=[self.slug])
 
 
+def visible_sql(alias: str = "") -> str:
+    """``TermQuerySet.published`` as a WHERE condition for plain SQL (a table alias such
+    as ``t``, or none); its parameters come from ``visible_params``."""
+    prefix = f"{alias}." if alias else ""
+    return f"{prefix}status = %s AND {prefix}published_at <= %s"
+
+
+def visible_params(now: datetime.datetime | None = None) -> list:
+    """The parameters of ``visible_sql``, for the moment ``now`` (default: now)."""
+    moment = connection.ops.adapt_datetimefield_value(now or timezone.now())
+    return [Term.Status.PUBLISHED, moment]
+
+
 class TermQuerySet(models.QuerySet):
     def published(self) -> TermQuerySet:
-        """Terms a reader may see: published, with a publication time already past."""
+        """Terms a reader may see: published, with a publication time already past.
+
+        The one visibility rule; ``visible_sql`` says the same for plain SQL."""
         return self.filter(status=Term.Status.PUBLISHED, published_at__lte=timezone.now())
 
     def name_rows(self) -> models.QuerySet:
@@ -135,7 +151,7 @@ class Term(models.Model):
     edit_token = models.UUIDField(default=uuid.uuid4, editable=False)
     # A new token whenever something else this term's page shows changes (a linked term's
     # summary, a related term's rank, a category's name, an article re-rendered by
-    # relinking): with edit_token, the key of the page's stored rendering (term_page).
+    # relinking): with edit_token, the term page's version in the page cache (versions).
     page_token = models.UUIDField(default=uuid.uuid4, editable=False)
 
     objects = TermQuerySet.as_manager()

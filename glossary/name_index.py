@@ -6,7 +6,7 @@ bumped only when a title, alias, slug or visibility changes (glossary.changes), 
 that changes none of them reuses the index. A process that changed names itself lays
 the change over its index (no rebuild); another process sees the new stamp and rebuilds.
 A scheduled term that comes due is laid over the index the same way, found by the time
-of the next scheduled publication (``core.page_cache.schedule``), which the index remembers.
+of the next scheduled publication (``glossary.schedule``), which the index remembers.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from core import page_cache, stamps
+from core import stamps
+from glossary import schedule, versions
 from glossary.models import NameChange, Term
 from glossary.rendering import NameRow, TermIndex, render_markdown
 
@@ -72,7 +73,7 @@ def _next_publication() -> datetime.datetime | None:
 
     Read before the rows it guards: a term that comes due while they are read is then
     both in them and not after this time, so at worst it is laid over them again."""
-    return page_cache.schedule()[1]
+    return schedule.bounds()[1]
 
 
 def _build(stamp: int) -> _Cached:
@@ -93,7 +94,7 @@ def _come_due(cached: _Cached, now: datetime.datetime) -> _Cached:
 def current() -> TermIndex:
     """The index as this transaction sees it (its own uncommitted name changes included)."""
     global _cached
-    stamp = stamps.current(stamps.NAMES)  # read before the rows, see core.stamps
+    stamp = stamps.current(versions.NAMES)  # read before the rows, see core.stamps
     now = timezone.now()
     with _lock:
         cached = _cached
@@ -164,7 +165,7 @@ def committed() -> None:
     if pending is None:
         return
     # A savepoint rolled back, or another process changed names since: rebuild on next use.
-    if stamps.current(stamps.NAMES) != pending.stamp:
+    if stamps.current(versions.NAMES) != pending.stamp:
         return
     with _lock:
         if _cached is not None and _cached.index.overlay_size >= MAX_OVERLAY:

@@ -1,11 +1,10 @@
 """The A–Z letter bar and letter groups: aggregate queries, whatever the number of terms.
 
 Both aggregates read every published term, so they are kept in the shared cache under
-the `glossary.content` stamp: any change to terms (in any process) bumps the stamp, so
+the `glossary.listings` stamp: any change to terms (in any process) bumps the stamp, so
 the next request reads fresh keys. Terms that become public on schedule announce
-nothing, so the key also holds the latest publication time already past (the page
-cache's schedule, read once per stamp): the first request after one comes due reads
-fresh counts.
+nothing, so the key also holds the latest publication time already past
+(``glossary.schedule``): the first request after one comes due reads fresh counts.
 """
 
 from __future__ import annotations
@@ -14,13 +13,14 @@ import functools
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.core.paginator import Page, Paginator
+from django.core.paginator import InvalidPage, Page, Paginator
 from django.db.models import Count, F, Window
 from django.db.models.functions import RowNumber
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.urls import reverse
 
 from core import page_cache, stamps
+from glossary import schedule, versions
 from glossary.models import LETTER_GROUPS, Term, letter_label
 from glossary.rendering import term_url
 
@@ -60,8 +60,8 @@ class Letter:
 
 
 def _key(name: str) -> str:
-    latest, _ = page_cache.schedule()
-    return f"{name}:{stamps.key_part(stamps.CONTENT)}:{latest.timestamp() if latest else 0}"
+    latest, _ = schedule.bounds()
+    return f"{name}:{stamps.key_part(versions.LISTINGS)}:{latest.timestamp() if latest else 0}"
 
 
 def letter_bar() -> list[Letter]:
@@ -111,5 +111,21 @@ def term_groups_preview(letters: list[Letter]) -> list[Letter]:
 
 
 def page_or_last(paginator: Paginator, request: HttpRequest) -> Page:
-    """The requested page; a number past the end gives the last page, garbage the first."""
+    """The requested page; a number past the end gives the last page, garbage the first
+    (search results, which are never cached)."""
     return paginator.get_page(request.GET.get("page"))
+
+
+def listing_page(paginator: Paginator, request: HttpRequest) -> Page:
+    """The requested page of a listing, which the page cache keeps: page 1 at the bare
+    address and ``?page=N`` for an existing N ≥ 2, written canonically; anything else is
+    404, so no client can make a listing answer under endless addresses."""
+    value = request.GET.get("page")
+    if value is None:
+        return paginator.page(1)
+    if not page_cache.CANONICAL_PAGE_NUMBER.fullmatch(value):
+        raise Http404("No such page")
+    try:
+        return paginator.page(int(value))
+    except InvalidPage as error:
+        raise Http404("No such page") from error

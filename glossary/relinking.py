@@ -266,7 +266,7 @@ def _rerender_batch(
         if same and not whole:
             continue
         term.body_html, term.toc = result.body_html, result.toc
-        term.page_token = page_token  # its stored page rendering is outdated
+        term.page_token = page_token  # its page in the page cache is invalidated
         if whole:
             term.references_html = result.references_html
             term.sort_title = sort_key(term.title)[:200]

@@ -26,9 +26,9 @@ from django.db import NotSupportedError, connection
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from core import deploy, page_cache, stamps
-from glossary import suggestions
-from glossary.models import Term, alias_lines, sort_key
+from core import deploy, stamps
+from glossary import schedule, suggestions, versions
+from glossary.models import Term, alias_lines, sort_key, visible_sql
 from glossary.rendering import term_url
 from glossary.search_index import (
     FTS_TABLE,
@@ -435,7 +435,7 @@ class PostgresBackend:
         # table alone reaches the limit the articles' index is never read (a common word's
         # GIN bitmap over 50,000 articles is most of the cost).
         negated = any(clause.negated for group in groups for clause in group)
-        visible = "status = %s AND published_at <= %s"
+        visible = visible_sql()
         articles = f"""(SELECT count(*) FROM (
                 SELECT 1 FROM glossary_term, q WHERE {PG_VECTOR_COLUMN} @@ q.q AND {visible}
                 LIMIT %s) AS found)"""
@@ -467,7 +467,7 @@ class PostgresBackend:
         # Headlines are made for the page's rows alone (the body's only when the summary
         # does not match: best_snippet would not use it).
         now = timezone.now()
-        visible = "t.status = %s AND t.published_at <= %s"
+        visible = visible_sql("t")
         # Without an excluded word, a title or alias match is a match of the whole vector
         # (it holds the same names); with one, the text must be checked too.
         negated = any(clause.negated for group in groups for clause in group)
@@ -486,7 +486,7 @@ class PostgresBackend:
                     ts_rank(n.names, q.q) AS score
                 FROM {PG_NAMES_TABLE} n, q
                 WHERE n.names @@ q.q {whole_query}
-                    AND n.status = %s AND n.published_at <= %s
+                    AND {visible_sql("n")}
                 ORDER BY exact DESC, score DESC, n.sort_title, n.id
                 LIMIT %s
             ),
@@ -544,7 +544,7 @@ class PostgresBackend:
             ),
             candidates AS (
                 SELECT n.id, n.title, n.sort_title FROM {PG_NAMES_TABLE} n, q
-                WHERE n.names @@ q.q AND n.status = %s AND n.published_at <= %s
+                WHERE n.names @@ q.q AND {visible_sql("n")}
                 ORDER BY abs(length(n.title) - %s), n.id
                 LIMIT {CLOSE_TITLE_CANDIDATES}
             ),
@@ -591,7 +591,7 @@ class SearchResults:
         self.capped = False
 
     def _answer(self, kind: str, compute):
-        due, _ = page_cache.schedule()
+        due, _ = schedule.bounds()
         moment = due.isoformat() if due else "-"
         key = _answer_key(f"results-{kind}", f"{moment}:{MAX_COUNTED}:{self.text}")
         found = cache.get(key)
@@ -658,7 +658,7 @@ def _answer_key(kind: str, text: str) -> str:
     """A cache key that changes with the content stamp (from the request's snapshot) and
     with the release, since a release may change what an answer holds (SearchHit)."""
     digest = hashlib.sha256(text.encode()).hexdigest()[:32]
-    return f"search:{kind}:{deploy.version()}:{stamps.key_part(stamps.CONTENT)}:{digest}"
+    return f"search:{kind}:{deploy.version()}:{stamps.key_part(versions.LISTINGS)}:{digest}"
 
 
 def _matching_alias(title: str, aliases: list[str], typed: list[str]) -> str:

@@ -343,8 +343,9 @@ def ensure_search_index(connection: BaseDatabaseWrapper) -> bool:
     repaired = _ensure(connection)
     if repaired:
         from core import stamps
+        from glossary import versions
 
-        stamps.bump(stamps.CONTENT)
+        stamps.bump(versions.LISTINGS)
     return repaired
 
 

@@ -11,7 +11,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_de
 from django.dispatch import receiver
 
 from core import stamps
-from glossary import changes, term_page
+from glossary import changes, term_page, versions
 from glossary.models import Category, RetiredSlug, Term
 
 
@@ -40,7 +40,7 @@ def term_deleted(sender, instance: Term, **kwargs) -> None:
 @receiver(pre_delete, sender=Category)
 def category_changed(sender, instance: Category, **kwargs) -> None:
     """Its name and address show on its terms' pages (before a delete: while it has them)."""
-    term_page.outdate(instance.terms.values_list("pk", flat=True))
+    term_page.invalidate(instance.terms.values_list("pk", flat=True))
 
 
 @receiver(m2m_changed, sender=Term.categories.through)
@@ -51,7 +51,7 @@ def connections_changed(
     """Terms gaining or losing a category or a related term show it on their pages.
 
     Related terms are symmetrical: both ends change. Before a clear, the terms that are
-    about to lose their connection are outdated (after it, nobody knows them).
+    about to lose their connection are invalidated (after it, nobody knows them).
     """
     if sender is Term.categories.through:
         if not reverse:
@@ -65,7 +65,7 @@ def connections_changed(
         if action == "pre_clear":
             affected |= set(instance.related_terms.values_list("pk", flat=True))
     if action in ("pre_clear", "post_add", "post_remove"):
-        term_page.outdate(affected)
+        term_page.invalidate(affected)
 
 
 @receiver(post_save, sender=Category)
@@ -77,4 +77,4 @@ def connections_changed(
 def page_content_changed(sender, **kwargs) -> None:
     """Categories, old addresses and connections show on public pages too."""
     if kwargs.get("action", "post_").startswith("post_"):
-        stamps.bump(stamps.CONTENT)
+        stamps.bump(versions.LISTINGS)

@@ -30,8 +30,8 @@ from dataclasses import dataclass
 
 import snowballstemmer
 
-from core import page_cache, stamps
-from glossary import name_index
+from core import stamps
+from glossary import name_index, schedule, versions
 from glossary.models import Term, sort_key
 from glossary.rendering import NameRow
 
@@ -230,8 +230,8 @@ def current() -> SuggestionIndex:
     last publication it had seen are laid over it; when the log cannot say, or too many
     changed, it is built anew."""
     global _built
-    names = stamps.token(stamps.NAMES)
-    due, _ = page_cache.schedule()
+    names = stamps.token(versions.NAMES)
+    due, _ = schedule.bounds()
     built = _built
     if built is not None and built.names == names and built.due == due:
         return built.index

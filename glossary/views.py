@@ -16,7 +16,7 @@ from core import visitors
 from glossary import retired, structured_data, term_page
 from glossary import search as glossary_search
 from glossary.models import LETTER_GROUPS, Category, Term, letter_label
-from glossary.navigation import letter_bar, page_or_last, term_groups_preview
+from glossary.navigation import letter_bar, listing_page, page_or_last, term_groups_preview
 
 
 @require_safe
@@ -62,7 +62,7 @@ def letter_detail(request: HttpRequest, letter: str) -> HttpResponse:
         .order_by("sort_title", "pk")
         .only("title", "slug", "summary")
     )
-    page = page_or_last(Paginator(terms, settings.GLOSSARY_LETTER_PAGE_SIZE), request)
+    page = listing_page(Paginator(terms, settings.GLOSSARY_LETTER_PAGE_SIZE), request)
     return render(
         request,
         "glossary/letter_detail.html",
@@ -82,33 +82,24 @@ def _visible_terms(request: HttpRequest) -> QuerySet[Term]:
 
 @require_safe
 def term_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    # An anonymous reader sees public terms only, which public_term has already looked
-    # for: asking the ORM again could only find nothing a second time.
-    if term_page.may_store(request):
-        term = term_page.public_term(slug)
-    else:
-        term = _visible_terms(request).filter(slug=slug).first()
+    term = _visible_terms(request).filter(slug=slug).first()
     if term is None:
         return retired.response_for_unknown_slug(request, slug)
-
-    def render_page() -> HttpResponse:
-        around = term_page.surroundings(term)
-        return render(
-            request,
-            "glossary/term_detail.html",
-            {
-                "term": term,
-                "previous": around.previous,
-                "next": around.next,
-                "categories": around.categories,
-                "related": around.related,
-                "more_related": around.more_related,
-                "link_previews": around.previews,
-                "jsonld": structured_data.term_page(term, request),
-            },
-        )
-
-    response = term_page.response(request, term, render_page)
+    around = term_page.surroundings(term)
+    response = render(
+        request,
+        "glossary/term_detail.html",
+        {
+            "term": term,
+            "previous": around.previous,
+            "next": around.next,
+            "categories": around.categories,
+            "related": around.related,
+            "more_related": around.more_related,
+            "link_previews": around.previews,
+            "jsonld": structured_data.term_page(term, request),
+        },
+    )
     if not term.is_public:
         add_never_cache_headers(response)
     return response
@@ -119,7 +110,7 @@ def term_related(request: HttpRequest, slug: str) -> HttpResponse:
     """Every related term of a term, paginated (its page shows only the first few)."""
     visible = _visible_terms(request)
     term = get_object_or_404(visible.only("title", "slug", "status", "published_at"), slug=slug)
-    page = page_or_last(
+    page = listing_page(
         Paginator(term.related_ordered(), settings.GLOSSARY_LETTER_PAGE_SIZE), request
     )
     response = render(request, "glossary/term_related.html", {"term": term, "page_obj": page})
@@ -132,7 +123,7 @@ def term_related(request: HttpRequest, slug: str) -> HttpResponse:
 def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
     category = get_object_or_404(Category, slug=slug)
     terms = category.terms.published().order_by("sort_title", "pk").only("title", "slug", "summary")
-    page = page_or_last(Paginator(terms, settings.GLOSSARY_LETTER_PAGE_SIZE), request)
+    page = listing_page(Paginator(terms, settings.GLOSSARY_LETTER_PAGE_SIZE), request)
     return render(
         request, "glossary/category_detail.html", {"category": category, "page_obj": page}
     )

@@ -10,7 +10,6 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from consent import catalog
-from core import page_cache
 from glossary import name_index, suggestions
 from glossary.models import Category, Term
 
@@ -24,17 +23,11 @@ def _fresh_caches():
     name_index.forget()
     suggestions.forget()
     catalog.forget_process_copy()
-    page_cache.PROCESS_COPIES.clear()
-    page_cache.RENDERINGS.clear()
-    page_cache.forget_schedule()
     yield
     cache.clear()
     name_index.forget()
     suggestions.forget()
     catalog.forget_process_copy()
-    page_cache.PROCESS_COPIES.clear()
-    page_cache.RENDERINGS.clear()
-    page_cache.forget_schedule()
 
 
 @pytest.fixture

@@ -1,22 +1,30 @@
-"""Faults: Redis down → pages from the database; database down → cached pages, else a 503 page.
+"""Faults: Redis down or refusing → pages from the database; database down → a 503 page.
 
-Redis is a real unreachable port (nothing listens on 127.0.0.1:1), not a mock. The
-database outage replaces the connection's ``ensure_connection`` (what a refused
-connection looks like to Django), after the cache has been warmed.
+Redis is a real unreachable port (nothing listens on 127.0.0.1:1), or a private
+``redis-server`` on a free port driven to ``maxmemory 1`` (every write refused with OOM)
+or made a read-only replica: not a mock. The database outage replaces the connection's
+``ensure_connection`` (what a refused connection looks like to Django), after the cache
+has been warmed. The page cache keys pages on versions read from the database, so with
+the database down even a page in the cache is a 503 page: nothing is served that the
+database could not vouch for.
 """
 
 from __future__ import annotations
 
 import logging
+import shutil
+import socket
+import subprocess
+import threading
 
 import pytest
+import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.db import OperationalError, connection
 from django.test import Client, override_settings
 
 from core import cache as fail_soft
-from core.middleware import STALE_STAMPS_ATTR
 
 pytestmark = pytest.mark.django_db
 
@@ -88,14 +96,13 @@ class TestRedisDown:
 
 
 class TestDatabaseDown:
-    def test_a_cached_page_is_still_served(self, seed, database_down):
-        fresh = Client().get(SEED_TERM)
+    def test_a_cached_page_is_a_503_page_too(self, seed, database_down):
+        Client().get(SEED_TERM)
         assert Client().get(SEED_TERM)["X-Page-Cache"] == "hit"
         database_down()
         response = Client().get(SEED_TERM)
-        assert response.status_code == 200
-        assert response.content == fresh.content
-        assert getattr(response.wsgi_request, STALE_STAMPS_ATTR, False)
+        assert response.status_code == 503
+        assert b"Temporarily unavailable" in response.content
 
     def test_an_uncached_page_is_a_503_page(self, seed, database_down, caplog):
         Client().get(SEED_TERM)  # this process has seen the stamps
@@ -146,3 +153,79 @@ class TestDatabaseDown:
         assert Client().get("/glossary/").status_code == 503
         monkeypatch.undo()
         assert Client().get("/glossary/").status_code == 200
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def private_redis():
+    """A redis-server of this test's own on a free port (no snapshot, no persistence)."""
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.fail("redis-server is needed (apt-get install redis-server)")
+    port = _free_port()
+    process = subprocess.Popen(
+        [server, "--port", str(port), "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    client = redis.Redis(port=port, socket_connect_timeout=0.5)
+    try:
+        for _ in range(100):
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                threading.Event().wait(0.05)
+        fail_soft._down_until.clear()
+        caches = {
+            "default": {
+                "BACKEND": "core.cache.FailSoftRedisCache",
+                "LOCATION": f"redis://127.0.0.1:{port}/0",
+            }
+        }
+        with override_settings(CACHES=caches):
+            yield client
+    finally:
+        fail_soft._down_until.clear()
+        process.terminate()
+        process.wait(timeout=10)
+
+
+PAGES = ["/", "/glossary/", "/glossary/letter/r/", SEED_TERM, "/feed/", "/cookies/"]
+
+
+class TestRedisRefusingWrites:
+    """Redis answers, but with an error reply: as good as down, never a 500."""
+
+    def test_out_of_memory_pages_come_from_the_database(self, seed, private_redis, caplog):
+        private_redis.config_set("maxmemory", 1)
+        with caplog.at_level(logging.WARNING):
+            for url in PAGES:
+                for _ in range(2):
+                    assert Client().get(url).status_code == 200, url
+            assert Client().get("/search/?q=exercise").status_code == 200
+        assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+        assert "ResponseError" in caplog.text or "OutOfMemoryError" in caplog.text
+
+    def test_a_read_only_replica_pages_come_from_the_database(self, seed, private_redis):
+        private_redis.execute_command("REPLICAOF", "127.0.0.1", str(_free_port()))
+        for url in PAGES:
+            for _ in range(2):
+                assert Client().get(url).status_code == 200, url
+        response = Client(headers={"Sec-Fetch-Site": "same-origin"}).post(
+            "/cookies/accept/", {"all": "1"}
+        )
+        assert response.status_code == 302
+
+    def test_pages_are_cached_again_once_redis_takes_writes(self, seed, private_redis):
+        private_redis.config_set("maxmemory", 1)
+        Client().get(SEED_TERM)
+        private_redis.config_set("maxmemory", 0)
+        fail_soft._down_until.clear()  # the breaker's pause is over
+        Client().get(SEED_TERM)
+        assert Client().get(SEED_TERM)["X-Page-Cache"] == "hit"

@@ -12,7 +12,7 @@ from django.utils import timezone
 from reversion.models import Version
 
 from core import stamps
-from glossary import name_index, relinking, rendering
+from glossary import name_index, relinking, rendering, versions
 from glossary.models import InboundLinks, NameChange, Term
 from tests.glossary.editor_helpers import (  # noqa: F401 (fixtures)
     PASSWORD,
@@ -230,12 +230,12 @@ def test_a_save_that_changes_no_name_never_rebuilds_or_rescans(
     make_term("Other", body="Mentions the synapse.")
     name_index.committed()
     builds = len(count_builds)
-    names_stamp = stamps.current(stamps.NAMES)
+    names_stamp = stamps.current(versions.NAMES)
     term.body = "A new body, no new name."
     with django_assert_max_num_queries(14):
         term.save()
     assert len(count_builds) == builds
-    assert stamps.current(stamps.NAMES) == names_stamp
+    assert stamps.current(versions.NAMES) == names_stamp
 
 
 def test_a_rename_is_laid_over_the_index_without_rebuilding(make_term, count_builds):
@@ -254,7 +254,7 @@ def test_another_process_changing_names_is_caught_up_from_the_log(make_term, cou
     builds = len(count_builds)
     # Another process renames the term: its row, the stamp and the log, nothing in ours.
     Term.objects.filter(pk=term.pk).update(title="Junction")
-    stamp = stamps.bump(stamps.NAMES)[stamps.NAMES]
+    stamp = stamps.bump(versions.NAMES)[versions.NAMES]
     NameChange.record(stamp, [term.pk])
     name_index._local.pending = None
     fresh = name_index.current()
@@ -268,7 +268,7 @@ def test_a_bulk_change_logged_as_many_terms_makes_other_processes_rebuild(make_t
     make_term("Synapse", slug="synapse")
     name_index.current()
     builds = len(count_builds)
-    stamp = stamps.bump(stamps.NAMES)[stamps.NAMES]
+    stamp = stamps.bump(versions.NAMES)[versions.NAMES]
     NameChange.record(stamp, None)
     name_index._local.pending = None
     name_index.current()

@@ -1,0 +1,49 @@
+"""The glossary's version stamps, and what the page cache keys each public page on.
+
+A term page is keyed on its own version (the term's ``edit_token`` and ``page_token``,
+renewed in the transaction of every change the page shows: ``term_page.invalidate``) and
+on the few stamps that name what every term page shows besides the term. Listing pages
+(home, A–Z, letters, categories, feed, sitemap) are keyed on ``LISTINGS``, which every
+change of a public term moves. So an edit re-renders the listings and the term pages
+that show it, and no other term page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connection
+from django.http import HttpRequest
+
+from core import page_cache
+from glossary.models import Term, visible_params, visible_sql
+
+NAMES = "glossary.names"  # titles, aliases, slugs and visibility: cross-links, neighbours
+LISTINGS = "glossary.listings"  # what the listing pages show: any public term or category
+PARTNER = "glossary.partner"  # the partner slot on every term page
+TERM_PAGES = "glossary.term_pages"  # every term page at once (a bulk load, a full recount)
+
+_TERM_VERSION_SQL = (
+    f"SELECT edit_token, page_token FROM {Term._meta.db_table} WHERE slug = %s AND {visible_sql()}"
+)
+
+
+def term_page_version(request: HttpRequest, kwargs: dict[str, Any]) -> str | None:
+    """The public term's own version, or None (not public: not kept)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_TERM_VERSION_SQL, [kwargs["slug"], *visible_params()])
+        row = cursor.fetchone()
+    return None if row is None else f"{row[0]}.{row[1]}".replace("-", "")
+
+
+def register_pages() -> None:
+    """Tell the page cache which glossary pages it may keep and what each shows."""
+    term_page = (NAMES, PARTNER, TERM_PAGES)
+    page_cache.register("glossary:term_detail", stamps=term_page, version=term_page_version)
+    page_cache.register("glossary:term_related", stamps=(LISTINGS,), paginated=True)
+    for name in ("glossary:letter_detail", "glossary:category_detail"):
+        page_cache.register(name, stamps=(LISTINGS,), paginated=True)
+    for name in ("glossary:home", "glossary:term_index", "glossary:feed", "glossary:robots_txt"):
+        page_cache.register(name, stamps=(LISTINGS,))
+    for name in ("sitemap", "sitemap_section"):
+        page_cache.register(name, stamps=(LISTINGS,), paginated=True)
