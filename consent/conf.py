@@ -7,6 +7,12 @@
   v2 defaults and updates; empty emits nothing.
 - ``CONSENT_GPC_REFUSES`` (``("marketing", "personalization")``): what a Global Privacy
   Control signal refuses.
+- ``CONSENT_RECORDS_PER_CLIENT`` (30) per ``CONSENT_RECORD_WINDOW_SECONDS`` (600): how
+  many decisions one client (``consent.throttle``) may have recorded in that time; more
+  are refused with a 429 (nothing saved, nothing recorded).
+- ``CONSENT_CLIENT_ADDRESS_HEADER`` (empty: the socket's ``REMOTE_ADDR``): the ``META``
+  key of a header the proxy in front overwrites with the visitor's address
+  (``HTTP_X_REAL_IP``, ``HTTP_X_FORWARDED_FOR``); read by ``consent.throttle``.
 """
 
 from __future__ import annotations
@@ -34,6 +40,14 @@ def google_tag_id() -> str:
 
 def gpc_refuses() -> tuple[str, ...]:
     return tuple(getattr(settings, "CONSENT_GPC_REFUSES", ("marketing", "personalization")))
+
+
+def records_per_client() -> int:
+    return int(getattr(settings, "CONSENT_RECORDS_PER_CLIENT", 30))
+
+
+def record_window_seconds() -> int:
+    return int(getattr(settings, "CONSENT_RECORD_WINDOW_SECONDS", 600))
 
 
 def check_settings(app_configs=None, **kwargs) -> list[checks.CheckMessage]:

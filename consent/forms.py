@@ -24,6 +24,16 @@ class CategoryNamesField(forms.Field):
         return [name for name in dict.fromkeys(names) if name in optional]
 
 
+class ReturnAddressField(forms.CharField):
+    """Where to go back to, taken as it comes: ``views.safe_next`` drops anything that is
+    not an address on this site, so a strange value falls back to the default instead of
+    refusing the decision."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(required=False, **kwargs)
+        self.validators = []  # not even CharField's refusal of NUL characters
+
+
 class DecisionForm(forms.Form):
     """Banner buttons and the accept/decline endpoints: ``all=1`` or ``category=<varname>``."""
 
@@ -35,7 +45,7 @@ class DecisionForm(forms.Form):
         error_messages={"invalid_choice": "all must be 1 (or be left out)."},
     )
     category = CategoryNamesField(required=False)
-    next = forms.CharField(required=False, max_length=2000)
+    next = ReturnAddressField()
     # Set by consent.js: an embed's own button, or the browser's Global Privacy Control.
     via = forms.ChoiceField(choices=[("embed", "embed"), ("gpc", "gpc")], required=False)
     gpc = forms.BooleanField(required=False)
@@ -66,7 +76,7 @@ class PreferencesForm(forms.Form):
 
     granted = CategoryNamesField(required=False)
     action = forms.ChoiceField(choices=ACTIONS, required=False)
-    next = forms.CharField(required=False, max_length=2000)
+    next = ReturnAddressField()
     gpc = forms.BooleanField(required=False)  # consent.js: navigator.globalPrivacyControl
 
     def decision(self) -> tuple[list[str], list[str]]:

@@ -220,12 +220,27 @@ class ConsentState:
         return self.granted(varname)
 
     def __getitem__(self, varname: str) -> bool:
+        """``{{ consent.analytics }}`` (templates look names up as items first); an unknown
+        name is simply not granted."""
         return self.granted(varname)
 
-    def __getattr__(self, varname: str) -> bool:
-        if varname.startswith("_"):
-            raise AttributeError(varname)
-        return self.granted(varname)
+    # The four categories the site ships with, for code and templates alike. Any other
+    # attribute is an AttributeError, so a misspelt category never reads as an answer.
+    @property
+    def necessary(self) -> bool:
+        return self.granted("necessary")
+
+    @property
+    def analytics(self) -> bool:
+        return self.granted("analytics")
+
+    @property
+    def personalization(self) -> bool:
+        return self.granted("personalization")
+
+    @property
+    def marketing(self) -> bool:
+        return self.granted("marketing")
 
 
 def state_from_cookie(
@@ -287,7 +302,11 @@ def was_read(request: HttpRequest) -> bool:
 
 @dataclass(frozen=True)
 class Decision:
-    """The outcome of one decision: what changed, what the cookie now says, and its id."""
+    """The outcome of one decision: what changed, what the cookie now says, and its id.
+
+    ``changed`` is False when the visitor repeated the decision the cookie already holds:
+    the cookie, its consent id and its time stay as they were and nothing is recorded.
+    """
 
     state: ConsentState
     granted: tuple[str, ...]
@@ -299,6 +318,7 @@ class Decision:
     # Why the visitor decided: first decision, a change, or asked again (outdated/expired).
     reason: str = "first"
     gpc: bool = False
+    changed: bool = True
 
 
 # Grants of GPC-refused categories count under the signal only when given here.
@@ -319,11 +339,64 @@ def decide(
     categories are kept while they count; garbage in the old cookie is dropped. With a
     Global Privacy Control signal (``gpc``, default: the request's ``Sec-GPC`` header),
     marketing and personalization are refused unless ``method`` is one of the explicit
-    ones (/cookies/, an embed's own button).
+    ones (/cookies/, an embed's own button). The decision the cookie already holds, made
+    again, leaves the cookie as it is (``Decision.changed`` is False).
     """
     catalog = get_catalog()
     before = for_request(request)
     gpc = gpc_signal(request) if gpc is None else gpc
+    grant, refuse, gpc_grant = _apply_signal(before, grant, refuse, method, gpc)
+    choices = _choices_after(before, grant, refuse)
+    now = timezone.now()
+    if _repeats_stored(before.stored, choices, gpc_grant):
+        stored = before.stored
+    else:
+        stored = _write_cookie(response, choices, gpc_grant, catalog.policy_version, now)
+    after = ConsentState(
+        decisions=dict(stored.choices),
+        optional=before.optional,
+        required=before.required,
+        stored=stored,
+        gpc=gpc,
+    )
+    setattr(request, _REQUEST_ATTR, after)
+    expire_cookies(request, response, catalog, refuse)
+    changed = stored is not before.stored
+    return Decision(
+        state=after,
+        granted=tuple(grant),
+        refused=tuple(refuse),
+        withdrawn=tuple(varname for varname in refuse if before.granted(varname)),
+        decided_at=now if changed else stored.decided_at,
+        consent_id=stored.consent_id,
+        policy_version=catalog.policy_version,
+        reason=_reason(before),
+        gpc=gpc,
+        changed=changed,
+    )
+
+
+def is_repeat(
+    request: HttpRequest,
+    grant: Iterable[str] = (),
+    refuse: Iterable[str] = (),
+    method: str = "",
+    gpc: bool | None = None,
+) -> bool:
+    """Would ``decide`` with these arguments leave the cookie as it is (the visitor making
+    the decision it already holds)? Writes nothing."""
+    before = for_request(request)
+    gpc = gpc_signal(request) if gpc is None else gpc
+    grant, refuse, gpc_grant = _apply_signal(before, grant, refuse, method, gpc)
+    return _repeats_stored(before.stored, _choices_after(before, grant, refuse), gpc_grant)
+
+
+def _apply_signal(
+    before: ConsentState, grant: Iterable[str], refuse: Iterable[str], method: str, gpc: bool
+) -> tuple[list[str], list[str], bool]:
+    """(categories to grant, to refuse, whether the cookie marks a grant made under the
+    signal): only optional categories, each once; the signal turns a banner grant of
+    marketing or personalization into a refusal."""
     optional = set(before.optional)
     grant = [varname for varname in dict.fromkeys(grant) if varname in optional]
     explicit = method in EXPLICIT_METHODS
@@ -338,53 +411,56 @@ def decide(
     refuse = [
         varname for varname in dict.fromkeys(refuse) if varname in optional and varname not in grant
     ]
-    now = timezone.now()
+    return grant, refuse, gpc_grant
+
+
+def _choices_after(before: ConsentState, grant: list[str], refuse: list[str]) -> dict[str, bool]:
+    """Every decided optional category after this decision, in the catalog's order."""
+    choices = dict(before.decisions)
+    choices.update({varname: True for varname in grant})
+    choices.update({varname: False for varname in refuse})
+    return {varname: choices[varname] for varname in before.optional if varname in choices}
+
+
+def _repeats_stored(stored: StoredConsent, choices: dict[str, bool], gpc_grant: bool) -> bool:
+    """Is this the decision the cookie already holds (current, with a consent id)?"""
+    return (
+        stored.current
+        and bool(stored.consent_id)
+        and stored.choices == choices
+        and stored.gpc_grant == gpc_grant
+    )
+
+
+def _write_cookie(
+    response: HttpResponseBase,
+    choices: dict[str, bool],
+    gpc_grant: bool,
+    policy_version: str,
+    now: datetime,
+) -> StoredConsent:
+    """Set the consent cookie for a new decision (a new consent id) and return what it holds."""
     moment = format_version(now)
-    values = {
-        varname: (moment if granted else DECLINED) for varname, granted in before.decisions.items()
-    }
-    values.update({varname: moment for varname in grant})
-    values.update({varname: DECLINED for varname in refuse})
-    ordered = {varname: values[varname] for varname in before.optional if varname in values}
+    values = {varname: (moment if granted else DECLINED) for varname, granted in choices.items()}
     consent_id = new_consent_id()
-    meta = {AT: moment, VERSION: catalog.policy_version, ID: consent_id}
+    meta = {AT: moment, VERSION: policy_version, ID: consent_id}
     if gpc_grant:
         meta[GPC_GRANT] = "1"
-    set_consent_cookie(response, {**ordered, **meta})
-    stored = StoredConsent(
-        choices={varname: value != DECLINED for varname, value in ordered.items()},
+    set_consent_cookie(response, {**values, **meta})
+    return StoredConsent(
+        choices=dict(choices),
         decided_at=now.replace(microsecond=0),
-        policy_version=catalog.policy_version,
+        policy_version=policy_version,
         consent_id=consent_id,
         gpc_grant=gpc_grant,
         status=CURRENT,
     )
-    after = ConsentState(
-        decisions=dict(stored.choices),
-        optional=before.optional,
-        required=before.required,
-        stored=stored,
-        gpc=gpc,
-    )
-    setattr(request, _REQUEST_ATTR, after)
-    expire_cookies(request, response, catalog, refuse)
+
+
+def _reason(before: ConsentState) -> str:
     if before.asked_again:
-        reason = "policy" if before.asked_again == OUTDATED else "expired"
-    elif before.stored.current:
-        reason = "change"
-    else:
-        reason = "first"
-    return Decision(
-        state=after,
-        granted=tuple(grant),
-        refused=tuple(refuse),
-        withdrawn=tuple(varname for varname in refuse if before.granted(varname)),
-        decided_at=now,
-        consent_id=consent_id,
-        policy_version=catalog.policy_version,
-        reason=reason,
-        gpc=gpc,
-    )
+        return "policy" if before.asked_again == OUTDATED else "expired"
+    return "change" if before.stored.current else "first"
 
 
 def cookie_lifetime() -> timedelta:

@@ -7,34 +7,76 @@ accepted only from this site's own pages, see ``consent.origin``.
 from __future__ import annotations
 
 import json
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
-from django.shortcuts import redirect, render
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseRedirect,
+    JsonResponse,
+)
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from consent import conf, records
+from consent import conf, records, throttle
 from consent import state as consent_state
 from consent.catalog import get_catalog
 from consent.forms import DecisionForm, PreferencesForm
 from consent.origin import same_origin_only
 from consent.signals import consent_decided
 
+# Longer than any address on this site; a longer value is ignored (the default is used).
+MAX_NEXT_LENGTH = 2000
+
 
 def safe_next(request: HttpRequest, candidate: str | None) -> str | None:
-    """``candidate`` if it is a URL on this site, else None (no open redirects)."""
-    if candidate and url_has_allowed_host_and_scheme(
+    """``candidate`` if it is an address on this site with an absolute path, else None.
+
+    No open redirects (``//evil.example``, ``javascript:``, other hosts), and no bare words
+    (``foo``): a relative path means nothing certain here, and Django's ``redirect()``
+    would take it for a view name."""
+    if not candidate or len(candidate) > MAX_NEXT_LENGTH:
+        return None
+    if not url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        return candidate
-    return None
+        return None
+    if not urlsplit(candidate).path.startswith("/"):
+        return None
+    return candidate
 
 
 def _back_to(request: HttpRequest, next_url: str | None) -> str:
     return safe_next(request, next_url) or safe_next(request, request.headers.get("Referer")) or "/"
+
+
+def _within_budget(request: HttpRequest) -> bool:
+    """May this client have one more decision recorded now (see consent/README.md)?"""
+    return throttle.take(
+        "consent-records",
+        throttle.client_key(request),
+        conf.records_per_client(),
+        conf.record_window_seconds(),
+    )
+
+
+def _too_many(request: HttpRequest) -> HttpResponse:
+    """429: nothing saved, nothing recorded; the visitor may decide again a little later."""
+    message = (
+        "Too many cookie decisions from your connection in a short time. Nothing was "
+        "changed: please try again in a few minutes."
+    )
+    if _wants_json(request):
+        response: HttpResponse = JsonResponse({"error": message}, status=429)
+    else:
+        response = HttpResponse(message, status=429, content_type="text/plain; charset=utf-8")
+    response["Retry-After"] = str(conf.record_window_seconds())
+    add_never_cache_headers(response)
+    return response
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -50,16 +92,19 @@ def _respond(
     method: str,
     gpc: bool = False,
 ) -> HttpResponseBase:
-    """Write the decision into the cookie, record it (one row), answer."""
+    """Write the decision into the cookie, record it (one row), answer.
+
+    The decision the cookie already holds, made again, writes and records nothing; a new
+    one past the client's budget is refused (429) before anything is written."""
+    gpc = gpc or consent_state.gpc_signal(request)
+    repeat = consent_state.is_repeat(request, grant, refuse, method, gpc)
+    if not repeat and not _within_budget(request):
+        return _too_many(request)
     decision = consent_state.decide(
-        request,
-        response,
-        grant=grant,
-        refuse=refuse,
-        method=method,
-        gpc=gpc or consent_state.gpc_signal(request),
+        request, response, grant=grant, refuse=refuse, method=method, gpc=gpc
     )
-    records.record(decision, records.action_for(kind, decision), method)
+    if decision.changed:
+        records.record(decision, records.action_for(kind, decision), method)
     if isinstance(response, JsonResponse):
         # The body is written once the decision is known (its cookies are already set).
         response.content = json.dumps(
@@ -71,7 +116,8 @@ def _respond(
                 "consentId": decision.consent_id,
             }
         )
-    consent_decided.send(sender=None, request=request, response=response, decision=decision)
+    if decision.changed:
+        consent_decided.send(sender=None, request=request, response=response, decision=decision)
     add_never_cache_headers(response)
     return response
 
@@ -93,7 +139,7 @@ def _decision_view(request: HttpRequest, accept: bool) -> HttpResponseBase:
         response: HttpResponseBase = JsonResponse({})
         method = via or "banner"
     else:
-        response = redirect(_back_to(request, form.cleaned_data["next"]))
+        response = HttpResponseRedirect(_back_to(request, form.cleaned_data["next"]))
         method = "banner_no_js"
     if via == "gpc" and not accept:
         kind = "gpc"
@@ -137,22 +183,17 @@ def preferences(request: HttpRequest) -> HttpResponseBase:
         query = {"saved": "1"}
         if next_url := safe_next(request, form.cleaned_data["next"]):
             query["next"] = next_url
-        response = redirect(f"{reverse('consent:preferences')}?{urlencode(query)}")
+        response = HttpResponseRedirect(f"{reverse('consent:preferences')}?{urlencode(query)}")
         return _respond(request, response, grant, refuse, kind, "preferences_no_js", gpc)
 
+    # A GET writes nothing, Global Privacy Control included (any site can make a browser
+    # GET this page): the signal is honoured as the state is read, and recorded when the
+    # visitor decides (consent.js posts the refusal once, to /cookies/decline/).
     current = consent_state.for_request(request)
     gpc_now = consent_state.gpc_signal(request)
     next_url = safe_next(request, request.GET.get("next"))
     if next_url and next_url.split("?")[0] == reverse("consent:preferences"):
         next_url = None
-    response = HttpResponse()
-    if current.gpc and not current.asked_again:
-        # The signal refuses something the cookie does not: written (and recorded) once,
-        # here on this personal page, never on a public (cacheable) one. A visitor being
-        # asked again keeps the earlier choices to answer with (the answer applies it).
-        signalled = [varname for varname in conf.gpc_refuses() if varname in current.optional]
-        _respond(request, response, [], signalled, "gpc", "gpc", gpc=True)
-        current = consent_state.for_request(request)
     categories = [
         {"category": category, "granted": current.prefill(category.varname)}
         for category in get_catalog().categories
@@ -175,7 +216,5 @@ def preferences(request: HttpRequest) -> HttpResponseBase:
             "hide_consent_banner": True,
         },
     )
-    response.content = rendered.content
-    response["Content-Type"] = rendered["Content-Type"]
-    add_never_cache_headers(response)
-    return response
+    add_never_cache_headers(rendered)
+    return rendered

@@ -49,18 +49,27 @@ def test_an_earlier_banner_grant_does_not_outlive_the_signal(client):
     )
 
 
-def test_the_cookie_page_writes_and_records_the_signal_once(client):
-    response = client.get("/cookies/", **GPC)
-    assert NOTICE in response.content.decode()
+def test_the_cookie_page_honours_the_signal_but_writes_nothing(client):
+    # Any site can make a browser GET /cookies/ (an <img>): a GET never writes or records.
+    for _ in range(3):
+        response = client.get("/cookies/", **GPC)
+        html = response.content.decode()
+        assert NOTICE in html
+        assert NAME not in response.cookies
+    assert ConsentRecord.objects.count() == 0
+    assert 'value="marketing" checked' not in html
+    assert 'value="personalization" checked' not in html
+
+
+def test_the_signal_is_recorded_once_when_consent_js_posts_it(client):
+    refusal = {"category": ["marketing", "personalization"], "via": "gpc", "gpc": "1"}
+    for _ in range(3):
+        response = client.post("/cookies/decline/", refusal, HTTP_ACCEPT="application/json", **GPC)
+        assert response.status_code == 200
     record = ConsentRecord.objects.get()
     assert (record.action, record.method, record.gpc) == ("gpc", "gpc", True)
     assert record.choices == {"personalization": False, "marketing": False}
-    assert read_cookie(response.cookies[NAME].value, get_catalog()).consent_id == (
-        record.consent_id
-    )
-    client.get("/cookies/", **GPC)
-    client.get("/cookies/", **GPC)
-    assert ConsentRecord.objects.count() == 1
+    assert read_cookie(client.cookies[NAME].value, get_catalog()).consent_id == record.consent_id
 
 
 def test_the_notice_is_there_for_consent_js_without_the_header(client):

@@ -107,6 +107,18 @@ class TestConsentState:
         current = state.state_from_cookie(f"analytics={V}")
         assert current["nonsense"] is False
 
+    def test_the_four_categories_read_as_attributes(self, db):
+        raw = cookie_value({"analytics": True, "personalization": False, "marketing": True}, NOW)
+        current = state.state_from_cookie(raw)
+        assert (current.necessary, current.analytics) == (True, True)
+        assert (current.personalization, current.marketing) == (False, True)
+
+    @pytest.mark.parametrize("typo", ["analytic", "marketting", "Analytics", "nonsense"])
+    def test_a_misspelt_category_attribute_is_an_error_not_an_answer(self, db, typo):
+        current = state.state_from_cookie(cookie_value({"analytics": True}, NOW))
+        with pytest.raises(AttributeError):
+            getattr(current, typo)
+
     def test_all_optional_decided_means_no_banner(self, db):
         raw = cookie_value({"analytics": True, "personalization": False, "marketing": False}, NOW)
         current = state.state_from_cookie(raw)
