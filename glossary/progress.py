@@ -73,7 +73,10 @@ class Bars:
         if self._phase != (phase, total):
             self.close()
             self._phase = (phase, total)
-            self._bar = tqdm(total=total, desc=phase, file=self._stream, unit="", leave=True)
+            # dynamic_ncols: tqdm measures only sys.stdout and sys.stderr by itself.
+            self._bar = tqdm(
+                total=total, desc=phase, file=self._stream, unit="", dynamic_ncols=True
+            )
         assert self._bar is not None
         self._bar.update(done - self._bar.n)
 
