@@ -187,6 +187,8 @@ else:
 PAGE_CACHE_ENABLED = _env_bool("PAGE_CACHE_ENABLED", True)
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "3600"))
 PAGE_CACHE_SHARED_MAX_AGE = int(os.environ.get("PAGE_CACHE_SHARED_MAX_AGE", "60"))
+# What each gunicorn worker does before its first request (core.warmup.prepare_worker).
+WORKER_WARM_UPS = ["glossary.search.warm_up"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -326,6 +328,8 @@ CONSENT_GOOGLE_TAG_ID = os.environ.get("CONSENT_GOOGLE_TAG_ID", "").strip()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"drop_deliberate_503": {"()": "core.logging_filters.DropDeliberate503"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
+    "loggers": {"django.request": {"filters": ["drop_deliberate_503"]}},
 }

@@ -1,7 +1,7 @@
 """When the database does not answer: a clear 503 page instead of a 500.
 
-Cached pages are still served (``core.middleware``); everything else that needs the
-database gets ``templates/503.html`` with ``Retry-After``. The page is rendered without
+Every page needs the database (the page cache keys pages on versions read from it), so
+every request gets ``templates/503.html`` with ``Retry-After``. The page is rendered without
 a request context, since context processors may need the database that just failed.
 """
 
@@ -24,12 +24,12 @@ def is_database_outage(error: BaseException | None) -> bool:
 
 
 def unavailable(error: BaseException | None = None) -> HttpResponse:
-    """The 503 page; logged once as a warning naming the error type (not as a 500)."""
+    """The 503 page; logged once as a warning naming the error type (Django's own log
+    line for it is dropped: ``core.logging_filters``)."""
     logger.warning(
         "The database does not answer (%s): 503", type(error).__name__ if error else "unknown"
     )
     response = HttpResponse(loader.render_to_string("503.html", {}), status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     response["Cache-Control"] = "no-store"
-    response._has_been_logged = True  # Django's own flag: not logged again as a server error
     return response

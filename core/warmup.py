@@ -63,21 +63,15 @@ def prepare_process() -> None:
 
 
 def prepare_worker() -> None:
-    """Open this worker's database and cache connections; run the search statements once
-    and build its title suggestions.
+    """Open this worker's database and cache connections, then run each app's warm-up
+    (``settings.WORKER_WARM_UPS``: the search statements, the title suggestions).
 
     A database that does not answer is not this function's problem: the worker starts
-    anyway and its requests answer 503 as usual (core.middleware); a cache that does not
+    anyway and its requests answer 503 as usual (core.faults); a cache that does not
     answer is skipped as on every request (core.cache)."""
-    from glossary import search, suggestions
-
     cache.get(WARM_UP_KEY)
     try:
-        backend = search.get_backend()
-        groups = search.parse_query("warm")
-        backend.count("warm", groups, 1)
-        backend.page("warm", groups, 0, 1)
-        suggestions.current()
-        backend.close_titles("warm", 1)
+        for path in getattr(settings, "WORKER_WARM_UPS", ()):
+            import_string(path)()
     except DatabaseError as error:
         logger.warning("Worker warm-up skipped, the database did not answer: %s", error)

@@ -9,13 +9,12 @@ from django.db import connection
 from django.utils import timezone
 
 from core import stamps
-from glossary.models import Term
+from glossary.models import Term, visible_sql
 
 # Two seeks at the ends of the (status, published_at) index: an aggregate with filters
 # would read every published row.
 _BOUNDS_SQL = f"""SELECT
-    (SELECT max(published_at) FROM {Term._meta.db_table}
-     WHERE status = %s AND published_at <= %s),
+    (SELECT max(published_at) FROM {Term._meta.db_table} WHERE {visible_sql()}),
     (SELECT min(published_at) FROM {Term._meta.db_table}
      WHERE status = %s AND published_at > %s)"""
 

@@ -687,3 +687,15 @@ def close_titles(query: str, limit: int = CLOSE_TITLE_LIMIT) -> list[Term]:
         ]
         cache.set(key, found, ANSWER_CACHE_SECONDS)
     return [Term(pk=pk, title=title, slug=slug) for pk, title, slug in found]
+
+
+def warm_up() -> None:
+    """Run each search statement once and build the title suggestions, so a new worker's
+    first reader does not pay for PostgreSQL loading its text-search dictionaries or
+    SQLite reading the full-text index's structure (core.warmup)."""
+    backend = get_backend()
+    groups = parse_query("warm")
+    backend.count("warm", groups, 1)
+    backend.page("warm", groups, 0, 1)
+    suggestions.current()
+    backend.close_titles("warm", 1)

@@ -18,9 +18,9 @@ from django.test import Client
 from django.utils import timezone
 
 from consent.models import TrackingScript
-from consent.state import cookie_value
 from core import page_cache
 from glossary.models import RetiredSlug, Term
+from tests.helpers import decided
 
 pytestmark = pytest.mark.django_db
 
@@ -35,12 +35,6 @@ PUBLIC_URLS = [
     "/sitemap.xml",
     "/robots.txt",
 ]
-
-
-def decided(**choices: bool) -> Client:
-    client = Client()
-    client.cookies[settings.COOKIE_CONSENT_NAME] = cookie_value(choices, timezone.now())
-    return client
 
 
 def warm(url: str, client: Client | None = None) -> bytes:
