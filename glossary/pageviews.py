@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.validators import slug_unicode_re
 from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -58,10 +59,21 @@ def counts_in_cache() -> bool:
 
 
 def published_term_id(slug: str) -> int | None:
-    """The id of the published term with this slug (one indexed read), else None."""
-    if not slug or len(slug) > 220:
+    """The id of the published term with this slug (one indexed read), else None.
+
+    Anything that cannot be a slug (a NUL byte, which PostgreSQL refuses in any string,
+    other control characters, spaces, punctuation) is None without asking the database."""
+    if not slug or len(slug) > 220 or not slug_unicode_re.match(slug):
         return None
     return Term.objects.published().filter(slug=slug).values_list("pk", flat=True).first()
+
+
+def first_view_in_window(term_id: int, visitor: str, seconds: int) -> bool:
+    """Is this the visitor's first view of the term in ``seconds``? Reloading a page (or
+    a script replaying the beacon) counts once per window. A cache that does not answer
+    says yes: views are then bounded by the beacon's budget only."""
+    key = f"{KEY_PREFIX}:once:{visitor}:{term_id}"
+    return bool(cache.add(key, 1, seconds)) or cache.get(key) is None
 
 
 def _counter_key(day: datetime.date, term_id: int) -> str:
