@@ -17,22 +17,25 @@ import time
 from typing import Any
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.redis import RedisCache
+from django_redis.cache import RedisCache
+from django_redis.exceptions import ConnectionInterrupted
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
 
 RETRY_SECONDS = 2.0
 # Used when OPTIONS does not say: a cache that is slower than this is treated as down.
-DEFAULT_OPTIONS = {"socket_connect_timeout": 0.25, "socket_timeout": 0.5}
-FAILURES = (RedisError, OSError)
+DEFAULT_OPTIONS = {"SOCKET_CONNECT_TIMEOUT": 0.25, "SOCKET_TIMEOUT": 0.5}
+# django-redis wraps redis-py's errors (error replies included) in ConnectionInterrupted.
+FAILURES = (ConnectionInterrupted, RedisError, OSError)
 
 _down_until: dict[str, float] = {}
 _lock = threading.Lock()
 
 
 class FailSoftRedisCache(RedisCache):
-    """django's RedisCache, with Redis errors turned into misses and no-ops (logged once)."""
+    """django-redis's cache (one client per process, reused: Django's own builds one per
+    call), with Redis errors turned into misses and no-ops, logged once per outage."""
 
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         params = {**params, "OPTIONS": {**DEFAULT_OPTIONS, **params.get("OPTIONS", {})}}
@@ -51,7 +54,7 @@ class FailSoftRedisCache(RedisCache):
         if not already:
             logger.warning(
                 "cache: Redis does not answer (%s on %s); serving without it for %.0f s",
-                type(error).__name__,
+                type(error.__cause__ or error).__name__,
                 operation,
                 RETRY_SECONDS,
             )
