@@ -9,6 +9,7 @@ module's cached HTML are rebuilt on the next request in every process.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -19,9 +20,15 @@ from django.utils.safestring import SafeString, mark_safe
 from core import stamps
 from glossary import versions
 from glossary.models import PartnerSlot
-from glossary.rendering import markdown_to_safe_html
+from glossary.rendering import SECTION_ID_PREFIX, link_and_outline, markdown_to_safe_html
 
-KEY_PREFIX = "partner-slot:v1"
+KEY_PREFIX = "partner-slot:v2"
+# The slot's heading ids start with this: never one of the page's own ids
+# ("recently-viewed-heading"), nor an article heading's (``section-…``).
+PARTNER_ID_PREFIX = "partner-"
+# Heading ids as the renderer writes them (``<h2 id="section-…">``): in its output a "<"
+# only ever opens a tag, text has it escaped.
+_SECTION_ID_RE = re.compile(rf'(<h[1-6]) id="{re.escape(SECTION_ID_PREFIX)}')
 
 
 @dataclass(frozen=True)
@@ -32,6 +39,13 @@ class Slot:
     link_label: str
 
 
+def render_text(markdown: str) -> str:
+    """The slot's markdown as sanitized HTML with the article renderer's headings (``h1``
+    demoted, ids unique and namespaced), in the partner's own namespace."""
+    html, _toc, _links = link_and_outline(markdown_to_safe_html(markdown), None)
+    return _SECTION_ID_RE.sub(rf'\1 id="{PARTNER_ID_PREFIX}', html)
+
+
 def current() -> Slot | None:
     """The newest enabled slot, rendered; no query while the site stamp is unchanged."""
     key = f"{KEY_PREFIX}:{stamps.key_part(versions.PARTNER)}"
@@ -39,9 +53,7 @@ def current() -> Slot | None:
     if cached is None:
         slot = PartnerSlot.objects.filter(enabled=True).order_by("-updated_at", "-pk").first()
         cached = (
-            (slot.title, markdown_to_safe_html(slot.text), slot.link_url, slot.link_label)
-            if slot
-            else ()
+            (slot.title, render_text(slot.text), slot.link_url, slot.link_label) if slot else ()
         )
         cache.set(key, cached, None)
     if not cached:

@@ -136,3 +136,36 @@ def test_the_admin_adds_and_refuses_a_plain_http_link(admin_user_client):
 def test_readers_cannot_reach_the_slot_admin(client):
     response = client.get("/admin/glossary/partnerslot/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+# Heading ids ----------------------------------------------------------------------------
+
+
+def test_the_slot_keeps_no_raw_heading_id(seed, db):
+    PartnerSlot.objects.create(
+        title="Letter",
+        text='<h2 id="related-heading">Related</h2>\n\n# Big news\n\n## Recently viewed\n',
+        link_url="https://letter.example/",
+    )
+    html = page(SEED)
+    template = re.search(r"<template>(.*)</template>", slot_markup(html), re.S).group(1)
+    ids = re.findall(r'<h[1-6] id="([^"]+)"', template)
+    assert ids == ["partner-related-heading", "partner-big-news", "partner-recently-viewed"]
+    assert html.count('id="related-heading"') == 1  # the page's own "Related terms"
+    assert "<h1" not in template  # demoted, as in articles
+
+
+def test_slot_headings_never_take_an_article_heading_id():
+    html = marketing.render_text('## Origin\n\n<h3 id="section-origin">Again</h3>\n\n## Origin')
+    assert re.findall(r'id="([^"]+)"', html) == [
+        "partner-origin",
+        "partner-origin-2",
+        "partner-origin-3",
+    ]
+    assert "section-" not in html
+
+
+def test_text_that_looks_like_an_id_is_left_alone():
+    html = marketing.render_text('A sentence with id="section-x" in it.\n\n## Title')
+    assert 'id="section-x" in it.' in html
+    assert '<h2 id="partner-title">Title</h2>' in html
