@@ -15,6 +15,23 @@ wsgi_app = "config.wsgi:application"
 bind = ["127.0.0.1:8000"]
 
 
+def _env_bool(name: str) -> bool:
+    """Read as config/settings.py reads it (unset or blank: off)."""
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+# Django alone decides whether a request came over HTTPS: from X-Forwarded-Proto, and only
+# when DJANGO_BEHIND_HTTPS_PROXY says a proxy in front sets it (SECURE_PROXY_SSL_HEADER).
+# gunicorn's defaults would also believe X-Forwarded-Ssl/-Protocol from 127.0.0.1 and
+# mark the request secure itself, so a plain-http request carrying them skipped the
+# HTTPS redirect. No address is trusted with forwarded headers; over a unix socket
+# (always trusted by gunicorn) only the header Django reads counts, and only behind the proxy.
+forwarded_allow_ips = ""
+secure_scheme_headers = (
+    {"X-FORWARDED-PROTO": "https"} if _env_bool("DJANGO_BEHIND_HTTPS_PROXY") else {}
+)
+
+
 def _cpus() -> int:
     try:
         return len(os.sched_getaffinity(0))
