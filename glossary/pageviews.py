@@ -1,10 +1,12 @@
 """First-party page-view counting: count in the cache, write aggregated rows later.
 
 A beacon (``static/js/pageviews.js``, sent only when analytics is granted) reaches
-``record()``. With a cache shared by every app server process (Redis), a view is one
-``add`` + one ``incr`` of a counter keyed on day and term: no database write. The first
-view of a term on a day also writes the term's id into a numbered slot of that day's
-index, so a flush reads only the terms seen, never the whole glossary.
+``record()`` at most once per visitor and term in a window (``first_view_in_window``),
+within a budget per client (``config.beacons``). With a cache shared by every app server
+process (Redis), a view is one ``add`` + one ``incr`` of a counter keyed on day and
+term: no database write. The first view of a term on a day also writes the term's id
+into a numbered slot of that day's index, so a flush reads only the terms seen, never
+the whole glossary.
 
 ``flush()`` (``manage.py flush_pageviews`` from cron, and whenever an editor opens the
 statistics) takes each counter's value away with ``decr`` (atomic: views counted
