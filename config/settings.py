@@ -323,6 +323,15 @@ COOKIE_CONSENT_LOG_ENABLED = False  # its LogItem proves nothing; proof of conse
 # --- Consent policy (read by consent/conf.py; checked at startup) ----------------------
 CONSENT_MAX_AGE_DAYS = int(os.environ.get("CONSENT_MAX_AGE_DAYS", "180"))  # at most 395
 CONSENT_RECORD_RETENTION_DAYS = int(os.environ.get("CONSENT_RECORD_RETENTION_DAYS", "1095"))
+# Bounds per client (a keyed hash of its address, held in the cache for the window only):
+# recorded decisions (consent/throttle.py) and counted page views (config/beacons.py).
+# Behind a proxy, name the request.META key of the header it overwrites with the client's
+# address (e.g. HTTP_X_REAL_IP), or every client shares the proxy's address and budgets.
+CONSENT_CLIENT_ADDRESS_HEADER = os.environ.get("CONSENT_CLIENT_ADDRESS_HEADER", "")
+CONSENT_RECORDS_PER_CLIENT = int(os.environ.get("CONSENT_RECORDS_PER_CLIENT", "30"))
+CONSENT_RECORD_WINDOW_SECONDS = int(os.environ.get("CONSENT_RECORD_WINDOW_SECONDS", "600"))
+PAGEVIEWS_PER_CLIENT = int(os.environ.get("PAGEVIEWS_PER_CLIENT", "120"))
+PAGEVIEWS_WINDOW_SECONDS = int(os.environ.get("PAGEVIEWS_WINDOW_SECONDS", "1800"))
 CONSENT_GOOGLE_TAG_ID = os.environ.get("CONSENT_GOOGLE_TAG_ID", "").strip()
 
 LOGGING = {
