@@ -12,6 +12,7 @@ database could not vouch for.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import socket
 import subprocess
@@ -166,7 +167,10 @@ def private_redis():
     """A redis-server of this test's own on a free port (no snapshot, no persistence)."""
     server = shutil.which("redis-server")
     if server is None:
-        pytest.fail("redis-server is needed (apt-get install redis-server)")
+        message = "needs redis-server on PATH (apt-get install redis-server)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI=true: the Redis fault tests {message}")
+        pytest.skip(message)
     port = _free_port()
     process = subprocess.Popen(
         [server, "--port", str(port), "--save", "", "--appendonly", "no"],
