@@ -35,6 +35,7 @@ PUBLIC_URLS = [
     "/sitemap.xml",
     "/robots.txt",
 ]
+NOT_HTML = {"/feed/", "/sitemap.xml", "/robots.txt"}
 
 
 def warm(url: str, client: Client | None = None) -> bytes:
@@ -198,6 +199,13 @@ class TestInvalidation:
         response = Client().get(SEED_TERM)
         assert response["X-Page-Cache"] == "miss"
         assert "A preview that changed." in response.content.decode()
+
+    @pytest.mark.parametrize("url", [url for url in PUBLIC_URLS if url not in NOT_HTML])
+    def test_every_html_page_says_it_varies_on_the_cookie_miss_or_hit(self, seed, url):
+        for expected in ("miss", "hit"):
+            response = Client().get(url)
+            assert response["X-Page-Cache"] == expected, url
+            assert "Cookie" in response["Vary"], url
 
     def test_a_page_kept_after_an_edit_elsewhere_still_varies_on_the_cookie(self, seed, make_term):
         other = make_term("Unrelated sirtuins", slug="unrelated-sirtuins")
