@@ -2,7 +2,9 @@
 
 Every save (including bulk actions, reverts and recoveries) is recorded by
 django-reversion; a form based on an outdated version of a term is refused, with the
-changes made in between shown to the editor (optimistic locking).
+changes made in between shown to the editor (optimistic locking). The term's edit token
+is compared while its row is locked, in the transaction that then writes it, so of two
+saves based on the same version only one is written (docs/editing.md).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import router, transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -44,7 +47,25 @@ admin.site.site_title = f"{settings.SITE_NAME} admin"
 admin.site.index_title = "Write, review and publish"
 
 
+def locked_term(pk: int) -> Term | None:
+    """The term as stored now, its row locked until the transaction ends.
+
+    A token compared outside the transaction that saves could be outdated by another
+    save landing in between; on PostgreSQL the lock makes a second save wait here and
+    then read the first one's token (SQLite's immediate transactions already hold the
+    database's write lock).
+    """
+    if not transaction.get_connection(router.db_for_write(Term)).in_atomic_block:
+        raise transaction.TransactionManagementError(
+            "A term's edit token is checked in the same transaction as the save that follows."
+        )
+    return Term.objects.select_for_update().filter(pk=pk).first()
+
+
 class TermForm(forms.ModelForm):
+    # Set on a revert's form: the token of the term before the old version was written
+    # back (the row then holds that version's token), which the editor's form is based on.
+    revert_base_token: str | None = None
     base_token = forms.CharField(widget=forms.HiddenInput, required=False)
     change_comment = forms.CharField(
         required=False,
@@ -71,7 +92,9 @@ class TermForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.conflict: dict | None = None
         if self.instance.pk:
-            self.fields["base_token"].initial = str(self.instance.edit_token)
+            self.fields["base_token"].initial = self.revert_base_token or str(
+                self.instance.edit_token
+            )
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -80,10 +103,10 @@ class TermForm(forms.ModelForm):
         return cleaned
 
     def _refuse_stale_form(self, token: str) -> None:
-        current = Term.objects.filter(pk=self.instance.pk).first()
+        current = locked_term(self.instance.pk)
         if current is None:
             raise ValidationError("This term was deleted while you were editing it.")
-        if token == str(current.edit_token):
+        if token == (self.revert_base_token or str(current.edit_token)):
             return
         base = history.version_with_token(current, token) if token else None
         changes = (
@@ -91,10 +114,7 @@ class TermForm(forms.ModelForm):
             if base
             else []
         )
-        later = history.versions_of(current)
-        if base is not None:
-            later = later.filter(pk__gt=base.pk)
-        editors = sorted({v.revision.user.get_username() for v in later if v.revision.user})
+        editors = history.editors_since(current, base)
         self.conflict = {
             "changes": changes,
             "editors": editors,
@@ -244,8 +264,13 @@ class TermAdmin(VersionAdmin):
 
     def _bulk(self, request: HttpRequest, queryset: QuerySet, comment: str, change) -> int:
         count = 0
-        for term in queryset.order_by("pk"):
+        for pk in queryset.order_by("pk").values_list("pk", flat=True):
             with reversion.create_revision():
+                # Read again under the row lock: an editor's save since the list was read
+                # is kept, not overwritten with the row as it was before.
+                term = locked_term(pk)
+                if term is None:
+                    continue  # deleted meanwhile
                 reversion.set_user(request.user)
                 reversion.set_comment(comment)
                 change(term)
@@ -318,6 +343,13 @@ class TermAdmin(VersionAdmin):
         self._comment(request, entry)
         return entry
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        revert_base = getattr(request, "_glossary_revert_base_token", None)
+        if revert_base is None:
+            return form
+        return type(form.__name__, (form,), {"revert_base_token": revert_base})
+
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["conflict"] = getattr(context["adminform"].form, "conflict", None)
         return super().render_change_form(request, context, add, change, form_url, obj)
@@ -360,16 +392,28 @@ class TermAdmin(VersionAdmin):
         conflict = self._revert_conflict(object_id, version_id)
         if conflict:
             messages.error(request, conflict)
-            return HttpResponseRedirect(
-                reverse(
-                    f"admin:{self.opts.app_label}_{self.opts.model_name}_history",
-                    args=[unquote(object_id)],
-                )
-            )
-        # The revert writes the old row before the form is saved; Term.save() needs the
-        # state before it to leave a redirect for a changed slug and relink mentions.
-        request._glossary_state_before_revert = changes.state_of(unquote(object_id))
-        return super().revision_view(request, object_id, version_id, extra_context)
+            return self._history_redirect(term)
+        # One transaction from the token check to the revision (reversion's own is nested).
+        with transaction.atomic(using=router.db_for_write(Term)):
+            current = locked_term(term.pk)
+            if current is None:
+                raise Http404("No such term")
+            if request.method == "POST":
+                stale = history.stale_revert(current, request.POST.get("base_token", ""))
+                if stale:
+                    messages.error(request, stale)
+                    return self._history_redirect(term)
+            # The form is based on the term as it is now, not on the version written back.
+            request._glossary_revert_base_token = str(current.edit_token)
+            # The revert writes the old row before the form is saved; Term.save() needs the
+            # state before it to leave a redirect for a changed slug and relink mentions.
+            request._glossary_state_before_revert = changes.state_of(term.pk)
+            return super().revision_view(request, object_id, version_id, extra_context)
+
+    def _history_redirect(self, term: Term) -> HttpResponseRedirect:
+        return HttpResponseRedirect(
+            reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_history", args=[term.pk])
+        )
 
     def _reversion_revisionform_view(self, request, version, template_name, extra_context=None):
         """Restore this term's version alone, never others stored in the same revision.

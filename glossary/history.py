@@ -2,7 +2,8 @@
 
 Versions are stored by django-reversion (every admin save, bulk action, revert and
 recovery); this module only compares them: the changed fields, and a line diff of the
-longer texts, between any stored version and the term as it is now.
+longer texts, between any stored version and the term as it is now; and it says who
+saved the term since the version an editor's form (or revert) was opened on.
 """
 
 from __future__ import annotations
@@ -143,6 +144,32 @@ def _m2m_names(*states: dict[str, Any]) -> dict[str, dict[int, str]]:
 
 def versions_of(term: Term) -> Iterable[Version]:
     return Version.objects.get_for_object(term).select_related("revision", "revision__user")
+
+
+def editors_since(term: Term, base: Version | None) -> list[str]:
+    """Who saved the term after the version a form was based on (everyone, if unknown)."""
+    later = versions_of(term)
+    if base is not None:
+        later = later.filter(pk__gt=base.pk)
+    return sorted({v.revision.user.get_username() for v in later if v.revision.user})
+
+
+def stale_revert(current: Term, token: str) -> str:
+    """Why a revert opened on the version with this token may not overwrite the term now
+    (someone saved it since), or "" when the token is the term's current one.
+
+    `current` is read under the row lock in the transaction that would write the revert.
+    """
+    if token and token == str(current.edit_token):
+        return ""
+    base = version_with_token(current, token) if token else None
+    who = ", ".join(editors_since(current, base)) if base else ""
+    return (
+        f"Not restored: {who or 'someone else'} saved this term after you opened this "
+        f"version (at {timezone.localtime(current.updated_at):%H:%M on %d %b %Y}). "
+        "Their changes are kept. To restore this version over them, open it again from "
+        "the history (“Compare with current” shows what restoring it would undo)."
+    )
 
 
 def version_with_token(term: Term, token: str) -> Version | None:

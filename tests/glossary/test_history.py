@@ -108,6 +108,50 @@ def test_revert_restores_content_as_a_new_revision(editor_client, written, clien
     assert history[0].revision.get_comment().startswith("Reverted to previous version")
 
 
+def test_a_revert_opened_before_someone_else_saved_is_refused_and_changes_nothing(
+    editor_client, written
+):
+    first = versions(written)[-1]
+    url = f"/admin/glossary/term/{written.pk}/history/{first.pk}/"
+    form = editor_client.get(url)
+    data = term_form_data(
+        written, summary=first.field_dict["summary"], body=first.field_dict["body"]
+    )
+    data["base_token"] = form.context["adminform"].form["base_token"].value()
+
+    alice = User.objects.create_user("alice", password=PASSWORD, is_staff=True)
+    alice.groups.add(ensure_editors_group())
+    alice_client = Client()
+    alice_client.force_login(alice)
+    newer = "## Origin\n\nAlice's newer text."
+    assert (
+        alice_client.post(change_url(written), term_form_data(written, body=newer)).status_code
+        == 302
+    )
+    written.refresh_from_db()
+    after_alice = (written.body, written.summary, written.edit_token)
+    count = len(versions(written))
+
+    followed = editor_client.post(url, data, follow=True)
+    assert followed.redirect_chain[-1][0] == f"/admin/glossary/term/{written.pk}/history/"
+    shown = " ".join(str(message) for message in followed.context["messages"])
+    assert "Not restored: alice saved this term after you opened this version" in shown
+    written.refresh_from_db()
+    assert (written.body, written.summary, written.edit_token) == after_alice
+    assert len(versions(written)) == count
+
+
+def test_a_revert_without_its_token_is_refused(editor_client, written):
+    first = versions(written)[-1]
+    url = f"/admin/glossary/term/{written.pk}/history/{first.pk}/"
+    data = term_form_data(written, body=first.field_dict["body"], base_token="")
+    followed = editor_client.post(url, data, follow=True)
+    shown = " ".join(str(message) for message in followed.context["messages"])
+    assert "Not restored:" in shown
+    written.refresh_from_db()
+    assert written.body.endswith("A changed line.")
+
+
 def test_reverting_an_earlier_slug_redirects_the_current_address(editor_client, client, written):
     first = versions(written)[-1]
     editor_client.post(change_url(written), term_form_data(written, slug="autophagy-new"))
