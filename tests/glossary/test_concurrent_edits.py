@@ -8,6 +8,7 @@ is written and the other gets its form back; nothing either editor wrote is lost
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from django.contrib.auth.models import User
@@ -25,6 +26,7 @@ from tests.glossary.editor_helpers import (
 )
 
 ADD_URL = "/admin/glossary/term/add/"
+LIST_URL = "/admin/glossary/term/"
 STALE_MESSAGE = "Not saved: "
 ROUNDS = 10
 
@@ -135,3 +137,57 @@ def save_at_the_same_moment(
         raise errors[0]
     assert set(responses) == set(clients), "a save did not finish"
     return responses
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_bulk_action_keeps_an_edit_saved_while_it_ran(make_term):
+    """The action reads the selected terms, then saves each: an edit committed in between
+    (here: one that holds the row until the action waits for it) is kept."""
+    term = make_term("Autophagy", status=Term.Status.DRAFT, body="The first text.")
+    editor = logged_in_editor("erin")
+    edit_locked, waiter_seen = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def edit_and_commit_once_the_action_waits() -> None:
+        try:
+            with transaction.atomic():
+                edited = Term.objects.select_for_update().get(pk=term.pk)
+                edited.body = "Text by another editor."
+                edited.save()
+                edit_locked.set()
+                if wait_for_a_session_blocked_on_a_lock():
+                    waiter_seen.set()
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            edit_locked.set()
+            connection.close()
+
+    other_editor = threading.Thread(target=edit_and_commit_once_the_action_waits)
+    other_editor.start()
+    assert edit_locked.wait(timeout=30)
+    response = editor.post(LIST_URL, {"action": "publish", "_selected_action": [term.pk]})
+    other_editor.join(timeout=60)
+
+    assert not errors, errors
+    assert waiter_seen.is_set(), "the action never waited for the other editor's row lock"
+    assert response.status_code == 302
+    term.refresh_from_db()
+    assert term.status == Term.Status.PUBLISHED
+    assert term.body == "Text by another editor."
+
+
+def wait_for_a_session_blocked_on_a_lock(limit_seconds: float = 30) -> bool:
+    """Poll until another session of this database waits for a lock (the action)."""
+    deadline = time.monotonic() + limit_seconds
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0]:
+                return True
+        time.sleep(0.01)
+    return False
