@@ -10,8 +10,9 @@ from __future__ import annotations
 import os
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -114,18 +115,46 @@ def browser() -> Iterator:
         instance.close()
 
 
+PAGE_TIMEOUT_MS = 10_000
+
+
 @pytest.fixture
-def context(browser) -> Iterator:
+def new_context(browser) -> Iterator[Callable[..., Any]]:
+    """Opens fresh browser profiles (no cookies, no storage) with the options a test needs
+    (a narrow screen, dark mode, no JavaScript, a second visitor); every one is closed when
+    the test ends, passed or failed, so nothing a test did reaches the next."""
+    opened: list[Any] = []
+
+    def open_context(**options: Any) -> Any:
+        ctx = browser.new_context(**options)
+        ctx.set_default_timeout(PAGE_TIMEOUT_MS)
+        opened.append(ctx)
+        return ctx
+
+    yield open_context
+    for ctx in reversed(opened):
+        ctx.close()
+
+
+@pytest.fixture
+def new_page(new_context) -> Callable[..., Any]:
+    """A page in a fresh browser profile of its own: ``new_page(color_scheme="dark")``."""
+
+    def open_page(**options: Any) -> Any:
+        return new_context(**options).new_page()
+
+    return open_page
+
+
+@pytest.fixture
+def context(new_context) -> Any:
     """A fresh browser profile per test: no cookies, no storage."""
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
-    yield ctx
-    ctx.close()
+    return new_context(viewport={"width": 1280, "height": 900})
 
 
 @pytest.fixture
 def page(context) -> Iterator:
     page = context.new_page()
-    page.set_default_timeout(10_000)
     yield page
     page.close()
 

@@ -15,13 +15,11 @@ from collections.abc import Iterator
 import pytest
 from cookie_consent.models import Cookie, CookieGroup
 from django.apps import apps as django_apps
-from django.conf import settings as django_settings
-from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from consent.models import CookieDetails, TrackingScript
-from consent.state import cookie_value
 from tests.browser import consent_urls
+from tests.helpers import decided_in_browser
 
 SEED = "/glossary/resistance-training-neurological-benefits/"
 OTHER = "/glossary/"
@@ -123,23 +121,10 @@ def ran(page: Page) -> list[str]:
     return page.evaluate("window.__trackers || []")
 
 
-def grant(page: Page, url: str, **decisions: bool) -> None:
-    """Give the browser a consent cookie as if the visitor had decided earlier."""
-    page.context.add_cookies(
-        [
-            {
-                "name": django_settings.COOKIE_CONSENT_NAME,
-                "value": f'"{cookie_value(decisions, timezone.now())}"',
-                "url": url,
-            }
-        ]
-    )
-
-
 BANNER = "[data-consent-banner]"
 
 
-def test_1_first_visit_shows_the_banner_and_runs_nothing(page: Page, site):
+def test_first_visit_shows_the_banner_and_runs_nothing(page: Page, site):
     visit(page, site + SEED)
     banner = page.locator(BANNER)
     expect(banner).to_be_visible()
@@ -168,27 +153,29 @@ def test_1_first_visit_shows_the_banner_and_runs_nothing(page: Page, site):
     box = banner.bounding_box()
     heading = page.locator("h1").bounding_box()
     assert box["y"] + box["height"] <= heading["y"]
+
+
+def test_scrolling_and_navigating_are_not_consent(page: Page, site):
+    visit(page, site + SEED)
     page.mouse.wheel(0, 800)
-    visit(page, site + OTHER)  # scrolling and navigating are not consent
+    visit(page, site + OTHER)
     expect(page.locator(BANNER)).to_be_visible()
     settled(page)
     assert activated(page) == set()
     assert consent_urls.HITS == []
 
 
-def test_1b_banner_is_usable_at_320px_in_dark_mode(browser, site):
-    context = browser.new_context(viewport={"width": 320, "height": 700}, color_scheme="dark")
-    page = context.new_page()
+def test_banner_is_usable_at_320px_in_dark_mode(new_page, site):
+    page = new_page(viewport={"width": 320, "height": 700}, color_scheme="dark")
     visit(page, site + SEED)
     for label in ("Accept all", "Reject all", "Manage preferences"):
         expect(page.locator(BANNER).get_by_text(label, exact=True)).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
     page.locator(BANNER).get_by_role("button", name="Reject all").click()
     expect(page.locator("[data-consent-confirmation]")).to_be_visible()
-    context.close()
 
 
-def test_2_reject_all_runs_nothing_across_navigation(page: Page, site):
+def test_reject_all_runs_nothing_across_navigation(page: Page, site):
     visit(page, site + SEED)
     page.get_by_role("button", name="Reject all").click()
     expect(page.locator("[data-consent-confirmation]")).to_contain_text("rejected")
@@ -202,7 +189,7 @@ def test_2_reject_all_runs_nothing_across_navigation(page: Page, site):
     assert tracker_cookies(page) == set()
 
 
-def test_3_manage_preferences_grant_analytics_only_runs_it_without_reload(page: Page, site):
+def test_granting_analytics_alone_in_preferences_runs_it_without_reload(page: Page, site):
     visit(page, site + SEED)
     page.get_by_role("link", name="Manage preferences").click()
     expect(page.locator("h1")).to_have_text("Cookies")
@@ -223,8 +210,8 @@ def test_3_manage_preferences_grant_analytics_only_runs_it_without_reload(page: 
     ).to_have_attribute("href", SEED)
 
 
-def test_4_later_visit_runs_analytics_at_load_without_banner(page: Page, site):
-    grant(page, site, analytics=True, personalization=False, marketing=False)
+def test_a_later_visit_runs_granted_analytics_at_load_without_banner(page: Page, site):
+    decided_in_browser(page.context, site, analytics=True, personalization=False, marketing=False)
     visit(page, site + SEED)
     expect_trackers(page, "analytics")
     expect(page.locator(BANNER)).to_have_count(0)
@@ -233,8 +220,8 @@ def test_4_later_visit_runs_analytics_at_load_without_banner(page: Page, site):
     assert consent_urls.HITS == ["analytics"]
 
 
-def test_5_withdrawing_analytics_deletes_its_cookies_and_stops_it(page: Page, site):
-    grant(page, site, analytics=True, personalization=False, marketing=False)
+def test_withdrawing_analytics_deletes_its_cookies_and_stops_it(page: Page, site):
+    decided_in_browser(page.context, site, analytics=True, personalization=False, marketing=False)
     visit(page, site + SEED)
     expect_trackers(page, "analytics")
     assert tracker_cookies(page) == {"_tt_analytics", "_tj_analytics"}
@@ -258,7 +245,7 @@ def test_5_withdrawing_analytics_deletes_its_cookies_and_stops_it(page: Page, si
     assert page.get_attribute("html", "data-inline-analytics") is None
 
 
-def test_5b_an_embed_loads_only_after_its_own_button_grants_its_category(page: Page, site):
+def test_an_embed_loads_only_after_its_own_button_grants_its_category(page: Page, site):
     page.route("https://video.example/**", lambda route: route.fulfill(body="a talk"))
     visit(page, site + "/test-embed/")
     settled(page)
@@ -274,9 +261,8 @@ def test_5b_an_embed_loads_only_after_its_own_button_grants_its_category(page: P
     assert activated(page) == {"marketing"}
 
 
-def test_6_whole_flow_without_javascript(browser, site):
-    context = browser.new_context(java_script_enabled=False)
-    page = context.new_page()
+def test_preferences_are_saved_and_changed_without_javascript(new_page, site):
+    page = new_page(java_script_enabled=False)
     page.goto(site + SEED)
     expect(page.locator(BANNER)).to_be_visible()
     page.get_by_role("link", name="Manage preferences").click()
@@ -292,19 +278,18 @@ def test_6_whole_flow_without_javascript(browser, site):
     expect(page.get_by_label("Allow analytics cookies")).to_be_checked()
     page.get_by_role("button", name="Reject all").click()
     expect(page.get_by_label("Allow analytics cookies")).not_to_be_checked()
-    context.close()
 
-    fresh = browser.new_context(java_script_enabled=False)
-    page = fresh.new_page()
+
+def test_accept_all_in_the_banner_works_without_javascript(new_page, site):
+    page = new_page(java_script_enabled=False)
     page.goto(site + SEED)
     page.locator(BANNER).get_by_role("button", name="Accept all").click()
     assert page.url == site + SEED  # redirected back to where the visitor was
     expect(page.locator(BANNER)).to_have_count(0)
     assert consent_urls.HITS == []
-    fresh.close()
 
 
-def test_7_whole_flow_by_keyboard(page: Page, site):
+def test_preferences_are_reached_and_saved_by_keyboard(page: Page, site):
     visit(page, site + SEED)
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.className") == "skip-link"
@@ -338,7 +323,7 @@ def test_7_whole_flow_by_keyboard(page: Page, site):
     assert ran(page) == ["analytics"]
 
 
-def test_7b_banner_choice_by_keyboard_keeps_focus_in_place(page: Page, site):
+def test_a_banner_choice_by_keyboard_keeps_focus_in_place(page: Page, site):
     visit(page, site + SEED)
     for _ in range(3):  # skip link, Accept all, Reject all
         page.keyboard.press("Tab")
@@ -349,7 +334,7 @@ def test_7b_banner_choice_by_keyboard_keeps_focus_in_place(page: Page, site):
     assert "change your cookie preferences" in page.evaluate("document.activeElement.textContent")
 
 
-def test_8_consent_flow_has_no_csp_violations(page: Page, site):
+def test_the_consent_flow_causes_no_csp_violations(page: Page, site):
     messages: list[str] = []
     page.on("console", lambda message: messages.append(message.text))
     page.add_init_script(CSP_WATCHER)
@@ -404,7 +389,9 @@ def _longest_consent_js_frame(page: Page, site: str) -> float:
     page.add_init_script(LONG_FRAMES)
     cdp = page.context.new_cdp_session(page)
     cdp.send("Emulation.setCPUThrottlingRate", {"rate": 4})
-    grant(page, site, analytics=True, personalization=True)  # scripts run at load
+    decided_in_browser(
+        page.context, site, analytics=True, personalization=True
+    )  # scripts run at load
     visit(page, site + SEED)
     assert page.evaluate("PerformanceObserver.supportedEntryTypes.includes('long-animation-frame')")
     expect_trackers(page, "analytics", "personalization")
@@ -419,27 +406,22 @@ def _longest_consent_js_frame(page: Page, site: str) -> float:
     return max(durations, default=0.0)
 
 
-def test_9_consent_js_adds_no_long_task_with_cpu_throttled(browser, site):
+def test_consent_js_adds_no_long_task_with_the_cpu_throttled(new_page, site):
     # Other processes on a busy machine can only lengthen a task, never shorten it, so the
     # script's own cost is the best of a few runs: up to three fresh visitors are measured.
     attempts = []
     for _ in range(3):
-        context = browser.new_context()
-        try:
-            attempts.append(_longest_consent_js_frame(context.new_page(), site))
-        finally:
-            context.close()
+        attempts.append(_longest_consent_js_frame(new_page(), site))
         if attempts[-1] <= 50:
             break
     assert min(attempts) <= 50, attempts
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_10_axe_finds_no_violations_in_banner_and_preferences(browser, site, scheme):
+def test_axe_finds_no_violations_in_banner_and_preferences(new_page, site, scheme):
     from axe_playwright_python.sync_playwright import Axe
 
-    context = browser.new_context(color_scheme=scheme)
-    page = context.new_page()
+    page = new_page(color_scheme=scheme)
     axe = Axe()
     visit(page, site + SEED)
     expect(page.locator(BANNER)).to_be_visible()
@@ -448,4 +430,3 @@ def test_10_axe_finds_no_violations_in_banner_and_preferences(browser, site, sch
     visit(page, site + "/cookies/")
     results = axe.run(page)
     assert results.violations_count == 0, results.generate_report()
-    context.close()

@@ -3,16 +3,12 @@ nothing runs until the visitor answers; the consent:change event for the site's 
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from django.conf import settings as django_settings
-from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from consent.models import ConsentRecord, PolicySettings
-from consent.state import cookie_value
 from tests.browser import consent_urls, test_consent
 from tests.browser.test_consent import BANNER, SEED, activated, expect_trackers, settled, visit
+from tests.helpers import decided_in_browser
 
 site = test_consent.site  # the live server with one fake tracker per category
 
@@ -25,23 +21,10 @@ document.addEventListener("consent:change", (event) => {
 """
 
 
-def decided_earlier(page: Page, url: str, days_ago: float = 0, **decisions: bool) -> None:
-    moment = timezone.now() - timedelta(days=days_ago)
-    page.context.add_cookies(
-        [
-            {
-                "name": django_settings.COOKIE_CONSENT_NAME,
-                "value": f'"{cookie_value(decisions, moment)}"',
-                "url": url,
-            }
-        ]
-    )
-
-
 def test_a_policy_change_asks_again_with_earlier_choices_and_runs_nothing_until_answered(
     page: Page, site
 ):
-    decided_earlier(page, site, analytics=True, personalization=False, marketing=True)
+    decided_in_browser(page.context, site, analytics=True, personalization=False, marketing=True)
     visit(page, site + SEED)
     expect_trackers(page, "analytics", "marketing")
 
@@ -76,7 +59,9 @@ def test_a_policy_change_asks_again_with_earlier_choices_and_runs_nothing_until_
 
 
 def test_an_expired_decision_is_asked_again(page: Page, site):
-    decided_earlier(page, site, days_ago=181, analytics=True, personalization=True, marketing=True)
+    decided_in_browser(
+        page.context, site, days_ago=181, analytics=True, personalization=True, marketing=True
+    )
     visit(page, site + SEED)
     expect(page.locator(f"{BANNER} [data-consent-asked-again]")).to_contain_text(
         "more than 180 days old"

@@ -13,14 +13,12 @@ import re
 
 import pytest
 from django.apps import apps as django_apps
-from django.conf import settings as django_settings
-from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from consent import catalog
-from consent.state import cookie_value
 from glossary import pageviews, term_page
 from glossary.models import PartnerSlot, Term, TermViews
+from tests.helpers import decided_in_browser
 
 SEED = "resistance-training-neurological-benefits"
 BANNER = "[data-consent-banner]"
@@ -42,14 +40,6 @@ def visit(page: Page, url: str) -> None:
     page.goto(url)
     expect(page.locator("html")).to_have_class(re.compile(r"(^|\s)consent-js(\s|$)"))
     page.evaluate(FLUSH_TASKS)  # consent.js has decided what runs on this page
-
-
-def grant(page: Page, url: str, **decisions: bool) -> None:
-    """A consent cookie as if the visitor had decided earlier."""
-    value = cookie_value(decisions, timezone.now())
-    page.context.add_cookies(
-        [{"name": django_settings.COOKIE_CONSENT_NAME, "value": f'"{value}"', "url": url}]
-    )
 
 
 def views_of(slug: str) -> int:
@@ -109,7 +99,7 @@ def test_reject_all_counts_nothing(page: Page, site):
 
 
 def test_analytics_alone_counts_a_view(page: Page, site):
-    grant(page, site, analytics=True, personalization=False, marketing=False)
+    decided_in_browser(page.context, site, analytics=True, personalization=False, marketing=False)
     with page.expect_response(re.compile(r"/pageviews/$")):
         visit(page, f"{site}/glossary/{SEED}/")
     assert views_of(SEED) == 1
@@ -131,7 +121,7 @@ def related_titles(slug: str) -> list[str]:
 
 
 def test_without_personalization_nothing_is_stored_or_shown(page: Page, site):
-    grant(page, site, analytics=True, personalization=False, marketing=True)
+    decided_in_browser(page.context, site, analytics=True, personalization=False, marketing=True)
     visit(page, f"{site}/glossary/{SEED}/")
     visit(page, f"{site}/")
     assert stored(page) is None
@@ -173,7 +163,7 @@ def test_recently_viewed_with_personalization_then_gone_after_withdrawal(page: P
 
 
 def test_reject_all_after_reading_hides_the_sections_on_return(page: Page, site):
-    grant(page, site, analytics=False, personalization=True, marketing=False)
+    decided_in_browser(page.context, site, analytics=False, personalization=True, marketing=False)
     visit(page, f"{site}/glossary/{SEED}/")
     # recent.js is loaded once consent.js allows it: wait until it has kept the visit.
     page.wait_for_function("key => localStorage.getItem(key) !== null", arg=KEY)
@@ -246,7 +236,9 @@ def test_the_features_pass_axe_when_shown(browser, partner, scheme):
     context = browser.new_context(color_scheme=scheme)
     page = context.new_page()
     try:
-        grant(page, partner, analytics=True, personalization=True, marketing=True)
+        decided_in_browser(
+            page.context, partner, analytics=True, personalization=True, marketing=True
+        )
         visit(page, f"{partner}/glossary/{SEED}/")
         expect(
             page.locator(SLOT).get_by_role("heading", name="The longevity letter")
