@@ -8,27 +8,30 @@ misspellings. The index itself is kept in step by database triggers
 
 User text never reaches a query language unchecked: SQLite gets an FTS5 expression
 built only from double-quoted word tokens; PostgreSQL gets websearch_to_tsquery,
-which accepts any text.
+which accepts any text, or a tsquery of quoted word tokens.
 """
 
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import html
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol, overload
 
+import snowballstemmer
 from django.core.cache import cache
 from django.db import NotSupportedError, connection
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from core import deploy, stamps
-from glossary import schedule, suggestions, versions
-from glossary.models import Term, alias_lines, sort_key, visible_sql
+from glossary import schedule, versions
+from glossary.models import Term, alias_lines, sort_key, visible_params, visible_sql
 from glossary.rendering import term_url
 from glossary.search_index import (
     FTS_TABLE,
@@ -37,8 +40,13 @@ from glossary.search_index import (
     PG_CONFIG,
     PG_NAMES_COLUMN,
     PG_NAMES_TABLE,
+    PG_NAMES_WORDS,
+    PG_SIMPLE_CONFIG,
+    PG_SUGGEST_BUCKET,
     PG_VECTOR_COLUMN,
     PG_WORDS_TABLE,
+    SUGGEST_BUCKET,
+    SUGGEST_INDEX,
     TITLES_COLUMN,
     TITLES_TABLE,
 )
@@ -51,6 +59,12 @@ MAX_WORDS = 16
 # a third of its time on PostgreSQL).
 MAX_COUNTED = 200
 SUGGEST_LIMIT = 8
+# The suggestions' word search orders this many of its matches (the first found), not all
+# of them: a short last word can match thousands of titles.
+SUGGEST_CANDIDATES = 200
+# Typed words shorter than this are matched as typed (stemming rarely changes them, and
+# the words sharing their stem would be many).
+STEM_FROM = 4
 CLOSE_TITLE_LIMIT = 5
 CLOSE_TITLE_CANDIDATES = 50
 # A typed word is corrected to a title or alias word at least this close (difflib ratio):
@@ -71,6 +85,7 @@ RESULTS_CACHE_SECONDS = 60
 START, STOP = "\ue000", "\ue001"
 WORD = re.compile(r"\w+")
 _QUERY_PART = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+_STEMMER = snowballstemmer.stemmer("english")
 
 
 # --- Query text ---------------------------------------------------------------------
@@ -130,6 +145,54 @@ def fts5_expression(groups: list[list[Clause]]) -> str:
     return " OR ".join(parts)
 
 
+def words_of(text: str) -> list[str]:
+    """Accent-free, case-free words, as titles are indexed and as typed text is read."""
+    return WORD.findall(sort_key(text).replace("_", " "))
+
+
+@functools.lru_cache(maxsize=65536)
+def stem_of(word: str) -> str:
+    """The word's English (Snowball) stem: ``exercises`` and ``exercise``, ``exercis``."""
+    return _STEMMER.stemWord(word)
+
+
+def stem_start(word: str) -> str | None:
+    """Where the words sharing ``word``'s stem begin, or None for a word matched as typed.
+
+    Stemming keeps a word's beginning but may change its last letter (studies, study:
+    studi), so the words of a stem all start with it but for that letter."""
+    if len(word) < STEM_FROM:
+        return None
+    stem = stem_of(word)
+    return stem if len(stem) < STEM_FROM else stem[:-1]
+
+
+def word_forms(whole: list[str], known_from: Callable[[list[str]], list[str]]) -> list[list[str]]:
+    """Each word typed whole with the title and alias words of the same stem (from
+    ``known_from``: the indexed words starting with any of the given beginnings), so that
+    "exercises" matches "exercise" as it matches itself."""
+    starts = {word: stem_start(word) for word in whole}
+    known = known_from(sorted({start for start in starts.values() if start}))
+    forms = []
+    for word in whole:
+        start = starts[word]
+        same_stem = [
+            candidate
+            for candidate in known
+            if start
+            and candidate != word
+            and candidate.startswith(start)
+            and stem_of(candidate) == stem_of(word)
+        ]
+        forms.append([word, *dict.fromkeys(same_stem)])
+    return forms
+
+
+def after_prefix(prefix: str) -> str:
+    """The smallest text after every text that starts with ``prefix`` (an index range's end)."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
 def exact_key(text: str) -> str:
     """Case-folded form for exact alias matching (ASCII folding, like SQL lower())."""
     return "".join(ch.lower() if ch.isascii() else ch for ch in text)
@@ -175,6 +238,23 @@ def best_snippet(summary_snippet: str | None, body_snippet: str | None, summary:
 
 
 @dataclass(frozen=True)
+class Suggested:
+    """A suggested term as the search box needs it (plain values, read by a cursor)."""
+
+    pk: int
+    title: str
+    slug: str
+    aliases: str
+
+
+def _suggested(sql: str, params: list) -> list[Suggested]:
+    """Rows of (id, title, slug, aliases), in the statement's order."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [Suggested(pk, title, slug, aliases or "") for pk, title, slug, aliases in cursor]
+
+
+@dataclass(frozen=True)
 class SearchHit:
     """One result as the page shows it: plain values, so the cached answer is cheap to
     store and read (pickling twenty model instances cost about a millisecond)."""
@@ -202,6 +282,8 @@ class Backend(Protocol):
     def page(
         self, text: str, groups: list[list[Clause]], offset: int, limit: int
     ) -> list[SearchHit]: ...
+    def titles_starting_with(self, prefix: str, limit: int) -> list[Suggested]: ...
+    def titles_with_words(self, words: list[str], limit: int) -> list[Suggested]: ...
     def close_titles(self, text: str, limit: int) -> list[Term]: ...
 
 
@@ -327,6 +409,60 @@ class SQLiteBackend:
             cursor.execute(sql, [expression, *params, *excluded, limit])
             return [row[0] for row in cursor.fetchall()]
 
+    def titles_starting_with(self, prefix: str, limit: int) -> list[Suggested]:
+        # The suggest index holds what this needs (bucket, order, visibility): one bucket
+        # walked in the order shown, stopping at the last title needed.
+        sql = f"""
+            SELECT t.id, t.title, t.slug, t.aliases FROM (
+                SELECT id FROM glossary_term INDEXED BY {SUGGEST_INDEX}
+                WHERE {SUGGEST_BUCKET} = %s AND sort_title >= %s AND sort_title < %s
+                    AND {visible_sql()}
+                ORDER BY {SUGGEST_BUCKET}, length(title), sort_title, id
+                LIMIT %s
+            ) AS found CROSS JOIN glossary_term t ON t.id = found.id
+            ORDER BY length(t.title), t.sort_title, t.id"""
+        params = [prefix[:2], prefix, after_prefix(prefix), *visible_params(), limit]
+        return _suggested(sql, params)
+
+    def titles_with_words(self, words: list[str], limit: int) -> list[Suggested]:
+        # The words table holds title and alias words as written: every whole word in any
+        # of its forms, the last word as the prefix of a word; of the first
+        # SUGGEST_CANDIDATES matches, the shortest titles (from its short content rows).
+        *whole, last = words
+        forms = word_forms(whole, self._words_starting_with)
+        either = [" OR ".join(_fts5_phrase((form,)) for form in same) for same in forms]
+        match = " AND ".join([*(f"({one})" for one in either), f"{_fts5_phrase((last,))}*"])
+        hidden, params = self._hidden()
+        sql = f"""
+            WITH found(id) AS (
+                SELECT rowid FROM {NAME_WORDS_TABLE}
+                WHERE {NAME_WORDS_TABLE} MATCH %s AND rowid NOT IN ({hidden})
+                LIMIT {SUGGEST_CANDIDATES}
+            ),
+            ordered(id, position) AS (
+                SELECT found.id, row_number() OVER (
+                    ORDER BY length(n.{TITLES_COLUMN}), lower(n.{TITLES_COLUMN}), found.id)
+                FROM found CROSS JOIN {TITLES_TABLE} n ON n.id = found.id
+                ORDER BY 2 LIMIT %s
+            )
+            SELECT t.id, t.title, t.slug, t.aliases
+            FROM ordered CROSS JOIN glossary_term t ON t.id = ordered.id
+            ORDER BY ordered.position"""
+        return _suggested(sql, [match, *params, limit])
+
+    def _words_starting_with(self, starts: list[str]) -> list[str]:
+        """Title and alias words (the words table's vocabulary) starting with any of these."""
+        if not starts:
+            return []
+        sql = " UNION ALL ".join(
+            [f"SELECT term FROM {NAME_WORDS_VOCAB} WHERE term >= %s AND term < %s"] * len(starts)
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                sql, [bound for start in starts for bound in (start, after_prefix(start))]
+            )
+            return [row[0] for row in cursor.fetchall()]
+
     def close_titles(self, text: str, limit: int) -> list[Term]:
         # Each typed word is corrected against the vocabulary of title and alias words,
         # then the titles holding every corrected word are the candidates: the index lists
@@ -336,7 +472,8 @@ class SQLiteBackend:
         corrected = [
             found
             for found in (
-                _closest_word(word, known) or _closest_word_but_first_letter(word) for word in typed
+                _closest_word(word, known) or self._closest_word_but_first_letter(word)
+                for word in typed
             )
             if found
         ]
@@ -376,6 +513,33 @@ class SQLiteBackend:
             )
             return [row[0] for row in cursor.fetchall()]
 
+    def _closest_word_but_first_letter(self, typed: str) -> str | None:
+        """For a typo in the first letter ("keurogenesis"): the closest title or alias word
+        that agrees from the second letter (its first letter changed) or from the first (its
+        first letter missing), which no alphabetical range can reach. The vocabulary is
+        read from each first letter it holds, found by skipping from one to the next."""
+        after_first, from_first = typed[1:3], typed[:2]
+        sql = f"""
+            WITH RECURSIVE firsts(letter) AS (
+                SELECT substr(term, 1, 1) FROM (
+                    SELECT term FROM {NAME_WORDS_VOCAB} ORDER BY term LIMIT 1)
+                UNION ALL
+                SELECT (SELECT substr(term, 1, 1) FROM {NAME_WORDS_VOCAB}
+                        WHERE term >= char(unicode(letter) + 1) ORDER BY term LIMIT 1)
+                FROM firsts WHERE letter IS NOT NULL
+            )
+            SELECT v.term FROM firsts CROSS JOIN {NAME_WORDS_VOCAB} v
+                ON v.term >= letter || %s AND v.term < letter || %s
+            UNION ALL
+            SELECT v.term FROM firsts CROSS JOIN {NAME_WORDS_VOCAB} v
+                ON v.term >= letter || %s AND v.term < letter || %s"""
+        params = [after_first, after_prefix(after_first), from_first, after_prefix(from_first)]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            near = [row[0] for row in cursor.fetchall() if abs(len(row[0]) - len(typed)) <= 2]
+        found = difflib.get_close_matches(typed, near, n=1, cutoff=CLOSE_WORD_MIN_RATIO)
+        return found[0] if found else None
+
 
 def _closest_word(typed: str, known: list[str]) -> str | None:
     """The typed word if a title or alias holds it, else the closest known word within two
@@ -387,22 +551,9 @@ def _closest_word(typed: str, known: list[str]) -> str | None:
     return found[0] if found else None
 
 
-def _closest_word_but_first_letter(typed: str) -> str | None:
-    """For a typo in the first letter ("keurogenesis"): the closest title or alias word
-    that agrees from the second letter, from this process's suggestions index (the same
-    published names, kept current by the names stamp)."""
-    near = [
-        word
-        for word in suggestions.current().words_but_first_letter(typed)
-        if abs(len(word) - len(typed)) <= 2
-    ]
-    found = difflib.get_close_matches(typed, near, n=1, cutoff=CLOSE_WORD_MIN_RATIO)
-    return found[0] if found else None
-
-
 def _typed_words(text: str) -> list[str]:
     """The words of a query worth correcting: three letters or more, accent- and case-free."""
-    return sorted({word for word in suggestions.words_of(text) if len(word) >= 3})
+    return sorted({word for word in words_of(text) if len(word) >= 3})
 
 
 def _closest(text: str, candidates: list[Term], limit: int) -> list[Term]:
@@ -522,6 +673,60 @@ class PostgresBackend:
         params += [published, now, wanted, limit, offset, options, options]
         return [SearchHit.of(term) for term in Term.objects.raw(sql, params)]
 
+    def titles_starting_with(self, prefix: str, limit: int) -> list[Suggested]:
+        # As on SQLite: one bucket of the suggest index (visibility included) walked in the
+        # order shown, stopping at the last title needed.
+        sql = f"""
+            WITH found AS (
+                SELECT id, length(title) AS size, sort_title FROM {PG_NAMES_TABLE}
+                WHERE {PG_SUGGEST_BUCKET} = %s AND starts_with(sort_title, %s)
+                    AND {visible_sql()}
+                ORDER BY {PG_SUGGEST_BUCKET}, length(title), sort_title, id
+                LIMIT %s
+            )
+            SELECT t.id, t.title, t.slug, t.aliases
+            FROM found JOIN glossary_term t ON t.id = found.id
+            ORDER BY found.size, found.sort_title, found.id"""
+        return _suggested(sql, [prefix[:2], prefix, *visible_params(), limit])
+
+    def titles_with_words(self, words: list[str], limit: int) -> list[Suggested]:
+        # The names table's words as written (their own index): every whole word in any of
+        # its forms, the last word as the prefix of a word; of the first SUGGEST_CANDIDATES
+        # matches, the shortest titles.
+        *whole, last = words
+        forms = word_forms(whole, self._words_starting_with)
+        # Quoted lexemes: the words are word characters only, never a quote or operator.
+        either = [" | ".join(f"'{form}'" for form in same) for same in forms]
+        query = " & ".join([*(f"({one})" for one in either), f"'{last}':*"])
+        sql = f"""
+            WITH candidates AS (
+                SELECT id, title, sort_title FROM {PG_NAMES_TABLE}
+                WHERE {PG_NAMES_WORDS} @@ to_tsquery('{PG_SIMPLE_CONFIG}', %s)
+                    AND {visible_sql()}
+                LIMIT {SUGGEST_CANDIDATES}
+            ),
+            found AS (
+                SELECT id, length(title) AS size, sort_title FROM candidates
+                ORDER BY size, sort_title, id
+                LIMIT %s
+            )
+            SELECT t.id, t.title, t.slug, t.aliases
+            FROM found JOIN glossary_term t ON t.id = found.id
+            ORDER BY found.size, found.sort_title, found.id"""
+        return _suggested(sql, [query, *visible_params(), limit])
+
+    def _words_starting_with(self, starts: list[str]) -> list[str]:
+        """Title and alias words (the words table, three letters or more) starting with any
+        of these: a range of its ordered index each."""
+        if not starts:
+            return []
+        sql = " UNION ALL ".join(
+            [f"SELECT word FROM {PG_WORDS_TABLE} WHERE word LIKE %s"] * len(starts)
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [_like_prefix(start) for start in starts])
+            return [row[0] for row in cursor.fetchall()]
+
     def close_titles(self, text: str, limit: int) -> list[Term]:
         # Each typed word is corrected against the words of all titles and aliases (short
         # rows, a trigram index): comparing the text with every title instead rechecked
@@ -560,6 +765,11 @@ class PostgresBackend:
             ORDER BY found.similarity DESC, found.size, found.sort_title, found.id"""
         params = [typed, Term.Status.PUBLISHED, timezone.now(), len(text), text, limit]
         return list(Term.objects.raw(sql, params))
+
+
+def _like_prefix(text: str) -> str:
+    """A LIKE pattern for texts starting with ``text``, its own wildcards escaped."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 def get_backend() -> Backend:
@@ -638,20 +848,33 @@ def search_terms(query: str) -> SearchResults:
 
 
 def suggest_titles(prefix: str, limit: int = SUGGEST_LIMIT) -> list[dict[str, str]]:
-    """Titles for the search box: every word matches a title or alias word, the last as a
-    prefix; titles starting with the text first (glossary.suggestions, from memory)."""
+    """Titles for the search box: every word matches a title or alias word (a word typed
+    whole in any of its forms, the last as a prefix); titles starting with the text first."""
     text = clean_query(prefix)
-    typed = suggestions.words_of(text)[:MAX_WORDS]
+    typed = words_of(text)[:MAX_WORDS]
     if not typed or len(text) < 2:
         return []
     found = []
-    for term in suggestions.current().suggest(typed, limit):
+    for term in _suggested_terms(get_backend(), typed, limit):
         item = {"title": term.title, "url": term_url(term.slug)}
         alias = _matching_alias(term.title, alias_lines(term.aliases), typed)
         if alias:
             item["alias"] = alias
         found.append(item)
     return found
+
+
+def _suggested_terms(backend: Backend, typed: list[str], limit: int) -> list[Suggested]:
+    """Titles that start with the typed text first, shortest first: when they fill the list
+    (short prefixes, where the word search finds thousands), an index walked in the order
+    shown answers alone. Titles whose words match fill the rest."""
+    prefix = " ".join(typed)
+    starting = backend.titles_starting_with(prefix, limit) if len(prefix) >= 2 else []
+    if len(starting) == limit:
+        return starting
+    shown = {term.pk for term in starting}
+    others = backend.titles_with_words(typed, limit)
+    return (starting + [term for term in others if term.pk not in shown])[:limit]
 
 
 def _answer_key(kind: str, text: str) -> str:
@@ -663,10 +886,10 @@ def _answer_key(kind: str, text: str) -> str:
 
 def _matching_alias(title: str, aliases: list[str], typed: list[str]) -> str:
     """The alias a suggestion was found by, when its title alone does not explain it
-    (``typed``: the words as ``suggestions.words_of`` reads them)."""
+    (``typed``: the words as ``words_of`` reads them)."""
 
     def explains(name: str) -> bool:
-        name_words = suggestions.words_of(name)
+        name_words = words_of(name)
         return all(any(w.startswith(part) for w in name_words) for part in typed)
 
     if explains(title):
@@ -690,12 +913,13 @@ def close_titles(query: str, limit: int = CLOSE_TITLE_LIMIT) -> list[Term]:
 
 
 def warm_up() -> None:
-    """Run each search statement once and build the title suggestions, so a new worker's
-    first reader does not pay for PostgreSQL loading its text-search dictionaries or
-    SQLite reading the full-text index's structure (core.warmup)."""
+    """Run each search statement once, so a new worker's first reader does not pay for
+    PostgreSQL loading its text-search dictionaries or SQLite reading the full-text
+    index's structure (core.warmup)."""
     backend = get_backend()
     groups = parse_query("warm")
     backend.count("warm", groups, 1)
     backend.page("warm", groups, 0, 1)
-    suggestions.current()
+    backend.titles_starting_with("warm", 1)
+    backend.titles_with_words(["warm", "up"], 1)
     backend.close_titles("warm", 1)

@@ -4,7 +4,9 @@ The index lives in the database, not in the Term model: on SQLite two FTS5 table
 kept in step by triggers on glossary_term; on PostgreSQL a weighted tsvector column
 kept in step by a trigger, with a GIN index, and a pg_trgm index on titles, plus a
 names-only table (titles, aliases, visibility) kept by a trigger for the name lookups, and
-the table of title and alias words that "did you mean" corrects typed words against. Triggers
+the table of title and alias words that "did you mean" corrects typed words against; on
+both, indexes for the search box's title suggestions (SUGGEST_INDEX, PG_NAMES_SUGGEST_INDEX,
+PG_NAMES_WORDS_INDEX, PG_WORDS_PREFIX_INDEX). Triggers
 (not Django signals) keep the index right whatever writes the rows: save(),
 queryset .update(), bulk_create(), bulk deletes and raw SQL alike.
 
@@ -38,9 +40,15 @@ SQLITE_TRIGGERS = (
     "glossary_term_search_au",
     "glossary_term_search_ad",
 )
-# Indexes of an earlier layout, for title suggestions (now answered from memory:
-# glossary.suggestions), dropped by migrate.
-_RETIRED_INDEXES = ("glossary_term_suggest_idx", "glossary_term_names_suggest_idx")
+# Title suggestions that start with the typed text, in the order they are shown (shortest
+# first), answered from this index alone: a bucket per first two letters of the sort
+# title, then length and title, with what visibility needs. Django's table rebuilds drop
+# it (it is not in the model's state), so migrate puts it back.
+SUGGEST_INDEX = "glossary_term_suggest_idx"
+SUGGEST_BUCKET = "substr(sort_title, 1, 2)"
+_SQLITE_SUGGEST_INDEX = f"""CREATE INDEX IF NOT EXISTS {SUGGEST_INDEX} ON glossary_term(
+    {SUGGEST_BUCKET}, length(title), sort_title, id, status, published_at
+)"""
 PG_VECTOR_COLUMN = "search_vector"
 # Titles and aliases only, for the title tier of search and its count: a query on the full
 # vector would find every body that mentions the word and then discard most of them.
@@ -58,12 +66,27 @@ PG_NAMES_TABLE_INDEX = "glossary_term_names_names_idx"
 PG_NAMES_TRIGRAM_INDEX = "glossary_term_names_title_trgm_idx"
 PG_NAMES_FUNCTION = "glossary_term_names_sync"
 PG_NAMES_TRIGGER = "glossary_term_names_trigger"
+# As SUGGEST_INDEX on SQLite: titles that start with the typed text, shortest first, found
+# by walking one bucket in the order they are shown and stopping at the last one needed.
+# It includes the title, so the walk reads no table row (an index-only scan wants every
+# column the statement names).
+PG_NAMES_SUGGEST_INDEX = "glossary_term_names_suggest_idx"
+PG_SUGGEST_BUCKET = "left(sort_title, 2)"
+# Title and alias words as written (accents folded, no stemming, no stop words), for the
+# suggestions' word search: the last typed word is a prefix of a word as written
+# ("traini" of "training", whose English stem is "train").
+PG_SIMPLE_CONFIG = "glossary_simple"
+PG_NAMES_WORDS = f"to_tsvector('{PG_SIMPLE_CONFIG}', title || ' ' || aliases)"
+PG_NAMES_WORDS_INDEX = "glossary_term_names_words_idx"
 # Every word of every title and alias (accent-free, lower case, three letters or more),
 # with a trigram index: "did you mean" corrects each typed word against these short rows
 # (a few thousand) instead of comparing it with every title. Words of renamed or deleted
 # terms stay: a correction that matches no title suggests nothing.
 PG_WORDS_TABLE = "glossary_term_title_words"
 PG_WORDS_TRIGRAM_INDEX = "glossary_term_title_words_trgm_idx"
+# The same words in order, for the words that share a typed word's stem ("exercises" and
+# "exercise" both start with "exercis"), whatever the database's collation.
+PG_WORDS_PREFIX_INDEX = "glossary_term_title_words_prefix_idx"
 _PG_WORDS_OF = """SELECT DISTINCT word FROM regexp_split_to_table(
     {row}.sort_title || ' ' || lower(coalesce({row}.aliases, '')), '[^[:alnum:]]+') AS word
     WHERE length(word) >= 3"""
@@ -234,6 +257,27 @@ _PG_NAMES_CREATE = [
 ]
 _PG_CREATE += _PG_NAMES_CREATE
 
+# For the suggestions, on the names table and the words table above.
+_PG_SUGGEST_CREATE = [
+    f"""DO $$ BEGIN
+        IF NOT EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = '{PG_SIMPLE_CONFIG}') THEN
+            CREATE TEXT SEARCH CONFIGURATION {PG_SIMPLE_CONFIG} (COPY = simple);
+            ALTER TEXT SEARCH CONFIGURATION {PG_SIMPLE_CONFIG}
+                ALTER MAPPING FOR hword, hword_part, word WITH unaccent, simple;
+        END IF;
+    END $$""",
+    f"""CREATE INDEX IF NOT EXISTS {PG_NAMES_SUGGEST_INDEX}
+    ON {PG_NAMES_TABLE} ({PG_SUGGEST_BUCKET}, length(title), sort_title, id)
+    INCLUDE (status, published_at, title)""",
+    f"""CREATE INDEX IF NOT EXISTS {PG_NAMES_WORDS_INDEX}
+    ON {PG_NAMES_TABLE} USING gin ({PG_NAMES_WORDS})""",
+    f"""CREATE INDEX IF NOT EXISTS {PG_WORDS_PREFIX_INDEX}
+    ON {PG_WORDS_TABLE} (word text_pattern_ops)""",
+    f"ANALYZE {PG_NAMES_TABLE}",
+]
+_PG_SUGGEST_INDEXES = (PG_NAMES_SUGGEST_INDEX, PG_NAMES_WORDS_INDEX, PG_WORDS_PREFIX_INDEX)
+_PG_CREATE += _PG_SUGGEST_CREATE
+
 _PG_DROP = [
     f"DROP TRIGGER IF EXISTS {PG_NAMES_TRIGGER} ON glossary_term",
     f"DROP TRIGGER IF EXISTS {PG_NAMES_TRUNCATE_TRIGGER} ON glossary_term",
@@ -249,6 +293,7 @@ _PG_DROP = [
     f"ALTER TABLE glossary_term DROP COLUMN IF EXISTS {PG_NAMES_COLUMN}",
     f"ALTER TABLE glossary_term DROP COLUMN IF EXISTS {PG_VECTOR_COLUMN}",
     f"DROP TEXT SEARCH CONFIGURATION IF EXISTS {PG_CONFIG}",
+    f"DROP TEXT SEARCH CONFIGURATION IF EXISTS {PG_SIMPLE_CONFIG}",
 ]
 
 
@@ -263,10 +308,31 @@ def create_search_index(connection: BaseDatabaseWrapper) -> None:
     if connection.vendor == "sqlite":
         _execute(
             connection,
-            _SQLITE_TABLES + _SQLITE_TRIGGER_SQL + _SQLITE_REBUILD,
+            _SQLITE_TABLES + _SQLITE_TRIGGER_SQL + _SQLITE_REBUILD + [_SQLITE_SUGGEST_INDEX],
         )
     elif connection.vendor == "postgresql":
         _execute(connection, _PG_CREATE)
+
+
+def create_suggest_indexes(connection: BaseDatabaseWrapper) -> None:
+    """The indexes title suggestions are answered from (migration 0012, for databases
+    whose 0002 ran before they existed); nothing happens where they are present."""
+    if connection.vendor == "sqlite":
+        _execute(connection, [_SQLITE_SUGGEST_INDEX])
+    elif connection.vendor == "postgresql":
+        _execute(connection, _PG_SUGGEST_CREATE)
+
+
+def drop_suggest_indexes(connection: BaseDatabaseWrapper) -> None:
+    """Migration 0012's reverse."""
+    if connection.vendor == "sqlite":
+        _execute(connection, [f"DROP INDEX IF EXISTS {SUGGEST_INDEX}"])
+    elif connection.vendor == "postgresql":
+        _execute(
+            connection,
+            [f"DROP INDEX IF EXISTS {name}" for name in _PG_SUGGEST_INDEXES]
+            + [f"DROP TEXT SEARCH CONFIGURATION IF EXISTS {PG_SIMPLE_CONFIG}"],
+        )
 
 
 @contextmanager
@@ -300,6 +366,7 @@ def drop_search_index(connection: BaseDatabaseWrapper) -> None:
         _execute(
             connection,
             [f"DROP TRIGGER IF EXISTS {name}" for name in SQLITE_TRIGGERS]
+            + [f"DROP INDEX IF EXISTS {SUGGEST_INDEX}"]
             + [
                 f"DROP TABLE IF EXISTS {name}"
                 for name in (*reversed(_SQLITE_TABLE_NAMES), *_SQLITE_RETIRED_TABLES)
@@ -357,18 +424,17 @@ def _ensure(connection: BaseDatabaseWrapper) -> bool:
     table_names = connection.introspection.table_names()
     if "glossary_term" not in table_names or FTS_TABLE not in table_names:
         return False  # migration 0002 has not run yet: it will create everything
-    _drop_retired_indexes(connection)
     outdated = _sqlite_schema(connection) != _expected_sqlite_schema()
     if not outdated and sqlite_triggers_present(connection) == set(SQLITE_TRIGGERS):
+        _execute(connection, [_SQLITE_SUGGEST_INDEX])  # a table rebuild drops it too
         return False
     if outdated:
-        drop_search_index(connection)
-    _execute(connection, _SQLITE_TABLES + _SQLITE_TRIGGER_SQL + _SQLITE_REBUILD)
+        drop_search_index(connection)  # the suggest index too: created again below
+    _execute(
+        connection,
+        _SQLITE_TABLES + _SQLITE_TRIGGER_SQL + _SQLITE_REBUILD + [_SQLITE_SUGGEST_INDEX],
+    )
     return True
-
-
-def _drop_retired_indexes(connection: BaseDatabaseWrapper) -> None:
-    _execute(connection, [f"DROP INDEX IF EXISTS {name}" for name in _RETIRED_INDEXES])
 
 
 def _ensure_postgres(connection: BaseDatabaseWrapper) -> bool:
@@ -386,11 +452,24 @@ def _ensure_postgres(connection: BaseDatabaseWrapper) -> bool:
         words_table = cursor.fetchone()[0]
     if PG_VECTOR_COLUMN not in present:
         return False  # 0002 not applied yet: it will create everything
-    _drop_retired_indexes(connection)
     if PG_NAMES_COLUMN in present and names_table and words_table:
+        if _pg_suggest_indexes_missing(connection):
+            _execute(connection, _PG_SUGGEST_CREATE)  # they index nothing a search reads
         return False  # current
-    _execute(connection, _PG_CREATE if PG_NAMES_COLUMN not in present else _PG_NAMES_CREATE)
+    _execute(
+        connection,
+        _PG_CREATE if PG_NAMES_COLUMN not in present else _PG_NAMES_CREATE + _PG_SUGGEST_CREATE,
+    )
     return True
+
+
+def _pg_suggest_indexes_missing(connection: BaseDatabaseWrapper) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_indexes WHERE indexname = ANY(%s)",
+            [list(_PG_SUGGEST_INDEXES)],
+        )
+        return cursor.fetchone()[0] < len(_PG_SUGGEST_INDEXES)
 
 
 def restore_after_migrate(sender: object, using: str = "default", **kwargs: object) -> None:

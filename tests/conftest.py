@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from consent import catalog
-from glossary import name_index, suggestions
+from glossary import name_index
 from glossary.models import Category, Term
 
 _counter = itertools.count(1)
@@ -21,12 +21,10 @@ def _fresh_caches():
     """Each test starts with empty caches (also the shared Redis cache under CI)."""
     cache.clear()
     name_index.forget()
-    suggestions.forget()
     catalog.forget_process_copy()
     yield
     cache.clear()
     name_index.forget()
-    suggestions.forget()
     catalog.forget_process_copy()
 
 

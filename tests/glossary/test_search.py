@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from consent.catalog import get_catalog
 from core import deploy
-from glossary import bulk, changes, search, search_index, suggestions
+from glossary import bulk, changes, search, search_index
 from glossary.models import Term
 
 SEARCH_URL = reverse("glossary:search")
@@ -152,7 +152,7 @@ class TestVisibility:
         make_term("Senolytics", published_at=due)
         assert [s["title"] for s in search.suggest_titles("sen")] == ["Senescence"]
         time.sleep(max((due - timezone.now()).total_seconds(), 0) + 0.1)
-        # No stamp moved: this process's suggestions knew when to read the names again.
+        # No stamp moved and no edit was made: the visibility rule is asked at each suggestion.
         assert [s["title"] for s in search.suggest_titles("sen")] == ["Senescence", "Senolytics"]
 
     def test_a_repeated_search_reads_no_index(self, make_term):
@@ -578,6 +578,24 @@ class TestSuggest:
         data = client.get(SUGGEST_URL, {"q": "brain neuro"}).json()
         assert [s["title"] for s in data["suggestions"]] == ["Brain-derived neurotrophic factor"]
 
+    def test_the_last_word_is_the_beginning_of_a_word_as_written(self, make_term):
+        """Not of its stem: "traini" begins "training", whose English stem is "train"."""
+        make_term("Strength training")
+        make_term("Train station")
+        assert [s["title"] for s in search.suggest_titles("traini")] == ["Strength training"]
+        assert [s["title"] for s in search.suggest_titles("strength trainin")] == [
+            "Strength training"
+        ]
+
+    def test_common_words_typed_whole_match_as_written(self, make_term):
+        """Words a stemmer's stop list drops ("with", "the") still have to be in the title."""
+        make_term("Exercising with weights")
+        make_term("Weights and measures")
+        assert [s["title"] for s in search.suggest_titles("with wei")] == [
+            "Exercising with weights"
+        ]
+        assert search.suggest_titles("the wei") == []
+
     def test_words_typed_whole_match_other_forms_of_the_word(self, client, make_term):
         make_term("Exercise training")
         make_term("Studying cell aging")
@@ -619,7 +637,7 @@ class TestSuggest:
                 status=Term.Status.PUBLISHED,
                 published_at=timezone.now() - timezone.timedelta(minutes=1),
             )
-            for n in range(suggestions.CANDIDATES + 50)
+            for n in range(search.SUGGEST_CANDIDATES + 50)
         ]
         bulk.create_terms(many)
         changes.terms_loaded([term.pk for term in many])
@@ -640,20 +658,23 @@ class TestSuggest:
         assert "max-age=300" in response["Cache-Control"]
         assert "public" in response["Cache-Control"]
 
-    def test_suggestions_come_from_memory_read_once_per_change(
-        self, client, make_term, django_assert_num_queries
+    def test_a_suggestion_costs_a_few_index_reads(
+        self, client, make_term, django_assert_max_num_queries
     ):
         for n in range(12):
             make_term(f"Telomere fact {n}", aliases=f"TF{n}")
         get_catalog()  # as on a running site: every response reads the consent catalog
-        # The names stamp, the schedule and the consent catalog's stamp; then the names.
-        with django_assert_num_queries(4):
+        # The consent catalog's stamp, then the titles starting with the text: they fill
+        # the list, so the word search is not asked.
+        with django_assert_max_num_queries(2):
             first = client.get(SUGGEST_URL, {"q": "telo"}).json()["suggestions"]
-        with django_assert_num_queries(3):  # the versions only
-            assert client.get(SUGGEST_URL, {"q": "Telo"}).json()["suggestions"] == first
-        with django_assert_num_queries(3):
-            assert client.get(SUGGEST_URL, {"q": "fact"}).json()["suggestions"]
         assert len(first) == 8
+        # No title starts with it: the word search too.
+        with django_assert_max_num_queries(3):
+            assert len(client.get(SUGGEST_URL, {"q": "fact"}).json()["suggestions"]) == 8
+        # A word typed whole: the words sharing its stem as well.
+        with django_assert_max_num_queries(4):
+            assert len(client.get(SUGGEST_URL, {"q": "facts tel"}).json()["suggestions"]) == 8
 
     def test_cached_suggestions_follow_an_edit_at_once(self, make_term):
         make_term("Neurogenesis")
@@ -667,43 +688,40 @@ class TestSuggest:
             "Adult neurogenesis",
         ]
 
-    def test_a_renamed_term_is_laid_over_the_suggestions_without_reading_every_name(
-        self, make_term
-    ):
+    def test_a_renamed_term_is_suggested_by_its_new_names_only(self, make_term):
         for n in range(5):
             make_term(f"Telomere fact {n}")
         term = make_term("Neurogenesis", aliases="Birth of neurons")
         make_term("Neuron")
         assert [s["title"] for s in search.suggest_titles("neur")] == ["Neuron", "Neurogenesis"]
+        assert [s["title"] for s in search.suggest_titles("birth")] == ["Neurogenesis"]
         term.title = "Adult neurogenesis"
-        term.aliases = ""
+        term.aliases = "Newborn neurons"
         term.save()
-        with CaptureQueriesContext(connection) as queries:
-            assert [s["title"] for s in search.suggest_titles("neur")] == [
-                "Neuron",
-                "Adult neurogenesis",
-            ]
-            assert search.suggest_titles("birth") == []
-            assert len(search.suggest_titles("telo")) == 5
-        names_read = [q["sql"] for q in queries.captured_queries if '"aliases"' in q["sql"]]
-        assert len(names_read) == 1 and " IN (" in names_read[0]  # the renamed term's row
+        assert [s["title"] for s in search.suggest_titles("neur")] == [
+            "Neuron",
+            "Adult neurogenesis",
+        ]
+        assert search.suggest_titles("birth") == []
+        assert search.suggest_titles("newborn") == [
+            {
+                "title": "Adult neurogenesis",
+                "url": term.get_absolute_url(),
+                "alias": "Newborn neurons",
+            }
+        ]
+        assert len(search.suggest_titles("telo")) == 5
 
-    def test_a_new_term_is_laid_over_the_suggestions_without_building_them_anew(
-        self, make_term, monkeypatch
-    ):
+    def test_a_new_term_is_suggested_at_once_whatever_its_publication_time(self, make_term):
         make_term("Neurogenesis")
         assert [s["title"] for s in search.suggest_titles("neur")] == ["Neurogenesis"]
-        builds = []
-        build = suggestions._build
-        monkeypatch.setattr(suggestions, "_build", lambda: builds.append(1) or build())
-        make_term("Neuron")  # published now: the latest publication moves too
+        make_term("Neuron")  # published now
         make_term("Neuroplasticity", published_at=timezone.now() - timezone.timedelta(days=9))
         assert [s["title"] for s in search.suggest_titles("neur")] == [
             "Neuron",
             "Neurogenesis",
             "Neuroplasticity",
         ]
-        assert builds == []
 
     def test_an_unpublished_or_deleted_term_leaves_the_suggestions_at_once(self, make_term):
         draft_soon = make_term("Neurogenesis")
@@ -742,8 +760,9 @@ class TestDidYouMean:
         make_term("Autophagy")
         assert [t.title for t in search.close_titles("keurogenesis")] == ["Neurogenesis"]
         assert [t.title for t in search.close_titles("utophagy")] == ["Autophagy"]
-        make_term("Hormesis")  # laid over this process's index, not built anew
+        make_term("Hormesis")  # a new title's words are corrected to at once
         assert [t.title for t in search.close_titles("kormesis")] == ["Hormesis"]
+        assert [t.title for t in search.close_titles("ormesis")] == ["Hormesis"]
 
     def test_each_word_is_corrected_and_correct_words_are_kept(self, make_term):
         make_term("Insulin resistance")
@@ -848,26 +867,57 @@ class TestSQLiteIndex:
         assert [item["title"] for item in suggestions] == ["Neurogenesis"]
         assert search_index.ensure_search_index(connection) is False  # now current
 
-    def test_the_retired_suggest_index_is_dropped_by_migrate(self, db):
-        """Suggestions come from memory now (glossary.suggestions): the index is dead weight."""
+    def test_a_lost_suggest_index_is_restored_by_migrate(self, make_term):
+        """A later migration that rebuilds glossary_term drops it (Django does not know it)."""
 
         def indexes() -> set[str]:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
                 return {row[0] for row in cursor.fetchall()}
 
+        make_term("Neurogenesis")
+        assert search_index.SUGGEST_INDEX in indexes()
         with connection.cursor() as cursor:
-            cursor.execute(
-                "CREATE INDEX glossary_term_suggest_idx ON glossary_term(sort_title, id)"
-            )
+            cursor.execute(f"DROP INDEX {search_index.SUGGEST_INDEX}")
         search_index.ensure_search_index(connection)
-        assert "glossary_term_suggest_idx" not in indexes()
+        assert search_index.SUGGEST_INDEX in indexes()
+        assert [s["title"] for s in search.suggest_titles("neur")] == ["Neurogenesis"]
+
+    def test_the_suggest_index_migration_creates_what_is_missing_and_its_reverse_drops_it(self, db):
+        def present() -> bool:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT 1 FROM sqlite_master WHERE name = %s", [search_index.SUGGEST_INDEX]
+                )
+                return cursor.fetchone() is not None
+
+        search_index.drop_suggest_indexes(connection)
+        assert not present()
+        search_index.create_suggest_indexes(connection)
+        search_index.create_suggest_indexes(connection)  # again: nothing happens
+        assert present()
 
     def test_match_expression_is_only_quoted_words(self):
         groups = search.parse_query('NEAR(a b) "x y" -z OR w* ^v title:u')
         assert search.fts5_expression(groups) == (
             '("NEAR a" AND "b" AND "x y" NOT "z") OR ("w" AND "v" AND "title u")'
         )
+
+
+PG_SUGGEST_INDEXES = (
+    search_index.PG_NAMES_SUGGEST_INDEX,
+    search_index.PG_NAMES_WORDS_INDEX,
+    search_index.PG_WORDS_PREFIX_INDEX,
+)
+
+
+def suggest_indexes() -> set[str]:
+    """Which of the PostgreSQL suggestions' indexes exist."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE indexname = ANY(%s)", [list(PG_SUGGEST_INDEXES)]
+        )
+        return {row[0] for row in cursor.fetchall()}
 
 
 @postgres_only
@@ -896,23 +946,43 @@ class TestPostgresIndex:
         make_term("Hormesis")  # the trigger writes into the new table
         assert [t.title for t in search.close_titles("hormessis")] == ["Hormesis"]
 
-    def test_the_retired_suggest_index_is_dropped_by_migrate(self, db):
-        """Suggestions come from memory now (glossary.suggestions): the index is dead weight."""
-
-        def present() -> bool:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT 1 FROM pg_indexes WHERE indexname = 'glossary_term_names_suggest_idx'"
-                )
-                return cursor.fetchone() is not None
-
+    def test_lost_suggest_indexes_are_restored_by_migrate(self, make_term):
+        make_term("Neurogenesis", aliases="Birth of neurons")
+        assert suggest_indexes() == set(PG_SUGGEST_INDEXES)
         with connection.cursor() as cursor:
-            cursor.execute(
-                "CREATE INDEX glossary_term_names_suggest_idx ON glossary_term_names (sort_title)"
-            )
-        assert present()
-        search_index.ensure_search_index(connection)
-        assert not present()
+            for name in PG_SUGGEST_INDEXES:
+                cursor.execute(f"DROP INDEX {name}")
+        assert suggest_indexes() == set()
+        assert search_index.ensure_search_index(connection) is False  # nothing a search reads
+        assert suggest_indexes() == set(PG_SUGGEST_INDEXES)
+        assert [s["title"] for s in search.suggest_titles("neur")] == ["Neurogenesis"]
+        assert [s["title"] for s in search.suggest_titles("birth")] == ["Neurogenesis"]
+
+    def test_the_suggest_index_migration_creates_what_is_missing_and_its_reverse_drops_it(self, db):
+        search_index.drop_suggest_indexes(connection)
+        assert suggest_indexes() == set()
+        search_index.create_suggest_indexes(connection)
+        search_index.create_suggest_indexes(connection)  # again: nothing happens
+        assert suggest_indexes() == set(PG_SUGGEST_INDEXES)
+
+    def test_suggestions_read_their_indexes(self, make_term):
+        """The word search's condition must be the words index's own expression, or every
+        title's words are computed again for each suggestion."""
+        for n in range(30):
+            make_term(f"Telomere fact {n}")
+        with CaptureQueriesContext(connection) as queries:
+            search.get_backend().titles_starting_with("telo", 8)
+            search.get_backend().titles_with_words(["fact", "tel"], 8)
+        starting, *_, with_words = [query["sql"] for query in queries.captured_queries]
+        with connection.cursor() as cursor:
+            cursor.execute("SET enable_seqscan = off")
+            plans = []
+            for sql in (starting, with_words):
+                cursor.execute(f"EXPLAIN {sql}")
+                plans.append("\n".join(row[0] for row in cursor.fetchall()))
+            cursor.execute("SET enable_seqscan = on")
+        assert search_index.PG_NAMES_SUGGEST_INDEX in plans[0]
+        assert search_index.PG_NAMES_WORDS_INDEX in plans[1]
 
     def test_gin_and_trigram_indexes_exist(self, db):
         with connection.cursor() as cursor:
