@@ -459,3 +459,6 @@ class PolicySettingsAdmin(admin.ModelAdmin):
             f"Material change recorded; the policy version is now {get_catalog().policy_version}. "
             "Every visitor will be asked again.",
         )
+
+
+from consent import compliance_admin  # noqa: E402,F401,I001

@@ -14,7 +14,7 @@ class ConsentConfig(AppConfig):
         from cookie_consent.models import Cookie, CookieGroup
         from django.core import checks
 
-        from consent import audit, catalog, conf, hosts, page_cache_keys, signals
+        from consent import audit, catalog, compliance, conf, hosts, page_cache_keys, signals
         from consent.models import CookieDetails, PolicySettings, TrackingScript
 
         # gunicorn runs no system checks: a consent lifetime over the limit stops startup.
@@ -39,3 +39,4 @@ class ConsentConfig(AppConfig):
         page_cache_keys.register()
         checks.register(hosts.check_settings, checks.Tags.security, deploy=False)
         checks.register(conf.check_settings)
+        checks.register(compliance.check_declarations)
