@@ -22,23 +22,24 @@ import http.client
 import os
 import secrets
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-HOST = "127.0.0.1"  # never anything else
+sys.path.insert(0, str(ROOT))
+
+from benchmarks import harness  # noqa: E402
+
+HOST = harness.HOST
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/glossary_consent_bench"
 SPACING_SECONDS = 12  # 10 M rows span ~3.8 years: pruning at 3 years has work to do
 
 
-def say(text: str) -> None:
-    print(text, flush=True)
+say = harness.say
 
 
 def admin_database(url: str):
@@ -237,80 +238,17 @@ def prune() -> None:
 
 
 def load(url: str, seconds: float) -> None:
-    port = _free_port()
     with tempfile.TemporaryDirectory(prefix="consent-bench-") as static_root:
-        env = dict(os.environ)
-        env.update(
-            DATABASE_URL=url,
-            DJANGO_DEBUG="0",
-            DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-            DJANGO_ALLOWED_HOSTS=HOST,
-            DJANGO_STATIC_ROOT=static_root,
-            DATABASE_CONN_MAX_AGE="600",
-            DJANGO_LOG_LEVEL="ERROR",
-            PYTHONPATH=str(ROOT),
+        env = harness.site_env(url, static_root=static_root)
+        harness.collect_static(env)
+        with harness.Gunicorn(env, workers=4) as server:
+            result = _post_load(server.port, seconds, threads=4, budget=20_000)
+        say(
+            f"Decision endpoint under load (gunicorn 4 workers, 4 client threads, "
+            f"{seconds:g} s): {result['requests']} decisions, {result['errors']} errors, "
+            f"p50 {result['p50']:.1f} ms, p95 {result['p95']:.1f} ms, "
+            f"{result['rate']:.0f} decisions/s"
         )
-        env.pop("REDIS_URL", None)
-        subprocess.run(
-            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            timeout=300,
-        )
-        server = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "gunicorn"),
-                "--config",
-                "config/gunicorn.conf.py",
-                "--bind",
-                f"{HOST}:{port}",
-                "--workers",
-                "4",
-                "--access-logfile",
-                "/dev/null",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
-        try:
-            _wait(port, server)
-            result = _post_load(port, seconds, threads=4, budget=20_000)
-            say(
-                f"Decision endpoint under load (gunicorn 4 workers, 4 client threads, "
-                f"{seconds:g} s): {result['requests']} decisions, {result['errors']} errors, "
-                f"p50 {result['p50']:.1f} ms, p95 {result['p95']:.1f} ms, "
-                f"{result['rate']:.0f} decisions/s"
-            )
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-def _wait(port: int, server: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"gunicorn exited with status {server.returncode}")
-        try:
-            urllib.request.urlopen(f"http://{HOST}:{port}/healthz", timeout=5).read()
-            return
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit("gunicorn did not answer within 60 s")
 
 
 def _post_load(port: int, seconds: float, threads: int, budget: int) -> dict:
@@ -381,7 +319,6 @@ def main() -> None:
     os.environ.update(DATABASE_URL=args.database_url, DJANGO_DEBUG="1", DJANGO_LOG_LEVEL="ERROR")
     os.environ.pop("REDIS_URL", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()
@@ -408,4 +345,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    harness.run_main(main)

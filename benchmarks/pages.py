@@ -31,25 +31,19 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import os
 import re
-import secrets
 import shutil
-import socket
-import subprocess
 import sys
-import tempfile
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PYTHON = sys.executable
-WRK = shutil.which("wrk") or "/usr/bin/wrk"
+sys.path.insert(0, str(ROOT))
+
+from benchmarks import harness  # noqa: E402
+
 SEED_TERM = "resistance-training-neurological-benefits"
-STEP_TIMEOUT = 600  # no setup step may hang the benchmark
-START_TIMEOUT = 30
+GZIP = {"Accept-Encoding": "gzip"}
+TARGETS = ("static", "bare", "cached", "built", "rendered")
 
 BENCH_SETTINGS = """\
 from config.settings import *  # noqa: F401,F403
@@ -82,95 +76,8 @@ def bare(request, slug):
 urlpatterns = [path("__bench__/bare/<slug:slug>/", bare), *site]
 '''
 
-# The gunicorn configuration of the site, with the access log off unless asked for.
-BENCH_GUNICORN = """\
-exec(compile(open({conf!r}).read(), {conf!r}, "exec"))
-bind = ["127.0.0.1:{port}"]
-workers = {workers}
-loglevel = "warning"
-{access}
-"""
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def run(args: list[str], env: dict[str, str]) -> str:
-    done = subprocess.run(
-        args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=STEP_TIMEOUT
-    )
-    if done.returncode != 0:
-        sys.exit(f"failed: {' '.join(args)}\n{done.stdout}\n{done.stderr}")
-    return done.stdout
-
-
-def fetch(url: str, gzip_ok: bool = False) -> tuple[int, dict[str, str], bytes]:
-    headers = {"Accept-Encoding": "gzip"} if gzip_ok else {}
-    request = urllib.request.Request(url, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, dict(response.headers), response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read()
-
-
-def wait_until_up(base: str, server: subprocess.Popen) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            sys.exit("gunicorn stopped while starting (see its output above)")
-        try:
-            if fetch(base + "/healthz")[0] == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    sys.exit(f"gunicorn did not answer /healthz within {START_TIMEOUT} s")
-
-
-def wrk(url: str, threads: int, connections: int, seconds: int) -> dict[str, float]:
-    done = subprocess.run(
-        [WRK, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", url],
-        capture_output=True,
-        text=True,
-        timeout=seconds + 60,
-    )
-    out = done.stdout
-    result = {"rps": 0.0, "p50": float("nan"), "p99": float("nan"), "errors": 0.0}
-    if match := re.search(r"Requests/sec:\s+([\d.]+)", out):
-        result["rps"] = float(match.group(1))
-    for name, label in (("p50", "50%"), ("p99", "99%")):
-        if match := re.search(rf"^\s+{label}\s+([\d.]+)(us|ms|s)\b", out, re.M):
-            value, unit = float(match.group(1)), match.group(2)
-            result[name] = value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
-    if match := re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out):
-        result["errors"] += int(match.group(1))
-    if match := re.search(
-        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out
-    ):
-        result["errors"] += sum(int(group) for group in match.groups())
-    if done.returncode != 0 or not result["rps"]:
-        sys.exit(f"wrk failed on {url}:\n{out}\n{done.stderr}")
-    return result
-
-
-def first_visit_bytes(base: str, path: str) -> tuple[int, dict[str, int]]:
-    """The term page and every stylesheet and script it loads, gzip-compressed."""
-    _, _, html_gz = fetch(base + path, gzip_ok=True)
-    html = gzip.decompress(html_gz).decode() if html_gz[:2] == b"\x1f\x8b" else html_gz.decode()
-    assets = re.findall(r'<link rel="stylesheet" href="([^"]+)"', html)
-    assets += re.findall(r'<script[^>]* src="([^"]+)"', html)
-    sizes = {"HTML": len(html_gz)}
-    for asset in assets:
-        if asset.startswith("/"):
-            sizes[asset] = len(fetch(base + asset, gzip_ok=True)[2])
-    return sum(sizes.values()), sizes
-
-
-def main() -> None:
+def parse_options() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default="", help="default: a new SQLite file")
     parser.add_argument("--redis-url", default="", help="default: none (per-process cache)")
@@ -184,147 +91,188 @@ def main() -> None:
     parser.add_argument("--slug", default=SEED_TERM, help="the term page to measure")
     parser.add_argument("--access-log", action="store_true", help="keep gunicorn's access log")
     options = parser.parse_args()
-    if not Path(WRK).exists():
-        sys.exit("wrk is not installed (apt-get install wrk)")
     for name, value in (("seconds", options.seconds), ("stress-seconds", options.stress_seconds)):
         if not 1 <= value <= 600:
-            sys.exit(f"--{name} must be between 1 and 600")
+            parser.error(f"--{name} must be between 1 and 600")
+    return options
 
-    work = Path(tempfile.mkdtemp(prefix="glossary-pages-bench-"))
-    server = None
-    try:
-        site = work / "bench_site"
-        site.mkdir()
-        (site / "__init__.py").write_text("")
-        (site / "settings.py").write_text(BENCH_SETTINGS)
-        (site / "urls.py").write_text(BENCH_URLS)
-        static_root = work / "static"
-        env = {
-            **os.environ,
-            "DJANGO_DEBUG": "0",
-            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-            "DATABASE_URL": options.database_url or f"sqlite:///{work / 'bench.sqlite3'}",
-            "REDIS_URL": options.redis_url,
-            "DJANGO_STATIC_ROOT": str(static_root),
-            "DJANGO_LOG_LEVEL": "ERROR",
-            "PYTHONPATH": os.pathsep.join([str(work), str(ROOT)]),
-        }
-        manage = [PYTHON, "manage.py"]
-        print("setting up: migrate, seed content (if empty), collectstatic …", flush=True)
-        run([*manage, "migrate", "--noinput", "--verbosity", "0"], env)
-        run([*manage, "load_seed_content", "--if-empty"], env)
-        run([*manage, "collectstatic", "--noinput", "--verbosity", "0"], env)
 
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        term_path = f"/glossary/{options.slug}/"
-        conf = work / "gunicorn.conf.py"
-        conf.write_text(
-            BENCH_GUNICORN.format(
-                conf=str(ROOT / "config" / "gunicorn.conf.py"),
-                port=port,
-                workers=options.workers,
-                access="" if options.access_log else "accesslog = None",
-            )
+class Bench:
+    """The site plus the benchmark-only view, in a temporary folder, and its servers."""
+
+    def __init__(self, options: argparse.Namespace, work: Path) -> None:
+        self.options = options
+        self.site = work / "bench_site"
+        self.static_root = work / "static"
+        self.term_path = f"/glossary/{options.slug}/"
+        self.env = harness.site_env(
+            options.database_url or harness.sqlite_url(work, "bench"),
+            options.redis_url or None,
+            static_root=self.static_root,
+            DJANGO_SETTINGS_MODULE="bench_site.settings",
+            PYTHONPATH=f"{work}:{ROOT}",
         )
+        self.server: harness.Gunicorn | None = None
 
-        def start(**settings: str) -> subprocess.Popen:
-            process = subprocess.Popen(
-                [PYTHON, "-m", "gunicorn", "--config", str(conf)],
-                cwd=ROOT,
-                env={**env, "DJANGO_SETTINGS_MODULE": "bench_site.settings", **settings},
-                stdout=subprocess.DEVNULL,
-                stderr=None,
-            )
-            wait_until_up(base, process)
-            return process
+    def write_site(self) -> None:
+        self.site.mkdir()
+        (self.site / "__init__.py").write_text("")
+        (self.site / "settings.py").write_text(BENCH_SETTINGS)
+        (self.site / "urls.py").write_text(BENCH_URLS)
+        (self.site / "page.html").write_text("")  # the term page's bytes, once read
 
-        # The term page's bytes, for the static file and the bare view (read once).
-        (site / "page.html").write_text("")
-        server = start()
-        status, _, page = fetch(base + term_path)
+    def set_up_database(self) -> None:
+        """Migrated and seeded only when empty (like `make serve`); static files collected."""
+        harness.say("setting up: migrate, seed content (if empty), collectstatic …")
+        harness.manage(self.env, "migrate", "--noinput", "--verbosity", "0")
+        harness.manage(self.env, "load_seed_content", "--if-empty")
+        harness.collect_static(self.env)
+
+    def restart(self, **settings: str) -> str:
+        """A new server (the settings given on top of the bench's); its base URL."""
+        self.stop()
+        log = sys.stdout if self.options.access_log else None
+        self.server = harness.Gunicorn(
+            {**self.env, **settings}, workers=self.options.workers, log=log
+        ).start()
+        return self.server.base
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+            self.server = None
+
+    def capture_term_page(self) -> bytes:
+        """The term page's bytes, served again as a static file and by the bare view."""
+        status, _, page = harness.get(self.restart() + self.term_path)
         if status != 200:
-            sys.exit(f"{term_path} answered {status}")
-        server.terminate()
-        server.wait(timeout=30)
-        (site / "page.html").write_bytes(page)
-        (static_root / "bench").mkdir(exist_ok=True)
-        (static_root / "bench" / "page.html").write_bytes(page)  # before whitenoise scans
-        server = start()
+            raise harness.HarnessError(f"{self.term_path} answered {status}")
+        (self.site / "page.html").write_bytes(page)
+        (self.static_root / "bench").mkdir(exist_ok=True)
+        (self.static_root / "bench" / "page.html").write_bytes(page)  # before whitenoise scans
+        return page
 
-        targets = {
-            "static": base + "/static/bench/page.html",
-            "bare": base + f"/__bench__/bare/{options.slug}/",
-            "cached": base + term_path,
-            "built": base + term_path,  # on the server with the page cache off
-            "rendered": base + term_path + "?bench=rendered",
-        }
-        for name, url in targets.items():
-            status, _, body = fetch(url)
+    def target_path(self, name: str) -> str:
+        return {
+            "static": "/static/bench/page.html",
+            "bare": f"/__bench__/bare/{self.options.slug}/",
+            "cached": self.term_path,
+            "built": self.term_path,  # the same address, on a server with the page cache off
+            "rendered": self.term_path + "?bench=rendered",
+        }[name]
+
+    def check_targets(self, base: str, page: bytes) -> None:
+        """Every target answers 200 with the term page's bytes, the cached one from the cache."""
+        for name in TARGETS:
+            status, _, body = harness.get(base + self.target_path(name))
             if status != 200 or (len(body) != len(page) and name != "rendered"):
-                sys.exit(f"{name}: {url} answered {status} with {len(body)} bytes")
-        if fetch(targets["cached"])[1].get("X-Page-Cache") != "hit":
-            print("warning: the term page is not served from the page cache", flush=True)
+                raise harness.HarnessError(f"{name} answered {status} with {len(body)} bytes")
+        if harness.get(base + self.term_path)[1].get("X-Page-Cache") != "hit":
+            harness.say("warning: the term page is not served from the page cache")
 
-        print(
-            f"\n{len(page):,} bytes per page; wrk -t{options.threads} -c{options.connections} "
-            f"-d{options.seconds}s; gunicorn {options.workers} sync workers; "
-            f"{'PostgreSQL' if env['DATABASE_URL'].startswith('postgres') else 'SQLite'}"
-            f"{' + Redis' if options.redis_url else ', no Redis'}\n"
-        )
-        print(f"{'target':<8} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
-        results = {}
-        for name, url in targets.items():
-            if name == "built":  # the same address, on a server with the page cache off
-                server.terminate()
-                server.wait(timeout=30)
-                server = start(PAGE_CACHE_ENABLED="0")
-                fetch(url)
-                if fetch(url)[1].get("X-Page-Cache"):
-                    sys.exit("the page cache is still on")
-            elif name == "rendered":
-                server.terminate()
-                server.wait(timeout=30)
-                server = start()
-            results[name] = wrk(url, options.threads, options.connections, options.seconds)
-            r = results[name]
-            print(
-                f"{name:<8} {r['rps']:>9.0f} {r['p50']:>8.2f} {r['p99']:>8.2f} {r['errors']:>7.0f}",
-                flush=True,
-            )
-        cached_ratio = results["cached"]["rps"] / results["static"]["rps"]
-        built_ratio = results["built"]["rps"] / results["bare"]["rps"]
-        rendered_ratio = results["rendered"]["rps"] / results["bare"]["rps"]
-        print(f"\ncached / static = {cached_ratio:.2f}  (target >= 0.6)")
-        print(f"built / bare    = {built_ratio:.2f}  (target >= 1.0)")
-        print(f"rendered / bare = {rendered_ratio:.2f}  (no target: first reader after an edit)")
-        print(f"cached p99      = {results['cached']['p99']:.1f} ms  (target < 50 ms)")
+    def server_for(self, name: str, base: str) -> str:
+        """The server a target is measured on: "built" on one with the page cache off."""
+        if name == "built":
+            base = self.restart(PAGE_CACHE_ENABLED="0")
+            harness.get(base + self.term_path)
+            if harness.get(base + self.term_path)[1].get("X-Page-Cache"):
+                raise harness.HarnessError("the page cache is still on")
+        elif name == "rendered":
+            base = self.restart()
+        return base
 
-        print(f"\n64 connections on the cached page for {options.stress_seconds} s …", flush=True)
-        stress = wrk(targets["cached"], options.threads, 64, options.stress_seconds)
-        print(
-            f"stress   {stress['rps']:>9.0f} {stress['p50']:>8.2f} {stress['p99']:>8.2f} "
-            f"{stress['errors']:>7.0f}  (target: 0 errors)"
+    def measure(self, url: str, connections: int = 0, seconds: int = 0) -> dict[str, float]:
+        """wrk with the options' threads (and connections and seconds unless given)."""
+        return harness.wrk(
+            url,
+            threads=self.options.threads,
+            connections=connections or self.options.connections,
+            seconds=seconds or self.options.seconds,
         )
 
-        total, sizes = first_visit_bytes(base, term_path)
-        print("\nfirst visit, gzip-compressed:")
-        for name, size in sizes.items():
-            print(f"  {size:>7,} B  {name}")
-        print(f"  {total:>7,} B  total  (target < 25 KB)")
-        consent_js = next((name for name in sizes if "consent" in name), None)
-        if consent_js:
-            print(f"consent.js: {sizes[consent_js]:,} B compressed  (target < 5 KB)")
+
+def measure_targets(bench: Bench, base: str, page: bytes) -> dict[str, dict[str, float]]:
+    options = bench.options
+    database = "PostgreSQL" if bench.env["DATABASE_URL"].startswith("postgres") else "SQLite"
+    harness.say(
+        f"\n{len(page):,} bytes per page; wrk -t{options.threads} -c{options.connections} "
+        f"-d{options.seconds}s; gunicorn {options.workers} sync workers; {database}"
+        f"{' + Redis' if options.redis_url else ', no Redis'}\n"
+    )
+    harness.say(f"{'target':<8} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    results = {}
+    for name in TARGETS:
+        base = bench.server_for(name, base)
+        results[name] = r = bench.measure(base + bench.target_path(name))
+        harness.say(
+            f"{name:<8} {r['rps']:>9.0f} {r['p50']:>8.2f} {r['p99']:>8.2f} {r['errors']:>7.0f}"
+        )
+    return results
+
+
+def print_ratios(results: dict[str, dict[str, float]]) -> None:
+    cached_ratio = results["cached"]["rps"] / results["static"]["rps"]
+    built_ratio = results["built"]["rps"] / results["bare"]["rps"]
+    rendered_ratio = results["rendered"]["rps"] / results["bare"]["rps"]
+    print(f"\ncached / static = {cached_ratio:.2f}  (target >= 0.6)")
+    print(f"built / bare    = {built_ratio:.2f}  (target >= 1.0)")
+    print(f"rendered / bare = {rendered_ratio:.2f}  (no target: first reader after an edit)")
+    print(f"cached p99      = {results['cached']['p99']:.1f} ms  (target < 50 ms)")
+
+
+def stress(bench: Bench, base: str) -> None:
+    seconds = bench.options.stress_seconds
+    harness.say(f"\n64 connections on the cached page for {seconds} s …")
+    r = bench.measure(base + bench.term_path, connections=64, seconds=seconds)
+    print(
+        f"stress   {r['rps']:>9.0f} {r['p50']:>8.2f} {r['p99']:>8.2f} "
+        f"{r['errors']:>7.0f}  (target: 0 errors)"
+    )
+
+
+def first_visit_bytes(base: str, path: str) -> tuple[int, dict[str, int]]:
+    """The term page and every stylesheet and script it loads, gzip-compressed."""
+    _, _, html_gz = harness.get(base + path, GZIP)
+    html = gzip.decompress(html_gz).decode() if html_gz[:2] == b"\x1f\x8b" else html_gz.decode()
+    assets = re.findall(r'<link rel="stylesheet" href="([^"]+)"', html)
+    assets += re.findall(r'<script[^>]* src="([^"]+)"', html)
+    sizes = {"HTML": len(html_gz)}
+    for asset in assets:
+        if asset.startswith("/"):
+            sizes[asset] = len(harness.get(base + asset, GZIP)[2])
+    return sum(sizes.values()), sizes
+
+
+def print_first_visit(base: str, path: str) -> None:
+    total, sizes = first_visit_bytes(base, path)
+    print("\nfirst visit, gzip-compressed:")
+    for name, size in sizes.items():
+        print(f"  {size:>7,} B  {name}")
+    print(f"  {total:>7,} B  total  (target < 25 KB)")
+    consent_js = next((name for name in sizes if "consent" in name), None)
+    if consent_js:
+        print(f"consent.js: {sizes[consent_js]:,} B compressed  (target < 5 KB)")
+
+
+def main() -> None:
+    options = parse_options()
+    harness.require_wrk()
+    work = harness.temporary_folder("glossary-pages-bench-")
+    bench = Bench(options, work)
+    try:
+        bench.write_site()
+        bench.set_up_database()
+        page = bench.capture_term_page()
+        base = bench.restart()
+        bench.check_targets(base, page)
+        print_ratios(measure_targets(bench, base, page))
+        base = bench.server.base  # the last one measured has the page cache on
+        stress(bench, base)
+        print_first_visit(base, bench.term_path)
     finally:
-        if server is not None and server.poll() is None:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
+        bench.stop()
         shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
-    main()
+    harness.run_main(main)

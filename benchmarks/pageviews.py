@@ -24,7 +24,6 @@ import http.client
 import itertools
 import json
 import os
-import secrets
 import shutil
 import socket
 import sqlite3
@@ -34,112 +33,48 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PYTHON = sys.executable
-HOST = "127.0.0.1"  # never anything else
-STEP_TIMEOUT = 300
+sys.path.insert(0, str(ROOT))
 
+from benchmarks import harness  # noqa: E402
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
+HOST = harness.HOST
+manage = harness.manage
 
 
 def server_env(folder: Path, redis_url: str | None) -> dict:
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=f"sqlite:///{folder / 'db.sqlite3'}",
-        DJANGO_DEBUG="0",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        DJANGO_ALLOWED_HOSTS=HOST,
-        DJANGO_STATIC_ROOT=str(folder / "static"),
-        DJANGO_LOG_LEVEL="ERROR",
+    return harness.site_env(
+        harness.sqlite_url(folder),
+        redis_url,
+        static_root=folder / "static",
         PAGE_CACHE_ENABLED="0",
-        PYTHONPATH=str(ROOT),
-    )
-    env.pop("REDIS_URL", None)
-    if redis_url:
-        env["REDIS_URL"] = redis_url
-    return env
-
-
-def manage(env: dict, *args: str) -> str:
-    done = subprocess.run(
-        [PYTHON, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=STEP_TIMEOUT,
-        check=False,
-    )
-    if done.returncode != 0:
-        print(f"manage.py {' '.join(args)} failed:\n{done.stderr[-3000:]}", file=sys.stderr)
-        raise SystemExit(2)
-    return done.stdout
-
-
-def start(command: list[str], env: dict, ready) -> subprocess.Popen:
-    process = subprocess.Popen(command, cwd=ROOT, env=env)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"{command[0]} exited with status {process.returncode}")
-        try:
-            ready()
-            return process
-        except OSError:
-            time.sleep(0.3)
-    stop(process)
-    raise SystemExit(f"{command[0]} did not answer within 60 s")
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
-
-
-def start_gunicorn(env: dict, port: int) -> subprocess.Popen:
-    command = [
-        str(Path(PYTHON).parent / "gunicorn"),
-        "--config",
-        "config/gunicorn.conf.py",
-        "--bind",
-        f"{HOST}:{port}",
-        "--access-logfile",
-        "/dev/null",
-        "--log-level",
-        "warning",
-    ]
-    return start(
-        command,
-        env,
-        lambda: urllib.request.urlopen(f"http://{HOST}:{port}/healthz", timeout=5).read(),
     )
 
 
 def start_redis(port: int, folder: Path) -> subprocess.Popen:
+    """A private redis-server (no persistence) on 127.0.0.1:port, answering PING."""
     command = [
         "redis-server",
         "--bind", HOST, "--port", str(port), "--save", "", "--appendonly", "no",
         "--dir", str(folder), "--maxmemory", "64mb",
     ]  # fmt: skip
-
-    def ping() -> None:
-        with socket.create_connection((HOST, port), timeout=1) as sock:
-            sock.sendall(b"PING\r\n")
-            if not sock.recv(16).startswith(b"+PONG"):
-                raise OSError("no PONG")
-
-    return start(command, dict(os.environ), ping)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + harness.START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise harness.HarnessError(f"redis-server exited with status {process.returncode}")
+        try:
+            with socket.create_connection((HOST, port), timeout=1) as sock:
+                sock.sendall(b"PING\r\n")
+                if sock.recv(16).startswith(b"+PONG"):
+                    return process
+        except OSError:
+            pass
+        time.sleep(0.3)
+    harness.stop(process)
+    raise harness.HarnessError("redis-server did not answer PING")
 
 
 def beacon_load(
@@ -246,22 +181,20 @@ def main() -> None:
         results = {}
         runs = [("refused", None), ("database", None)]
         if shutil.which("redis-server"):
-            runs.append(("redis", free_port()))
+            runs.append(("redis", harness.free_port()))
         for name, redis_port in runs:
             redis = start_redis(redis_port, folder) if redis_port else None
             run_env = server_env(folder, f"redis://{HOST}:{redis_port}/0" if redis_port else None)
             run_env["DJANGO_SECRET_KEY"] = env["DJANGO_SECRET_KEY"]
-            port = free_port()
-            server = start_gunicorn(run_env, port)
-            try:
+            with harness.Gunicorn(run_env) as server:
                 clear_views(folder)
                 cookie = None if name == "refused" else setup["cookie"]
-                result = beacon_load(port, setup["slugs"], cookie, seconds, concurrency, budget)
-            finally:
-                stop(server)
+                result = beacon_load(
+                    server.port, setup["slugs"], cookie, seconds, concurrency, budget
+                )
             if redis:
                 manage(run_env, "flush_pageviews")
-                stop(redis)
+                harness.stop(redis)
             expected = 0 if name == "refused" else result["answered_204"]
             result["stored_views"] = stored_views(folder)
             result["stored_as_expected"] = result["stored_views"] == expected
@@ -280,4 +213,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    harness.run_main(main)

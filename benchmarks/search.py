@@ -18,34 +18,31 @@ from __future__ import annotations
 import argparse
 import http.client
 import multiprocessing
-import os
 import random
 import re
 import secrets
-import socket
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-PYTHON = sys.executable
-HOST = "127.0.0.1"  # never anything else
+sys.path.insert(0, str(ROOT))
+
+from benchmarks import harness  # noqa: E402
+
+HOST = harness.HOST
 CONCURRENCY = 4
 QUERIES_PER_KIND = 60
 SEARCH_TARGET_MS = 50.0
 SUGGEST_TARGET_MS = 10.0
-STEP_TIMEOUT = 900
 WORD = re.compile(r"[A-Za-z]{5,}")
 
 
-def say(text: str) -> None:
-    print(text, flush=True)
+say = harness.say
 
 
 # --- Queries drawn from the database --------------------------------------------------------
@@ -117,81 +114,15 @@ def urls_for(kind: str, queries: list[str]) -> list[str]:
 # --- The server ---------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
 def server_env(database_url: str, redis_url: str | None, static_root: str) -> dict:
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=database_url,
-        DJANGO_DEBUG="0",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        DJANGO_ALLOWED_HOSTS=HOST,
-        DJANGO_STATIC_ROOT=static_root,
-        DATABASE_CONN_MAX_AGE="600",
-        DJANGO_LOG_LEVEL="ERROR",
-        # A fresh prefix: "first" requests find nothing cached by an earlier run.
+    # A fresh cache key prefix: "first" requests find nothing cached by an earlier run.
+    return harness.site_env(
+        database_url,
+        redis_url,
+        static_root=static_root,
+        root=ROOT,
         CACHE_KEY_PREFIX=f"search-bench-{secrets.token_hex(4)}",
-        PYTHONPATH=str(ROOT),
     )
-    env.pop("REDIS_URL", None)
-    if redis_url:
-        env["REDIS_URL"] = redis_url
-    return env
-
-
-def manage(env: dict, *args: str) -> None:
-    done = subprocess.run(
-        [PYTHON, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=STEP_TIMEOUT,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"manage.py {' '.join(args)} failed:\n{done.stderr[-3000:]}")
-
-
-def start_gunicorn(env: dict, port: int, workers: int | None) -> subprocess.Popen:
-    command = [
-        str(Path(PYTHON).parent / "gunicorn"),
-        "--config",
-        "config/gunicorn.conf.py",
-        "--bind",
-        f"{HOST}:{port}",
-        "--access-logfile",
-        "/dev/null",
-        "--log-level",
-        "warning",
-    ]
-    if workers:
-        command += ["--workers", str(workers)]
-    process = subprocess.Popen(command, cwd=ROOT, env=env)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"gunicorn exited with status {process.returncode}")
-        try:
-            urllib.request.urlopen(f"http://{HOST}:{port}/healthz", timeout=5).read()
-            return process
-        except OSError:
-            time.sleep(0.3)
-    stop(process)
-    raise SystemExit("gunicorn did not answer within 60 s")
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
 
 
 # --- Load ---------------------------------------------------------------------------------
@@ -274,13 +205,12 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="search-bench-") as static_root:
         env = server_env(args.database_url, args.redis_url, static_root)
         if not args.no_migrate:
-            manage(env, "migrate", "--noinput", "-v0")
-        manage(env, "collectstatic", "--noinput", "-v0")
+            harness.manage(env, "migrate", "--noinput", "-v0", root=ROOT)
+        harness.manage(env, "collectstatic", "--noinput", "-v0", root=ROOT)
         titles = sample_titles(args.database_url)
         kinds = build_queries(titles)
-        port = free_port()
-        server = start_gunicorn(env, port, args.workers)
-        try:
+        with harness.Gunicorn(env, workers=args.workers, root=ROOT) as server:
+            port = server.port
             say(
                 f"search benchmark: {urlsplit(args.database_url).scheme}, "
                 f"{CONCURRENCY} clients, {args.seconds:g} s per kind"
@@ -314,10 +244,8 @@ def main() -> int:
                 if not failed
                 else f"search targets: missed for {', '.join(failed)}"
             )
-        finally:
-            stop(server)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    harness.run_main(main)

@@ -24,30 +24,31 @@ import argparse
 import html
 import http.client
 import json
-import os
 import re
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))  # the shared harness of benchmarks/
+
+from benchmarks import harness  # noqa: E402
+
 PYTHON = sys.executable
-HOST = "127.0.0.1"
+HOST = harness.HOST
 WORKERS = 2
 REQUESTS_PER_CHECK = 6  # concurrent: with 2 sync workers each answers some
 HTTP_TIMEOUT = 15  # seconds, every request
 STEP_TIMEOUT = 300  # seconds, every manage.py step
-START_TIMEOUT = 60  # seconds for a server to answer /healthz
 ADMIN_USER = "multiserver"
 SCRIPT_SRC = "https://stats.example.org/multiserver.js"
 BANNER_MARK = 'id="consent-banner"'
@@ -232,114 +233,33 @@ def select_options(page: str, name: str) -> list[tuple[str, str]]:
 # --- Servers and setup ----------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
 def manage(env: dict, *args: str) -> str:
-    done = subprocess.run(
-        [PYTHON, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=STEP_TIMEOUT,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{done.stderr[-3000:]}")
-    return done.stdout
+    return harness.manage(env, *args, timeout=STEP_TIMEOUT)
 
 
-class Server:
-    """gunicorn with config/gunicorn.conf.py and two workers on a free port."""
-
-    def __init__(self, env: dict, name: str, log_dir: Path) -> None:
-        self.name = name
-        self.port = free_port()
-        self.log = open(log_dir / f"gunicorn-{name}.log", "w")  # noqa: SIM115 (closed in stop)
-        self.process = subprocess.Popen(
-            [
-                str(Path(PYTHON).parent / "gunicorn"),
-                "--config",
-                "config/gunicorn.conf.py",
-                "--bind",
-                f"{HOST}:{self.port}",
-                "--workers",
-                str(WORKERS),
-                "--access-logfile",
-                "-",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-
-    def wait_ready(self) -> None:
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server {self.name} exited ({self.process.returncode})")
-            try:
-                if fetch(self.port, "/healthz").status == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.3)
-        raise RuntimeError(f"server {self.name} did not answer /healthz in {START_TIMEOUT} s")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)  # gunicorn: quick shutdown
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        self.log.close()
+def server(env: dict, name: str, log_dir: Path) -> harness.Gunicorn:
+    """gunicorn with config/gunicorn.conf.py and two workers on a free port, its output in
+    ``log_dir``; launched, not yet waited for."""
+    log = open(log_dir / f"gunicorn-{name}.log", "w")  # noqa: SIM115 (closed by run_scenario)
+    return harness.Gunicorn(env, workers=WORKERS, log=log, name=f"server {name}", quick_stop=True)
 
 
 def base_env(database_url: str, redis_url: str | None, static_root: Path) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "REDIS_"))}
-    env.update(
-        DATABASE_URL=database_url,
-        DJANGO_DEBUG="0",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        DJANGO_ALLOWED_HOSTS=f"{HOST},localhost",
-        DJANGO_STATIC_ROOT=str(static_root),
+    return harness.site_env(
+        database_url,
+        redis_url,
+        static_root=static_root,
+        allowed_hosts=f"{HOST},localhost",
         DJANGO_LOG_LEVEL="WARNING",
         CACHE_KEY_PREFIX=f"multiserver-{secrets.token_hex(4)}",  # nothing from earlier runs
         WEB_CONCURRENCY=str(WORKERS),
-        PYTHONPATH=str(ROOT),  # this checkout's code, whatever the virtualenv points at
     )
-    if redis_url:
-        env["REDIS_URL"] = redis_url
-    return env
 
 
 def postgres_database(server_url: str) -> tuple[str, str]:
     """(the URL of a fresh <name>_multiserver database, its name)."""
-    import psycopg
-
-    url = urlsplit(server_url)
-    name = f"{(url.path.strip('/') or 'glossary')}_multiserver"
-    admin_url = urlunsplit(url._replace(scheme="postgresql", path="/postgres"))
-    with psycopg.connect(admin_url, autocommit=True, connect_timeout=10) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
-    return urlunsplit(url._replace(path=f"/{name}")), name
-
-
-def drop_postgres_database(server_url: str, name: str) -> None:
-    import psycopg
-
-    url = urlsplit(server_url)
-    admin_url = urlunsplit(url._replace(scheme="postgresql", path="/postgres"))
-    with psycopg.connect(admin_url, autocommit=True, connect_timeout=10) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    name = f"{(urlsplit(server_url).path.strip('/') or 'glossary')}_multiserver"
+    return harness.recreate_postgres(server_url, name), name
 
 
 # --- The checks ----------------------------------------------------------------------------
@@ -401,134 +321,198 @@ class Static:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
+@dataclass(frozen=True)
+class EditedTerm:
+    """The seed term edited through A, and the addresses that show it."""
+
+    change_path: str
+    page_path: str
+    old_summary: str
+    old_title: str
+    new_title: str
+    new_summary: str
+
+    @property
+    def old_suggestions(self) -> str:
+        return f"/search/suggest/?q={quote(self.old_title[:6])}"
+
+    @property
+    def new_suggestions(self) -> str:
+        return f"/search/suggest/?q={quote(self.new_title[:16])}"
+
+
+def prepare_database(env: dict, label: str) -> str:
+    """Migrate, load the seed content, create the editor; the editor's password."""
+    say(f"[{label}] migrate, seed content, superuser")
+    manage(env, "migrate", "--noinput", "-v0")
+    manage(env, "load_seed_content")
+    password = secrets.token_urlsafe(16)
+    manage(
+        {**env, "DJANGO_SUPERUSER_PASSWORD": password},
+        "createsuperuser",
+        "--noinput",
+        "--username",
+        ADMIN_USER,
+        "--email",
+        "multiserver@example.org",
+    )
+    return password
+
+
+def start_servers(env: dict, two_servers: bool, work: Path, servers: list) -> None:
+    """Server A (and B) side by side, appended to ``servers`` as they launch (so that they
+    are stopped whatever happens next), then waited for."""
+    for name in ("A", "B") if two_servers else ("A",):
+        servers.append(server(env, name, work).launch())
+    for each in servers:
+        each.wait_until_up()
+
+
+def term_to_edit(editor: AdminSession) -> EditedTerm:
+    """The first term of the admin's list, with a new title and summary to give it."""
+    listing = editor.get("/admin/glossary/term/")
+    term_id = re.search(r'href="/admin/glossary/term/(\d+)/change/', listing.text)
+    if not term_id:
+        raise Mismatch("no term in the admin's term list")
+    change_path = f"/admin/glossary/term/{term_id[1]}/change/"
+    form = dict(form_fields(editor.get(change_path).text, "term_form"))
+    return EditedTerm(
+        change_path=change_path,
+        page_path=f"/glossary/{form['slug']}/",
+        old_summary=form["summary"],
+        old_title=form["title"],
+        new_title=f"Multiserver renamed {secrets.token_hex(3)}",
+        new_summary=f"Edited through server A, check {secrets.token_hex(4)}.",
+    )
+
+
+def check_b_before_the_edit(b: harness.Gunicorn, term: EditedTerm) -> None:
+    """Every worker of B builds its suggestions and serves (and may cache) the page as it
+    is now, so a stale copy anywhere would show after the edit."""
+    for answer in on_every_worker(b.port, term.old_suggestions):
+        if term.old_title not in suggested_titles(answer):
+            raise Mismatch(f"B does not suggest {term.old_title!r} before the edit")
+    for page in on_every_worker(b.port, term.page_path):
+        if html.escape(term.old_summary, quote=False)[:60] not in page:
+            raise Mismatch(f"B does not show the seed summary of {term.page_path} before the edit")
+        if BANNER_MARK not in page:
+            raise Mismatch("B shows no consent banner to a first-time visitor")
+
+
+def add_tracking_script(editor: AdminSession) -> str:
+    """A tracking script added through A's admin in its first category; that category."""
+    add_path = "/admin/consent/trackingscript/add/"
+    add_page = editor.get(add_path).text
+    categories = [(value, text) for value, text in select_options(add_page, "category") if value]
+    if not categories:
+        raise Mismatch("the tracking script form offers no category")
+    category_id, category_label = categories[0]
+    editor.submit(
+        add_path,
+        {
+            "name": "Multiserver check",
+            "category": category_id,
+            "enabled": "on",
+            "placement": "body",
+            "order": "0",
+            "src": SCRIPT_SRC,
+            "code": "",
+        },
+        "trackingscript_form",
+    )
+    return category_label
+
+
+def check_b_shows_the_edit(b: harness.Gunicorn, term: EditedTerm) -> int:
+    """Every request to B shows the new summary and the inert script; how many were made."""
+    pages = on_every_worker(b.port, term.page_path)
+    for number, page in enumerate(pages, 1):
+        if html.escape(term.new_summary, quote=False) not in page:
+            raise Mismatch(
+                f"B request {number}/{len(pages)}: {term.page_path} still shows the old summary"
+            )
+        categories_shown = re.findall(r'data-consent-category="([^"]+)"', page)
+        if not any(script_tag(page, varname) for varname in categories_shown):
+            raise Mismatch(
+                f"B request {number}/{len(pages)}: no inert tracking script tag "
+                f'(<script type="text/plain" data-consent-category=… '
+                f'data-consent-src="{SCRIPT_SRC}">)'
+            )
+    return len(pages)
+
+
+def check_b_suggests_the_new_title(b: harness.Gunicorn, term: EditedTerm) -> None:
+    for number, answer in enumerate(on_every_worker(b.port, term.new_suggestions), 1):
+        if term.new_title not in suggested_titles(answer):
+            raise Mismatch(f"B request {number}: the new title is not suggested")
+    for number, answer in enumerate(on_every_worker(b.port, term.old_suggestions), 1):
+        if term.old_title in suggested_titles(answer):
+            raise Mismatch(f"B request {number}: the old title is still suggested")
+
+
+def check_consent_decided_on_a_counts_on_b(
+    a: harness.Gunicorn, b: harness.Gunicorn, page_path: str
+) -> None:
+    origin = f"http://{HOST}:{a.port}"
+    decision = fetch(
+        a.port,
+        "/cookies/accept/",
+        method="POST",
+        form=[("all", "1"), ("next", page_path)],
+        headers={"Origin": origin, "Sec-Fetch-Site": "same-origin", "Referer": origin + "/"},
+    )
+    consent_cookie = decision.set_cookies().get("cookie_consent")
+    if decision.status not in (200, 302, 303) or not consent_cookie:
+        raise Mismatch(f"accept all on A: HTTP {decision.status}, no consent cookie")
+    for number, page in enumerate(
+        on_every_worker(b.port, page_path, {"cookie_consent": consent_cookie}), 1
+    ):
+        if BANNER_MARK in page:
+            raise Mismatch(f"B request {number}: the banner shows after accepting all on A")
+
+
+def check_servers(label: str, a: harness.Gunicorn, b: harness.Gunicorn, password: str) -> None:
+    """An edit and a new script made through A show on the very next requests to B, and a
+    consent decision made on A counts on B."""
+    editor = AdminSession(a.port)
+    editor.login(ADMIN_USER, password)
+    term = term_to_edit(editor)
+    check_b_before_the_edit(b, term)
+    editor.submit(
+        term.change_path, {"summary": term.new_summary, "title": term.new_title}, "term_form"
+    )
+    category_label = add_tracking_script(editor)
+    say(f"[{label}] through A: title and summary edited, script added ({category_label})")
+    requests = check_b_shows_the_edit(b, term)
+    say(f"[{label}] B, {requests} concurrent requests: new summary and the inert script")
+    check_b_suggests_the_new_title(b, term)
+    say(f"[{label}] B: suggestions show the new title, not the old one")
+    check_consent_decided_on_a_counts_on_b(a, b, term.page_path)
+    say(f"[{label}] consent decided on A: B shows no banner")
+
+
 def run_scenario(
     label: str, database_url: str, redis_url: str | None, two_servers: bool, static: Static
 ) -> None:
     work = Path(tempfile.mkdtemp(prefix="multiserver-"))
-    servers: list[Server] = []
+    servers: list[harness.Gunicorn] = []
     try:
         env = base_env(database_url, redis_url, static.root)
-        say(f"[{label}] migrate, seed content, superuser")
-        manage(env, "migrate", "--noinput", "-v0")
-        manage(env, "load_seed_content")
-        password = secrets.token_urlsafe(16)
-        manage(
-            {**env, "DJANGO_SUPERUSER_PASSWORD": password},
-            "createsuperuser",
-            "--noinput",
-            "--username",
-            ADMIN_USER,
-            "--email",
-            "multiserver@example.org",
-        )
+        password = prepare_database(env, label)
         static.wait()
-        servers = [Server(env, "A", work)]
-        if two_servers:
-            servers.append(Server(env, "B", work))
-        for server in servers:
-            server.wait_ready()
+        start_servers(env, two_servers, work, servers)
         a, b = servers[0], servers[-1]
         say(
             f"[{label}] server A on {a.port}"
             + (f", server B on {b.port}" if b is not a else " (also B)")
             + f", {WORKERS} workers each"
         )
-
-        editor = AdminSession(a.port)
-        editor.login(ADMIN_USER, password)
-        listing = editor.get("/admin/glossary/term/")
-        term_id = re.search(r'href="/admin/glossary/term/(\d+)/change/', listing.text)
-        if not term_id:
-            raise Mismatch("no term in the admin's term list")
-        change_path = f"/admin/glossary/term/{term_id[1]}/change/"
-        term_form = dict(form_fields(editor.get(change_path).text, "term_form"))
-        page_path = f"/glossary/{term_form['slug']}/"
-        old_summary = term_form["summary"]
-        old_title = term_form["title"]
-        new_title = f"Multiserver renamed {secrets.token_hex(3)}"
-        old_suggestions = f"/search/suggest/?q={quote(old_title[:6])}"
-        new_suggestions = f"/search/suggest/?q={quote(new_title[:16])}"
-
-        # Every worker of B builds its in-memory suggestions with the old title.
-        for answer in on_every_worker(b.port, old_suggestions):
-            if old_title not in suggested_titles(answer):
-                raise Mismatch(f"B does not suggest {old_title!r} before the edit")
-
-        # Every worker of B serves (and may cache) the page as it is now.
-        for page in on_every_worker(b.port, page_path):
-            if html.escape(old_summary, quote=False)[:60] not in page:
-                raise Mismatch(f"B does not show the seed summary of {page_path} before the edit")
-            if BANNER_MARK not in page:
-                raise Mismatch("B shows no consent banner to a first-time visitor")
-
-        new_summary = f"Edited through server A, check {secrets.token_hex(4)}."
-        editor.submit(change_path, {"summary": new_summary, "title": new_title}, "term_form")
-        add_path = "/admin/consent/trackingscript/add/"
-        add_page = editor.get(add_path).text
-        categories = [
-            (value, text) for value, text in select_options(add_page, "category") if value
-        ]
-        if not categories:
-            raise Mismatch("the tracking script form offers no category")
-        category_id, category_label = categories[0]
-        editor.submit(
-            add_path,
-            {
-                "name": "Multiserver check",
-                "category": category_id,
-                "enabled": "on",
-                "placement": "body",
-                "order": "0",
-                "src": SCRIPT_SRC,
-                "code": "",
-            },
-            "trackingscript_form",
-        )
-        say(f"[{label}] through A: title and summary edited, script added ({category_label})")
-
-        pages = on_every_worker(b.port, page_path)
-        for number, page in enumerate(pages, 1):
-            if html.escape(new_summary, quote=False) not in page:
-                raise Mismatch(
-                    f"B request {number}/{len(pages)}: {page_path} still shows the old summary"
-                )
-            categories_shown = re.findall(r'data-consent-category="([^"]+)"', page)
-            if not any(script_tag(page, varname) for varname in categories_shown):
-                raise Mismatch(
-                    f"B request {number}/{len(pages)}: no inert tracking script tag "
-                    f'(<script type="text/plain" data-consent-category=… '
-                    f'data-consent-src="{SCRIPT_SRC}">)'
-                )
-        say(f"[{label}] B, {len(pages)} concurrent requests: new summary and the inert script")
-        for number, answer in enumerate(on_every_worker(b.port, new_suggestions), 1):
-            if new_title not in suggested_titles(answer):
-                raise Mismatch(f"B request {number}: the new title is not suggested")
-        for number, answer in enumerate(on_every_worker(b.port, old_suggestions), 1):
-            if old_title in suggested_titles(answer):
-                raise Mismatch(f"B request {number}: the old title is still suggested")
-        say(f"[{label}] B: suggestions show the new title, not the old one")
-
-        origin = f"http://{HOST}:{a.port}"
-        decision = fetch(
-            a.port,
-            "/cookies/accept/",
-            method="POST",
-            form=[("all", "1"), ("next", page_path)],
-            headers={"Origin": origin, "Sec-Fetch-Site": "same-origin", "Referer": origin + "/"},
-        )
-        consent_cookie = decision.set_cookies().get("cookie_consent")
-        if decision.status not in (200, 302, 303) or not consent_cookie:
-            raise Mismatch(f"accept all on A: HTTP {decision.status}, no consent cookie")
-        for number, page in enumerate(
-            on_every_worker(b.port, page_path, {"cookie_consent": consent_cookie}), 1
-        ):
-            if BANNER_MARK in page:
-                raise Mismatch(f"B request {number}: the banner shows after accepting all on A")
-        say(f"[{label}] consent decided on A: B shows no banner")
+        check_servers(label, a, b, password)
         say(f"[{label}] stopping the servers")
     finally:
-        for server in servers:
-            server.stop()
+        for each in servers:
+            each.stop()
+            each.log.close()
         shutil.rmtree(work, ignore_errors=True)
 
 
@@ -550,7 +534,7 @@ def postgres_scenario(args: argparse.Namespace, static: Static) -> None:
         run_scenario("postgres+redis", database_url, args.redis_url, True, static)
     finally:
         if name:
-            drop_postgres_database(args.database_url, name)
+            harness.drop_postgres(args.database_url, name)
 
 
 def sqlite_scenario(static: Static) -> None:
