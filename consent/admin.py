@@ -462,3 +462,4 @@ class PolicySettingsAdmin(admin.ModelAdmin):
 
 
 from consent import compliance_admin  # noqa: E402,F401,I001
+from consent import tracker_audit_admin  # noqa: E402,F401

@@ -312,3 +312,6 @@ class ConsentRecord(models.Model):
     @property
     def refused(self) -> list[str]:
         return [varname for varname, value in self.choices.items() if value is False]
+
+
+from consent.tracker_audit_models import TrackerAudit  # noqa: E402,F401
