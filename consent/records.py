@@ -10,9 +10,13 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable, Iterator
 from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
 
 from consent.models import ConsentRecord
-from consent.state import Decision
+from consent.state import Decision, consent_id_is_valid, new_consent_id
 
 CSV_COLUMNS = (
     "consent_id",
@@ -88,3 +92,58 @@ def csv_rows(records: Iterable[ConsentRecord]) -> Iterator[str]:
 
 def _iso(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")
+
+
+# --- A visitor's own records (/cookies/) ------------------------------------------------
+
+# An erasure keeps no trace of the erased id: its own id is this prefix and fresh random
+# characters (never a consent id: those have no "-"), its choices are empty.
+ERASED = "erased"
+ERASURE_ID_PREFIX = "erased-"
+
+
+def own_records(consent_id: str) -> QuerySet[ConsentRecord]:
+    """The records of the consent id in the visitor's own cookie, oldest first; none for
+    a missing or malformed id (only a well-formed id reaches the unique index)."""
+    if not consent_id_is_valid(consent_id or ""):
+        return ConsentRecord.objects.none()
+    return ConsentRecord.objects.filter(consent_id=consent_id).order_by("decided_at", "pk")
+
+
+def record_as_data(item: ConsentRecord) -> dict[str, Any]:
+    """One record as the visitor's download shows it."""
+    return {
+        "decided_at": _iso(item.decided_at),
+        "action": item.action,
+        "method": item.method,
+        "reason": item.reason,
+        "policy_version": item.policy_version,
+        "choices": dict(item.choices),
+        "gpc": item.gpc,
+    }
+
+
+def own_records_data(consent_id: str) -> dict[str, Any]:
+    """The download: the consent id (null without one) and its records."""
+    valid = consent_id_is_valid(consent_id or "")
+    return {
+        "consent_id": consent_id if valid else None,
+        "records": [record_as_data(item) for item in own_records(consent_id)],
+    }
+
+
+def erase(consent_id: str, method: str, policy_version: str) -> int:
+    """Delete the records of this consent id; when there were any, write one erasure record
+    that does not hold the id. Returns how many records were deleted."""
+    with transaction.atomic():
+        deleted, _ = own_records(consent_id).delete()
+        if deleted:
+            ConsentRecord.objects.create(
+                consent_id=ERASURE_ID_PREFIX + new_consent_id(),
+                action=ERASED,
+                method=method,
+                reason=ConsentRecord.Reason.CHANGE,
+                policy_version=policy_version,
+                choices={},
+            )
+    return deleted

@@ -10,4 +10,6 @@ urlpatterns = [
     path("cookies/", views.preferences, name="preferences"),
     path("cookies/accept/", views.accept, name="accept"),
     path("cookies/decline/", views.decline, name="decline"),
+    path("cookies/my-records.json", views.my_records, name="my_records"),
+    path("cookies/forget/", views.forget, name="forget"),
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from urllib.parse import urlencode, urlsplit
 
+from django.conf import settings
 from django.http import (
     HttpRequest,
     HttpResponse,
@@ -210,6 +211,7 @@ def preferences(request: HttpRequest) -> HttpResponseBase:
             "consent_id": current.consent_id if current.stored.current else "",
             "decided_at": current.stored.decided_at if current.stored.current else None,
             "gpc": gpc_now,
+            **_own_records_context(request, current),
             "max_age_days": conf.max_age_days(),
             "retention_days": conf.retention_days(),
             # The page itself holds every choice the banner offers.
@@ -218,3 +220,66 @@ def preferences(request: HttpRequest) -> HttpResponseBase:
     )
     add_never_cache_headers(rendered)
     return rendered
+
+
+# --- The visitor's own records ---------------------------------------------------------
+# Read only from the visitor's own cookie, never from a URL or form parameter: knowing or
+# guessing someone else's consent id shows nothing of theirs.
+
+
+def _own_records_context(request: HttpRequest, current: consent_state.ConsentState) -> dict:
+    """The consent id in the visitor's cookie (whether or not its decision still counts)
+    and the decisions recorded under it, one row per record with every category's choice."""
+    consent_id = current.stored.consent_id
+    optional = get_catalog().optional
+    history = [
+        {
+            "record": item,
+            "choices": [
+                {"name": category.name, "choice": item.choices.get(category.varname)}
+                for category in optional
+            ],
+        }
+        for item in records.own_records(consent_id)
+    ]
+    return {
+        "own_id": consent_id,
+        "history": history,
+        "history_categories": [category.name for category in optional],
+        "forgotten": request.GET.get("forgotten") == "1",
+    }
+
+
+@require_http_methods(["GET", "HEAD"])
+def my_records(request: HttpRequest) -> HttpResponse:
+    """The visitor's records as a JSON download (empty without a consent cookie)."""
+    consent_id = consent_state.for_request(request).stored.consent_id
+    response = JsonResponse(records.own_records_data(consent_id), json_dumps_params={"indent": 2})
+    response["Content-Disposition"] = 'attachment; filename="my-consent-records.json"'
+    add_never_cache_headers(response)
+    return response
+
+
+@same_origin_only
+@require_POST
+def forget(request: HttpRequest) -> HttpResponseBase:
+    """Delete the visitor's records and their consent cookie ("forget me"), and expire the
+    cookies of every optional category: with no decision left, nothing optional is granted.
+    One erasure record, without the id, says it happened."""
+    current = consent_state.for_request(request)
+    catalog = get_catalog()
+    method = "preferences" if _wants_json(request) else "preferences_no_js"
+    deleted = records.erase(current.stored.consent_id, method, catalog.policy_version)
+    if _wants_json(request):
+        response: HttpResponseBase = JsonResponse({"deleted": deleted})
+    else:
+        response = HttpResponseRedirect(f"{reverse('consent:preferences')}?forgotten=1")
+    response.delete_cookie(
+        settings.COOKIE_CONSENT_NAME,
+        domain=settings.COOKIE_CONSENT_DOMAIN,
+        samesite=settings.COOKIE_CONSENT_SAMESITE,
+    )
+    optional = [category.varname for category in catalog.optional]
+    consent_state.expire_cookies(request, response, catalog, optional)
+    add_never_cache_headers(response)
+    return response
