@@ -193,8 +193,8 @@ class TestScriptHostNotDeclared:
         assert check_ids() == []
 
     def test_a_neighbouring_domain_does_not_cover_it(self):
-        declare("_t", domain="othertracker.example")
-        script(src="https://tracker.example/t.js")
+        declare("_t", domain="tracker.example")
+        script(src="https://nottracker.example/t.js")
         assert check_ids() == ["consent.W025"]
 
     @pytest.mark.parametrize(
