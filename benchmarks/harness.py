@@ -114,16 +114,16 @@ def manage(
     return done.stdout
 
 
-def build_glossary(env: dict[str, str], terms: int) -> None:
+def build_glossary(env: dict[str, str], terms: int, root: Path = ROOT) -> None:
     """Migrate, load the seed terms and generate ``terms`` demo terms (fixed seed)."""
-    manage(env, "migrate", "--noinput", "-v0")
-    manage(env, "load_seed_content")
-    manage(env, "generate_demo_terms", "--count", str(terms), "--seed", "1")
+    manage(env, "migrate", "--noinput", "-v0", root=root)
+    manage(env, "load_seed_content", root=root)
+    manage(env, "generate_demo_terms", "--count", str(terms), "--seed", "1", root=root)
 
 
-def collect_static(env: dict[str, str]) -> None:
+def collect_static(env: dict[str, str], root: Path = ROOT) -> None:
     """DEBUG off serves hashed static file names: collect them into DJANGO_STATIC_ROOT."""
-    manage(env, "collectstatic", "--noinput", "-v0")
+    manage(env, "collectstatic", "--noinput", "-v0", root=root)
 
 
 def sqlite_url(folder: Path | str, name: str = "db") -> str:

@@ -7,8 +7,15 @@ For SQLite (a file in a temporary folder) and, when reachable, PostgreSQL (datab
   3. rendering throughput, the cost of one save that triggers relinking, query counts;
   4. HTTP latency (p50/p95) and throughput of the term page, the A–Z index, a letter
      page, search and suggestions, from a load generator in a second process against
-     gunicorn on 127.0.0.1, and the term page at 100 terms for comparison.
+     gunicorn on 127.0.0.1 (config/gunicorn.conf.py), and the term page at 100 terms for
+     comparison;
+  5. the focused scripts on the same database: pages.py (wrk against a static file and a
+     bare view), search.py, churn.py (reading 2,000 term pages while another term is
+     edited every second) and flood.py (cache entries made by address variants), the
+     last two with Redis db 4.
 Every loop is bounded in requests and seconds. The figures go to benchmarks/RESULTS.md.
+wrk is needed for pages, churn and flood (they are skipped, with how to install it,
+without it).
 
     python benchmarks/run.py [--terms 50000] [--seconds 6] [--no-postgres]
 """
@@ -19,70 +26,38 @@ import argparse
 import json
 import os
 import platform
-import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks import harness  # noqa: E402
+
 PYTHON = sys.executable
 PG_SERVER = "postgres://postgres@127.0.0.1:5432"
 PG_DATABASE = "glossary_bench"
 REDIS_URL = "redis://127.0.0.1:6379/5"
-STEP_TIMEOUT = 900  # seconds; no single step may hang the benchmark
+# The edit-churn and cache-entry flood benchmarks count and fill their own Redis db.
+CHURN_REDIS_URL = "redis://127.0.0.1:6379/4"
+STEP_TIMEOUT = harness.STEP_TIMEOUT
 LOAD_CONCURRENCY = 8
 LOAD_MAX_REQUESTS = 20_000
 GUNICORN_WORKERS = 4
 
 
-def say(text: str) -> None:
-    print(text, flush=True)
+say = harness.say
 
 
-def manage(env: dict, *args: str) -> tuple[str, float]:
+def timed_manage(env: dict, *args: str) -> float:
+    """Seconds one manage.py step took."""
     started = time.perf_counter()
-    done = subprocess.run(
-        [PYTHON, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=STEP_TIMEOUT,
-        check=False,
-    )
-    elapsed = time.perf_counter() - started
-    if done.returncode != 0:
-        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{done.stderr[-3000:]}")
-    return done.stdout, elapsed
-
-
-def reachable(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=2):
-            return True
-    except OSError:
-        return False
-
-
-def recreate_pg(name: str) -> str:
-    import psycopg
-
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
-    return f"{PG_SERVER}/{name}"
-
-
-def drop_pg(name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    harness.manage(env, *args)
+    return time.perf_counter() - started
 
 
 def flush_redis() -> None:
@@ -92,69 +67,19 @@ def flush_redis() -> None:
 
 
 def base_env(database_url: str, use_redis: bool) -> dict:
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=database_url,
-        DJANGO_DEBUG="0",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        DJANGO_ALLOWED_HOSTS="127.0.0.1",
-        DATABASE_CONN_MAX_AGE="600",
-        PYTHONPATH=str(ROOT),
-    )
-    env.pop("REDIS_URL", None)
-    if use_redis:
-        env["REDIS_URL"] = REDIS_URL
-    return env
+    return harness.site_env(database_url, REDIS_URL if use_redis else None)
 
 
 def build(env: dict, count: int) -> float:
-    manage(env, "migrate", "--noinput", "-v0")
-    manage(env, "load_seed_content")
-    _, elapsed = manage(env, "generate_demo_terms", "--count", str(count), "--seed", "1")
-    return elapsed
+    """Seconds generate_demo_terms took for ``count`` terms (after migrate and the seed)."""
+    harness.manage(env, "migrate", "--noinput", "-v0")
+    harness.manage(env, "load_seed_content")
+    return timed_manage(env, "generate_demo_terms", "--count", str(count), "--seed", "1")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Server:
-    """gunicorn on 127.0.0.1 with several sync workers, started and stopped by us."""
-
-    def __init__(self, env: dict) -> None:
-        self.port = free_port()
-        self.process = subprocess.Popen(
-            [
-                str(Path(PYTHON).parent / "gunicorn"),
-                "config.wsgi:application",
-                "--workers",
-                str(GUNICORN_WORKERS),
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/robots.txt", timeout=5)
-                return
-            except OSError:
-                time.sleep(0.5)
-        self.stop()
-        raise RuntimeError("gunicorn did not start within 60 s")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+def start_server(env: dict) -> harness.Gunicorn:
+    """gunicorn on 127.0.0.1 with GUNICORN_WORKERS sync workers, up and answering."""
+    return harness.Gunicorn(env, workers=GUNICORN_WORKERS).start()
 
 
 def load(port: int, seconds: float, urls: list[str], max_requests: int = LOAD_MAX_REQUESTS) -> dict:
@@ -185,7 +110,7 @@ def http_figures(env: dict, probe: dict, seconds: float) -> dict:
         "search": [f"/search/?q={word}" for word in words],
         "suggest": [f"/search/suggest/?q={word[:4]}" for word in words],
     }
-    server = Server(env)
+    server = start_server(env)
     try:
         for urls in targets.values():
             warm(server.port, urls)
@@ -207,7 +132,7 @@ def stored_term_pages(env: dict, slugs: list[str], seconds: float) -> dict:
     """The term pages with the page cache off: the view serves their stored renderings
     (what every page costs once after an edit elsewhere empties the page cache)."""
     urls = [f"/glossary/{slug}/" for slug in slugs[:TERM_PAGES]]
-    server = Server({**env, "PAGE_CACHE_ENABLED": "0"})
+    server = start_server({**env, "PAGE_CACHE_ENABLED": "0"})
     try:
         warm(server.port, urls)
         r = load(server.port, seconds, urls)
@@ -256,15 +181,17 @@ def run_backend(name: str, make_db, drop_db, count: int, seconds: float, use_red
 
     workdir = Path(tempfile.mkdtemp(prefix="glossary-bench-export-"))
     try:
-        _, figures["export_json_s"] = manage(env, "export_terms", "--format", "json",
-                                             str(workdir / "terms.json"))  # fmt: skip
-        _, figures["export_markdown_s"] = manage(env, "export_terms", "--format", "markdown",
-                                                 str(workdir / "md"))  # fmt: skip
+        figures["export_json_s"] = timed_manage(
+            env, "export_terms", "--format", "json", str(workdir / "terms.json")
+        )
+        figures["export_markdown_s"] = timed_manage(
+            env, "export_terms", "--format", "markdown", str(workdir / "md")
+        )
         say(f"  export JSON: {figures['export_json_s']:.1f} s, "
             f"markdown: {figures['export_markdown_s']:.1f} s")  # fmt: skip
         import_env = base_env(make_db("import"), False)
-        manage(import_env, "migrate", "--noinput", "-v0")
-        _, figures["import_json_s"] = manage(
+        harness.manage(import_env, "migrate", "--noinput", "-v0")
+        figures["import_json_s"] = timed_manage(
             import_env, "import_terms", str(workdir / "terms.json")
         )
         say(f"  import_terms (JSON, empty database): {figures['import_json_s']:.1f} s")
@@ -285,11 +212,7 @@ def run_backend(name: str, make_db, drop_db, count: int, seconds: float, use_red
         f"load: {LOAD_CONCURRENCY} threads, {seconds:g} s per page):"
     )
     figures["http"] = http_figures(env, p, seconds)
-    redis_args = ["--redis-url", REDIS_URL] if use_redis else []
-    say("  pages against a static file and a bare view (benchmarks/pages.py):")
-    script("pages.py", "--database-url", env["DATABASE_URL"], *redis_args)
-    say("  search at scale (benchmarks/search.py):")
-    script("search.py", "--database-url", env["DATABASE_URL"], *redis_args)
+    focused_scripts(env["DATABASE_URL"], use_redis)
 
     if use_redis:
         flush_redis()
@@ -309,6 +232,25 @@ def run_backend(name: str, make_db, drop_db, count: int, seconds: float, use_red
     drop_db("small")
     drop_db("main")
     return figures
+
+
+def focused_scripts(database_url: str, use_redis: bool) -> None:
+    """The scripts that measure one thing each on the built database (their output shown)."""
+    redis_args = ["--redis-url", REDIS_URL] if use_redis else []
+    has_wrk = harness.wrk_path() is not None
+    if has_wrk:
+        say("  pages against a static file and a bare view (benchmarks/pages.py):")
+        script("pages.py", "--database-url", database_url, *redis_args)
+    say("  search at scale (benchmarks/search.py):")
+    script("search.py", "--database-url", database_url, *redis_args)
+    if not (has_wrk and use_redis):
+        say("  edit churn and cache-entry flood: skipped (they need wrk and Redis)")
+        return
+    churn_args = ["--database-url", database_url, "--redis-url", CHURN_REDIS_URL]
+    say("  reading while another term is edited every second (benchmarks/churn.py):")
+    script("churn.py", *churn_args)
+    say("  page cache entries made by address variants (benchmarks/flood.py):")
+    script("flood.py", *churn_args)
 
 
 WRITE_PATH_TARGETS = {
@@ -362,7 +304,7 @@ def warm(port: int, urls: list[str]) -> None:
 
 
 def term_pages_only(env: dict, probe_figures: dict, seconds: float) -> dict:
-    server = Server(env)
+    server = start_server(env)
     try:
         results = {}
         for name, urls in term_page_targets(probe_figures["sample_slugs"]).items():
@@ -395,7 +337,10 @@ def postgres_databases() -> tuple:
         "import": PG_DATABASE + "_import",
         "small": PG_DATABASE + "_small",
     }
-    return (lambda kind: recreate_pg(names[kind])), (lambda kind: drop_pg(names[kind]))
+    return (
+        lambda kind: harness.recreate_postgres(PG_SERVER, names[kind]),
+        lambda kind: harness.drop_postgres(PG_SERVER, names[kind]),
+    )
 
 
 def write_results(all_figures: list[dict], count: int, seconds: float) -> None:
@@ -467,9 +412,12 @@ def main() -> None:
     options = parser.parse_args()
     started = time.perf_counter()
     say(f"Benchmark: {options.terms:,} terms, {os.cpu_count()} cores.")
+    if harness.wrk_path() is None:
+        say(f"{harness.WRK_INSTALL_HINT}\nWithout it the pages, edit churn and flood "
+            "benchmarks are skipped.")  # fmt: skip
     env = base_env("sqlite:///unused", False)
-    manage(env, "collectstatic", "--noinput", "-v0")  # DEBUG off serves hashed static files
-    use_redis = reachable("127.0.0.1", 6379)
+    harness.collect_static(env)
+    use_redis = harness.reachable(6379)
     results = []
     make, drop, folder = sqlite_databases()
     try:
@@ -477,7 +425,7 @@ def main() -> None:
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     write_results(results, options.terms, options.seconds)  # kept if a later backend fails
-    if options.no_postgres or not reachable("127.0.0.1", 5432):
+    if options.no_postgres or not harness.reachable(5432):
         say("\nPostgreSQL not reachable (or --no-postgres): skipped.")
     else:
         make, drop = postgres_databases()
@@ -487,11 +435,11 @@ def main() -> None:
     write_results(results, options.terms, options.seconds)
     say("\n== The page-view beacon under load (benchmarks/pageviews.py) ==")
     script("pageviews.py")
-    if not options.no_postgres and reachable("127.0.0.1", 5432):
+    if not options.no_postgres and harness.reachable(5432):
         say("\n== Proof of consent at 10 million records (benchmarks/consent_records.py) ==")
         script("consent_records.py")
     say(f"\nWrote benchmarks/RESULTS.md in {time.perf_counter() - started:.0f} s.")
 
 
 if __name__ == "__main__":
-    main()
+    harness.run_main(main)
