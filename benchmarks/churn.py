@@ -43,16 +43,17 @@ RATIO_TARGET = 0.9
 SAVE_EVERY_SECONDS = 1.0
 EDITOR_START_TIMEOUT = 120  # seconds: Django set up and the first save made
 
-# Published term pages spread evenly over the glossary, and one published term outside them.
+# Published term pages spread evenly over the glossary (all but one in a small one), and
+# one published term outside them, from the middle of the rest.
 PICK_PAGES = """\
 import json
 from glossary.models import Term
 slugs = list(Term.objects.published().order_by("pk").values_list("slug", flat=True))
-step = max(len(slugs) // {count}, 1)
-chosen = slugs[::step][:{count}]
-others = [slug for slug in slugs[1::step] if slug not in set(chosen)] or [
-    slug for slug in slugs if slug not in set(chosen)
-]
+count = min({count}, len(slugs) - 1)
+step = max(len(slugs) // max(count, 1), 1)
+chosen = slugs[::step][:count]
+taken = set(chosen)
+others = [slug for slug in slugs if slug not in taken]
 print(json.dumps({{"pages": chosen, "edited": others[len(others) // 2] if others else None}}))
 """
 
