@@ -1,5 +1,6 @@
-"""Per-response consent work: CSP sources for tracking scripts, Vary, cookie cleaning,
-and keeping the admin on its own host name when ``ADMIN_HOST`` is set (``consent.hosts``).
+"""Per-response consent work: CSP sources for tracking scripts, the CSP's report endpoint
+(``consent.csp_reports``), Vary, cookie cleaning, and keeping the admin on its own host name
+when ``ADMIN_HOST`` is set (``consent.hosts``).
 
 Must sit after ``csp.middleware.CSPMiddleware`` in MIDDLEWARE, so that its response
 phase runs first and the CSP middleware sees the additions.
@@ -9,10 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
+from django.http.request import split_domain_port
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 
-from consent import hosts
+from consent import csp_reports, hosts
 from consent import state as consent_state
 from consent.catalog import Catalog, get_catalog, request_scope
 
@@ -59,6 +63,29 @@ def frame_sources(request: HttpRequest) -> list[str]:
     return list(getattr(request, _EMBED_HOSTS_ATTR, []))
 
 
+def reports_reachable(request: HttpRequest) -> bool:
+    """The report endpoint answers on this host: every host but a separate admin host
+    (``ADMIN_HOST`` serves nothing but the admin there)."""
+    admin_host = hosts.admin_host()
+    return not admin_host or split_domain_port(request.get_host())[0] != admin_host
+
+
+def add_report_endpoint(response: HttpResponseBase) -> None:
+    """Name the report endpoint in the response's CSP, both ways browsers know: ``report-to``
+    with the ``Reporting-Endpoints`` header, and ``report-uri`` (which browsers that know
+    ``report-to`` ignore). A relative address: the same bytes on every host and scheme."""
+    endpoint = reverse("consent:csp_reports")
+    response.headers.setdefault("Reporting-Endpoints", f'{csp_reports.ENDPOINT_NAME}="{endpoint}"')
+    configured = getattr(settings, "CONTENT_SECURITY_POLICY", None) or {}
+    directives = configured.get("DIRECTIVES", {})
+    update = dict(getattr(response, "_csp_update", None) or {})
+    if not directives.get("report-uri"):
+        update["report-uri"] = [endpoint]
+    if not directives.get("report-to"):
+        update["report-to"] = csp_reports.ENDPOINT_NAME
+    response._csp_update = update
+
+
 class ConsentMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
@@ -73,8 +100,11 @@ class ConsentMiddleware:
         if response.status_code == 503:  # the database is down (core.faults): nothing to add
             return response
         catalog = get_catalog()
-        if "html" in response.get("Content-Type", "") and not _is_admin(request):
+        is_html = "html" in response.get("Content-Type", "")
+        if is_html and not _is_admin(request):
             self._extend_csp(request, response, catalog)
+        if is_html and reports_reachable(request):
+            add_report_endpoint(response)
         self._expire_unconsented_cookies(request, response, catalog)
         if consent_state.was_read(request):
             patch_vary_headers(response, ("Cookie",))

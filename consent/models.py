@@ -315,3 +315,4 @@ class ConsentRecord(models.Model):
 
 
 from consent.tracker_audit_models import TrackerAudit  # noqa: E402,F401
+from consent.csp_reports import BlockedRequest  # noqa: E402,F401

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from consent import views
+from consent import csp_reports, views
 
 app_name = "consent"
 
@@ -12,4 +12,5 @@ urlpatterns = [
     path("cookies/decline/", views.decline, name="decline"),
     path("cookies/my-records.json", views.my_records, name="my_records"),
     path("cookies/forget/", views.forget, name="forget"),
+    path("csp-reports/", csp_reports.receive, name="csp_reports"),
 ]
