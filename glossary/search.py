@@ -411,7 +411,9 @@ class SQLiteBackend:
 
     def titles_starting_with(self, prefix: str, limit: int) -> list[Suggested]:
         # The suggest index holds what this needs (bucket, order, visibility): one bucket
-        # walked in the order shown, stopping at the last title needed.
+        # walked in the order shown, stopping at the last title needed. Named, since
+        # without fresh statistics SQLite prefers the visibility index (every published
+        # term, then sorted); migrate keeps it in place.
         sql = f"""
             SELECT t.id, t.title, t.slug, t.aliases FROM (
                 SELECT id FROM glossary_term INDEXED BY {SUGGEST_INDEX}

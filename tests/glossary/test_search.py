@@ -883,6 +883,17 @@ class TestSQLiteIndex:
         assert search_index.SUGGEST_INDEX in indexes()
         assert [s["title"] for s in search.suggest_titles("neur")] == ["Neurogenesis"]
 
+    def test_titles_starting_with_the_text_are_read_from_the_suggest_index(self, make_term):
+        for n in range(30):
+            make_term(f"Telomere fact {n}")
+        with CaptureQueriesContext(connection) as queries:
+            search.get_backend().titles_starting_with("telo", 8)
+        (sql,) = [query["sql"] for query in queries.captured_queries]
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+            plan = " ".join(row[-1] for row in cursor.fetchall())
+        assert f"USING INDEX {search_index.SUGGEST_INDEX}" in plan
+
     def test_the_suggest_index_migration_creates_what_is_missing_and_its_reverse_drops_it(self, db):
         def present() -> bool:
             with connection.cursor() as cursor:
