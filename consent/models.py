@@ -314,5 +314,6 @@ class ConsentRecord(models.Model):
         return [varname for varname, value in self.choices.items() if value is False]
 
 
-from consent.tracker_audit_models import TrackerAudit  # noqa: E402,F401
+from consent.tracker_audit_models import TrackerAudit  # noqa: E402,F401,I001
 from consent.csp_reports import BlockedRequest  # noqa: E402,F401
+from consent.report import Report  # noqa: E402,F401

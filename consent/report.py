@@ -1,0 +1,373 @@
+"""Consent rates (Admin → Consent → Report, ``/admin/consent/report/``): how visitors
+decided over a period, from the proof-of-consent records.
+
+Every number is an aggregate the database computes over ``ConsentRecord`` (one statement per
+grouping: the whole period, each day, each method, each policy version), so the page costs
+the same few statements at ten thousand records or ten million. A decision is any record but
+an erasure. Its kind: accept all, reject all, GPC (the automatic refusal the signal makes),
+or custom (a saved choice, a grant or refusal of one category, a withdrawal). A category's
+opt-in rate is the share of the decisions that decided it (the key is in ``choices``) which
+granted it. Methods are grouped as visitors meet them: the banner (with or without
+JavaScript), the preferences page (ditto), an embed's placeholder, GPC.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.db import models
+from django.db.models import Count, Max, Q, QuerySet, Value
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from consent.models import ConsentRecord
+from consent.records import safe_cell
+
+Action, Method = ConsentRecord.Action, ConsentRecord.Method
+
+DEFAULT_DAYS = 30
+MAX_DAYS = 366
+KINDS = {
+    "accept_all": Q(action=Action.ACCEPT_ALL),
+    "reject_all": Q(action=Action.REJECT_ALL),
+    "custom": Q(action__in=[Action.SAVE, Action.GRANT, Action.REFUSE, Action.WITHDRAW]),
+    "gpc": Q(action=Action.GPC),
+}
+KIND_LABELS = {
+    "accept_all": "Accept all",
+    "reject_all": "Reject all",
+    "custom": "Custom",
+    "gpc": "GPC",
+}
+DECISIONS = Q(action__in=[choice.value for choice in Action])  # every record but erasures
+METHOD_GROUPS = {
+    "banner": (Method.BANNER, Method.BANNER_NO_JS),
+    "preferences": (Method.PREFERENCES, Method.PREFERENCES_NO_JS),
+    "embed": (Method.EMBED,),
+    "gpc": (Method.GPC,),
+}
+METHOD_LABELS = {
+    "banner": "Banner",
+    "preferences": "Preferences page",
+    "embed": "Embed placeholder",
+    "gpc": "GPC signal",
+}
+
+
+class Report(ConsentRecord):
+    """No table of its own: the admin's "Report" entry and the permission to read it
+    (``consent.view_report``, held by the Privacy group)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "report"
+        verbose_name_plural = "report"
+
+
+# --- Numbers ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rate:
+    granted: int
+    decided: int
+
+    @property
+    def share(self) -> float | None:
+        return self.granted / self.decided if self.decided else None
+
+    @property
+    def percent(self) -> float | None:
+        return None if self.share is None else self.share * 100
+
+
+@dataclass(frozen=True)
+class Tally:
+    """The decisions of one group (the period, a day, a method, a policy version)."""
+
+    key: str
+    label: str
+    decisions: int
+    kinds: dict[str, int]
+    rates: dict[str, Rate] = field(default_factory=dict)
+
+    def share(self, kind: str) -> float | None:
+        return self.kinds[kind] / self.decisions if self.decisions else None
+
+    @property
+    def shares(self) -> list[tuple[str, int, float | None]]:
+        """(label, count, percent of the decisions) of each kind, for the page."""
+        return [(KIND_LABELS[kind], self.kinds[kind], _percent(self.share(kind))) for kind in KINDS]
+
+
+def _percent(share: float | None) -> float | None:
+    return None if share is None else share * 100
+
+
+def period_records(start: date, end: date) -> QuerySet[ConsentRecord]:
+    """The decisions made from ``start`` to ``end`` (inclusive, in the site's time zone)."""
+    zone = timezone.get_current_timezone()
+    since = datetime.combine(start, time.min, tzinfo=zone)
+    until = datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone)
+    return ConsentRecord.objects.filter(DECISIONS, decided_at__gte=since, decided_at__lt=until)
+
+
+def measures(categories: tuple[str, ...]) -> dict[str, models.Aggregate]:
+    """The aggregates of a tally: decisions, each kind, each category decided and granted."""
+    wanted = {"decisions": Count("pk")}
+    wanted.update({f"kind_{kind}": Count("pk", filter=test) for kind, test in KINDS.items()})
+    # Aliases by position: a category's varname may hold characters an alias may not.
+    for index, varname in enumerate(categories):
+        wanted[f"decided_{index}"] = Count("pk", filter=Q(choices__has_key=varname))
+        wanted[f"granted_{index}"] = Count("pk", filter=Q(**{f"choices__{varname}": True}))
+    return wanted
+
+
+def _tally(row: dict, key: str, label: str, categories: tuple[str, ...]) -> Tally:
+    return Tally(
+        key=key,
+        label=label,
+        decisions=row["decisions"],
+        kinds={kind: row[f"kind_{kind}"] for kind in KINDS},
+        rates={
+            varname: Rate(row[f"granted_{index}"], row[f"decided_{index}"])
+            for index, varname in enumerate(categories)
+        },
+    )
+
+
+def method_group() -> models.Case:
+    return models.Case(
+        *(
+            models.When(method__in=methods, then=Value(group))
+            for group, methods in METHOD_GROUPS.items()
+        ),
+        default=Value("other"),
+        output_field=models.CharField(),
+    )
+
+
+def overall(start: date, end: date, categories: tuple[str, ...]) -> Tally:
+    row = period_records(start, end).aggregate(**measures(categories))
+    return _tally(row, f"{start.isoformat()}..{end.isoformat()}", "Whole period", categories)
+
+
+def by_day(start: date, end: date, categories: tuple[str, ...]) -> list[Tally]:
+    """One tally per day of the period, oldest first; days without decisions are zeros."""
+    rows = {
+        row["day"]: row
+        for row in period_records(start, end)
+        .annotate(day=TruncDate("decided_at"))
+        .order_by()
+        .values("day")
+        .annotate(**measures(categories))
+    }
+    empty = dict.fromkeys(measures(categories), 0)
+    days = (start + timedelta(days=n) for n in range((end - start).days + 1))
+    return [
+        _tally(rows.get(day, empty), day.isoformat(), day.strftime("%-d %b %Y"), categories)
+        for day in days
+    ]
+
+
+def by_method(start: date, end: date, categories: tuple[str, ...]) -> list[Tally]:
+    rows = (
+        period_records(start, end)
+        .annotate(group=method_group())
+        .order_by()
+        .values("group")
+        .annotate(**measures(categories))
+    )
+    found = {row["group"]: row for row in rows}
+    order = [*METHOD_GROUPS, "other"]
+    return [
+        _tally(found[group], group, METHOD_LABELS.get(group, "Other"), categories)
+        for group in order
+        if group in found
+    ]
+
+
+def by_policy_version(start: date, end: date, categories: tuple[str, ...]) -> list[Tally]:
+    """One tally per policy version shown in the period, the latest first."""
+    rows = (
+        period_records(start, end)
+        .order_by()
+        .values("policy_version")
+        .annotate(last=Max("decided_at"), **measures(categories))
+        .order_by("-last", "policy_version")
+    )
+    return [_tally(row, row["policy_version"], row["policy_version"], categories) for row in rows]
+
+
+@dataclass(frozen=True)
+class ConsentReport:
+    start: date
+    end: date
+    categories: tuple[str, ...]
+    overall: Tally
+    days: list[Tally]
+    methods: list[Tally]
+    versions: list[Tally]
+
+
+def build(start: date, end: date, categories: tuple[str, ...]) -> ConsentReport:
+    """Every number of the report for the period (four statements)."""
+    return ConsentReport(
+        start=start,
+        end=end,
+        categories=categories,
+        overall=overall(start, end, categories),
+        days=by_day(start, end, categories),
+        methods=by_method(start, end, categories),
+        versions=by_policy_version(start, end, categories),
+    )
+
+
+# --- CSV ----------------------------------------------------------------------------------
+
+
+def csv_header(categories: tuple[str, ...]) -> list[str]:
+    return [
+        "section",
+        "key",
+        "decisions",
+        *KINDS,
+        *(f"{kind}_share" for kind in KINDS),
+        *(
+            f"{varname}_{part}"
+            for varname in categories
+            for part in ("decided", "granted", "opt_in_rate")
+        ),
+    ]
+
+
+def _ratio(value: float | None) -> str:
+    return "" if value is None else f"{value:.4f}"
+
+
+def csv_line(section: str, tally: Tally, categories: tuple[str, ...]) -> list[str]:
+    cells: list[object] = [section, tally.key, tally.decisions]
+    cells += [tally.kinds[kind] for kind in KINDS]
+    cells += [_ratio(tally.share(kind)) for kind in KINDS]
+    for varname in categories:
+        rate = tally.rates[varname]
+        cells += [rate.decided, rate.granted, _ratio(rate.share)]
+    return [safe_cell(cell) for cell in cells]
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_rows(report: ConsentReport) -> Iterator[str]:
+    """The report's numbers, one line per tally: the period, each day, method, version."""
+    writer = csv.writer(_Echo())
+    yield writer.writerow(csv_header(report.categories))
+    sections = [("period", [report.overall]), ("day", report.days)]
+    sections += [("method", report.methods), ("policy_version", report.versions)]
+    for section, tallies in sections:
+        for tally in tallies:
+            yield writer.writerow(csv_line(section, tally, report.categories))
+
+
+# --- Chart --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Segment:
+    kind: str
+    count: int
+    y: float
+    height: float
+
+
+@dataclass(frozen=True)
+class DayBar:
+    day: date
+    decisions: int
+    x: float
+    segments: list[Segment]
+    summary: str
+
+
+@dataclass(frozen=True)
+class Chart:
+    width: int
+    height: int
+    left: int
+    baseline: float
+    bar_width: float
+    bars: list[DayBar]
+    ticks: list[tuple[int, float]]
+    labels: list[tuple[str, float]]
+    peak: int
+    total: int
+
+
+STACK_ORDER = ("accept_all", "custom", "reject_all", "gpc")  # bottom to top
+
+
+def axis_top(peak: int) -> int:
+    """The smallest 1, 2 or 5 × 10ⁿ, times four grid steps, at or above the peak."""
+    if peak <= 4:
+        return 4
+    magnitude = 10 ** max(0, math.floor(math.log10(peak / 4)))
+    for step in (1, 2, 5, 10):
+        if step * magnitude * 4 >= peak:
+            return step * magnitude * 4
+    return 40 * magnitude
+
+
+def chart(days: list[Tally], width: int = 760, height: int = 260) -> Chart:
+    """Decisions per day as stacked bars (one per day, split by kind)."""
+    left, right, top, bottom = 52, 8, 12, 30
+    plot_width, plot_height = width - left - right, height - top - bottom
+    baseline = top + plot_height
+    peak = max((tally.decisions for tally in days), default=0)
+    scale = axis_top(peak)
+    step = plot_width / max(len(days), 1)
+    bars = []
+    for index, tally in enumerate(days):
+        segments, stacked = [], 0
+        for kind in STACK_ORDER:
+            count = tally.kinds[kind]
+            if not count:
+                continue
+            y_bottom = baseline - plot_height * stacked / scale
+            stacked += count
+            y_top = baseline - plot_height * stacked / scale
+            segments.append(Segment(kind, count, round(y_top, 2), round(y_bottom - y_top, 2)))
+        parts = ", ".join(f"{KIND_LABELS[kind]} {tally.kinds[kind]}" for kind in STACK_ORDER)
+        bars.append(
+            DayBar(
+                day=date.fromisoformat(tally.key),
+                decisions=tally.decisions,
+                x=round(left + index * step + step * 0.1, 2),
+                segments=segments,
+                summary=f"{tally.label}: {tally.decisions} decisions ({parts})",
+            )
+        )
+    ticks = [(scale * n // 4, round(baseline - plot_height * n / 4, 2)) for n in range(5)]
+    every = max(1, math.ceil(len(days) / 8))
+    labels = [
+        (bar.day.strftime("%-d %b"), round(left + index * step + step / 2, 2))
+        for index, bar in enumerate(bars)
+        if index % every == 0
+    ]
+    return Chart(
+        width=width,
+        height=height,
+        left=left,
+        baseline=baseline,
+        bar_width=round(max(step * 0.8, 0.5), 2),
+        bars=bars,
+        ticks=ticks,
+        labels=labels,
+        peak=peak,
+        total=sum(tally.decisions for tally in days),
+    )
