@@ -316,4 +316,4 @@ class ConsentRecord(models.Model):
 
 from consent.tracker_audit_models import TrackerAudit  # noqa: E402,F401,I001
 from consent.csp_reports import BlockedRequest  # noqa: E402,F401
-from consent.report import Report  # noqa: E402,F401
+from consent.report import ConsentTally, Report  # noqa: E402,F401

@@ -13,7 +13,8 @@ from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
 from consent.models import ConsentRecord
-from consent.records import ERASED
+from consent.records import ERASED, erase
+from consent.report import ConsentTally, rebuild_tallies
 
 REPORT = "/admin/consent/report/"
 CSV = "/admin/consent/report/csv/"
@@ -235,3 +236,43 @@ def test_editors_get_no_access_and_anonymous_visitors_are_sent_to_sign_in(client
 def test_privacy_staff_find_the_report_in_the_admin(privacy_client, records):
     assert 'href="/admin/consent/report/"' in privacy_client.get("/admin/").text
     assert privacy_client.get(f"{REPORT}add/").status_code == 404
+
+
+def test_each_decision_is_counted_as_it_is_made_and_a_rebuild_counts_the_same(
+    privacy_client, records
+):
+    counted = sorted(ConsentTally.objects.values_list("day", "method", "action", "count"))
+    assert sum(row[-1] for row in counted) == 8  # the erasure is no decision
+
+    assert rebuild_tallies() == len(counted)
+
+    assert sorted(ConsentTally.objects.values_list("day", "method", "action", "count")) == counted
+
+
+def test_records_written_without_signals_are_counted_by_a_rebuild(privacy_client, db):
+    ConsentRecord.objects.bulk_create(
+        ConsentRecord(
+            consent_id=f"bulk{number:018d}",
+            decided_at=at(3),
+            action="reject_all",
+            method="banner",
+            policy_version="v1",
+            # The same choices written in another key order are one tally.
+            choices=dict(reversed(ALL_OFF.items())) if number % 2 else ALL_OFF,
+        )
+        for number in range(5)
+    )
+    assert privacy_client.get(REPORT).context["report"].overall.decisions == 0
+
+    assert rebuild_tallies() == 1
+
+    overall = privacy_client.get(REPORT).context["report"].overall
+    assert overall.kinds["reject_all"] == 5
+    assert overall.rates["marketing"].decided == 5
+
+
+def test_erasing_records_leaves_the_counts_of_decisions_made(privacy_client, records):
+    record = ConsentRecord.objects.filter(action="accept_all").first()
+    erase(record.consent_id, "preferences", "v2")
+
+    assert privacy_client.get(REPORT).context["report"].overall.decisions == 7
