@@ -276,3 +276,10 @@ def test_erasing_records_leaves_the_counts_of_decisions_made(privacy_client, rec
     erase(record.consent_id, "preferences", "v2")
 
     assert privacy_client.get(REPORT).context["report"].overall.decisions == 7
+
+
+def test_the_same_choices_in_another_key_order_are_counted_in_one_tally(db):
+    decision(at(0), "save", "preferences", {"analytics": True, "marketing": False})
+    decision(at(0), "save", "preferences", {"marketing": False, "analytics": True})
+
+    assert list(ConsentTally.objects.values_list("count", flat=True)) == [2]

@@ -85,7 +85,10 @@ def test_a_report_uri_report_is_counted_under_its_directive_and_origin(client):
 def test_a_reporting_api_batch_is_counted_and_other_report_types_are_ignored(client):
     body = [
         *reporting_api_body("https://a.example/t.js", "https://b.example/u.js"),
-        {"type": "deprecation", "body": {"id": "x", "message": "old API"}},
+        {
+            "type": "deprecation",
+            "body": {"effectiveDirective": "script-src-elem", "blockedURL": "https://c.example/"},
+        },
     ]
 
     response = post(client, body, content_type=csp_reports.REPORTING_API_TYPE)
