@@ -54,8 +54,8 @@ preload_app = True
 
 
 def post_worker_init(worker) -> None:
-    """Each worker opens its own database connection, runs the search statements once and
-    builds its title suggestions before its first request (core.warmup: the templates are
+    """Each worker opens its own database connection, runs the search statements once
+    before its first request (core.warmup: the templates are
     compiled in the master)."""
     from core.warmup import prepare_worker
 

@@ -227,7 +227,7 @@ def store(cache_key: str, response: HttpResponseBase, now: datetime.datetime) ->
 
 
 def ceiling() -> int:
-    return int(getattr(settings, "PAGE_CACHE_SECONDS", 300))
+    return int(getattr(settings, "PAGE_CACHE_SECONDS", 3600))
 
 
 def lifetime(now: datetime.datetime) -> int:

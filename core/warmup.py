@@ -13,8 +13,7 @@ connection: one made before the fork would be shared by every worker.
 ``post_worker_init``): it opens the worker's own database connection (kept for
 ``DATABASE_CONN_MAX_AGE``) and cache connection, runs each search statement once, so the
 first reader does not pay for PostgreSQL loading its text-search dictionaries in a new
-session (about 10 ms) or SQLite reading the full-text index's structure, and builds the
-worker's title suggestions (glossary.suggestions: about 0.7 s at 50,000 terms).
+session (about 10 ms) or SQLite reading the full-text index's structure.
 """
 
 from __future__ import annotations
@@ -64,7 +63,7 @@ def prepare_process() -> None:
 
 def prepare_worker() -> None:
     """Open this worker's database and cache connections, then run each app's warm-up
-    (``settings.WORKER_WARM_UPS``: the search statements, the title suggestions).
+    (``settings.WORKER_WARM_UPS``: the search statements).
 
     A database that does not answer is not this function's problem: the worker starts
     anyway and its requests answer 503 as usual (core.faults); a cache that does not

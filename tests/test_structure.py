@@ -150,9 +150,13 @@ def our_own_private_names() -> set[str]:
             if isinstance(node, ast.Assign | ast.AnnAssign):
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 for target in targets:
-                    if isinstance(target, ast.Attribute) and _is_private(target.attr):
-                        if isinstance(target.value, ast.Name) and target.value.id == "self":
-                            names.add(target.attr)
+                    if (
+                        isinstance(target, ast.Attribute)
+                        and _is_private(target.attr)
+                        and isinstance(target.value, ast.Name)
+                        and target.value.id == "self"
+                    ):
+                        names.add(target.attr)
     return names
 
 
