@@ -461,7 +461,9 @@ class PolicySettingsAdmin(admin.ModelAdmin):
         )
 
 
-from consent import compliance_admin  # noqa: E402,F401,I001
+from consent import compliance_admin  # noqa: E402,I001
 from consent import tracker_audit_admin  # noqa: E402,F401
 from consent import csp_reports_admin  # noqa: E402,F401
 from consent import report_admin  # noqa: E402,F401
+
+compliance_admin.register(CookieAdmin, TrackingScriptAdmin)

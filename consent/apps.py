@@ -14,7 +14,16 @@ class ConsentConfig(AppConfig):
         from cookie_consent.models import Cookie, CookieGroup
         from django.core import checks
 
-        from consent import audit, catalog, compliance, conf, hosts, page_cache_keys, signals
+        # report: counts each decision into the tallies (a post_save receiver).
+        from consent import (
+            audit,
+            catalog,
+            compliance,
+            conf,
+            hosts,
+            page_cache_keys,
+            signals,
+        )
         from consent.models import CookieDetails, PolicySettings, TrackingScript
 
         # gunicorn runs no system checks: a consent lifetime over the limit stops startup.

@@ -21,7 +21,6 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from consent import compliance
-from consent.admin import CookieAdmin, TrackingScriptAdmin
 from consent.models import TrackingScript
 
 # Privacy staff hold all three (migration 0003); editors hold none.
@@ -67,12 +66,8 @@ class CategoryAdmin(ComplianceWarnings, CookieGroupAdmin):
     findings_for = staticmethod(compliance.category_findings)
 
 
-class DeclaredCookieAdmin(ComplianceWarnings, CookieAdmin):
-    findings_for = staticmethod(compliance.cookie_findings)
-
-
-class ScriptAdmin(ComplianceWarnings, TrackingScriptAdmin):
-    findings_for = staticmethod(compliance.script_findings)
+class ComplianceView:
+    """The compliance page, served from the tracking scripts' admin."""
 
     def get_urls(self):
         page = self.admin_site.admin_view(self.compliance_view)
@@ -97,10 +92,20 @@ def page_url() -> str:
     return reverse(f"admin:{URL_NAME}")
 
 
-for model, model_admin in (
-    (CookieGroup, CategoryAdmin),
-    (Cookie, DeclaredCookieAdmin),
-    (TrackingScript, ScriptAdmin),
-):
-    admin.site.unregister(model)
-    admin.site.register(model, model_admin)
+def register(cookie_admin: type, script_admin: type) -> None:
+    """Replace the admins of categories, cookies and scripts with ones that show the
+    findings (consent.admin hands over its own classes: no import back into it)."""
+
+    class DeclaredCookieAdmin(ComplianceWarnings, cookie_admin):
+        findings_for = staticmethod(compliance.cookie_findings)
+
+    class ScriptAdmin(ComplianceView, ComplianceWarnings, script_admin):
+        findings_for = staticmethod(compliance.script_findings)
+
+    for model, model_admin in (
+        (CookieGroup, CategoryAdmin),
+        (Cookie, DeclaredCookieAdmin),
+        (TrackingScript, ScriptAdmin),
+    ):
+        admin.site.unregister(model)
+        admin.site.register(model, model_admin)

@@ -316,4 +316,36 @@ class ConsentRecord(models.Model):
 
 from consent.tracker_audit_models import TrackerAudit  # noqa: E402,F401,I001
 from consent.csp_reports import BlockedRequest  # noqa: E402,F401
-from consent.report import ConsentTally, Report  # noqa: E402,F401
+
+
+class Report(ConsentRecord):
+    """No table of its own: the admin's "Report" entry and the permission to read it
+    (``consent.view_report``, held by the Privacy group)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "report"
+        verbose_name_plural = "report"
+
+
+class ConsentTally(models.Model):
+    """How many decisions of one kind were made on a day: the report reads these."""
+
+    day = models.DateField()
+    method = models.CharField(max_length=20)
+    policy_version = models.CharField(max_length=16)
+    action = models.CharField(max_length=16)
+    choices = models.JSONField(default=dict)  # keys sorted, so equal choices are one row
+    count = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "consent tally"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "method", "policy_version", "action", "choices"],
+                name="consent_tally_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.action} {self.method} {self.count}"

@@ -37,7 +37,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.db.models.signals import post_save
 from django.utils import timezone
 
-from consent.models import ConsentRecord
+from consent.models import ConsentRecord, ConsentTally, Report  # noqa: F401
 from consent.records import safe_cell
 
 Action, Method = ConsentRecord.Action, ConsentRecord.Method
@@ -70,39 +70,6 @@ METHOD_LABELS = {
     "embed": "Embed placeholder",
     "gpc": "GPC signal",
 }
-
-
-class Report(ConsentRecord):
-    """No table of its own: the admin's "Report" entry and the permission to read it
-    (``consent.view_report``, held by the Privacy group)."""
-
-    class Meta:
-        proxy = True
-        verbose_name = "report"
-        verbose_name_plural = "report"
-
-
-class ConsentTally(models.Model):
-    """How many decisions of one kind were made on a day: the report reads these."""
-
-    day = models.DateField()
-    method = models.CharField(max_length=20)
-    policy_version = models.CharField(max_length=16)
-    action = models.CharField(max_length=16)
-    choices = models.JSONField(default=dict)  # keys sorted, so equal choices are one row
-    count = models.PositiveBigIntegerField(default=0)
-
-    class Meta:
-        verbose_name = "consent tally"
-        constraints = [
-            models.UniqueConstraint(
-                fields=["day", "method", "policy_version", "action", "choices"],
-                name="consent_tally_once",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.day} {self.action} {self.method} {self.count}"
 
 
 def _tally_key(record: ConsentRecord) -> dict:
