@@ -21,6 +21,7 @@ The judging, the page list and the reports are plain functions over plain data; 
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import re
 import time
@@ -847,21 +848,31 @@ def run_audit(
     sync_playwright = sync_playwright_or_explain()
     optional = tuple(category.varname for category in catalog.optional)
     started_at, started = datetime.now(UTC), time.monotonic()
-    results = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=list(CHROMIUM_FLAGS))
-        try:
-            for plan in plan_passes(catalog):
-                pass_started = time.monotonic()
-                result = run_pass(browser, base_url, pages, plan, optional, consent_cookie)
-                results.append(result)
-                progress(
-                    f"{plan.name}: {len(result.pages)} pages in "
-                    f"{time.monotonic() - pass_started:.1f} s"
-                    + (f" ({result.error})" if result.error else "")
-                )
-        finally:
-            browser.close()
+
+    def browse() -> list[PassResult]:
+        results = []
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=chromium, args=list(CHROMIUM_FLAGS)
+            )
+            try:
+                for plan in plan_passes(catalog):
+                    pass_started = time.monotonic()
+                    result = run_pass(browser, base_url, pages, plan, optional, consent_cookie)
+                    results.append(result)
+                    progress(
+                        f"{plan.name}: {len(result.pages)} pages in "
+                        f"{time.monotonic() - pass_started:.1f} s"
+                        + (f" ({result.error})" if result.error else "")
+                    )
+            finally:
+                browser.close()
+        return results
+
+    # Playwright's sync API refuses to run in a thread that has an asyncio loop (a caller
+    # that is itself driving a browser, an async server): its own thread has none.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as worker:
+        results = worker.submit(browse).result()
     return AuditResult(
         base_url=base_url,
         started_at=started_at,
