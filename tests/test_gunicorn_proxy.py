@@ -6,8 +6,6 @@ still redirected to HTTPS, and without the proxy setting no header makes a reque
 from __future__ import annotations
 
 import http.client
-import os
-import secrets
 import socket
 import subprocess
 import sys
@@ -16,6 +14,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+from tests import helpers
 
 ROOT = Path(__file__).resolve().parents[1]
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")
@@ -64,26 +64,9 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def production_env(tmp_path_factory) -> dict[str, str]:
     """DEBUG off, a secret key, allowed hosts, a migrated SQLite file, collected statics."""
-    folder = tmp_path_factory.mktemp("proxy")
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("DJANGO_")
-        and key not in {"DATABASE_URL", "REDIS_URL", "FORWARDED_ALLOW_IPS"}
-    }
-    env.update(
-        DJANGO_DEBUG="0",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
-        DATABASE_URL=f"sqlite:///{folder / 'db.sqlite3'}",
-        DJANGO_STATIC_ROOT=str(folder / "static"),
-        WEB_CONCURRENCY="1",
+    return helpers.production_env(
+        tmp_path_factory.mktemp("proxy"), also_drop=frozenset({"FORWARDED_ALLOW_IPS"})
     )
-    for command in (["migrate", "--noinput"], ["collectstatic", "--noinput", "-v0"]):
-        subprocess.run(
-            [sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True, timeout=180
-        )
-    return env
 
 
 @pytest.fixture(scope="module")

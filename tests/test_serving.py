@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import logging
 import os
-import secrets
 import socket
 import subprocess
 import sys
@@ -24,6 +23,7 @@ from django.test import Client, override_settings
 from PIL import Image
 
 from glossary.models import Category
+from tests import helpers
 from tests.helpers import decided
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -247,25 +247,7 @@ def fetch(url: str, data: dict | None = None, **headers: str):
 @pytest.fixture(scope="module")
 def production_env(tmp_path_factory) -> dict[str, str]:
     """DEBUG off, the two required variables, a migrated SQLite file, collected static files."""
-    folder = tmp_path_factory.mktemp("serve")
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("DJANGO_") and key not in {"DATABASE_URL", "REDIS_URL"}
-    }
-    env.update(
-        DJANGO_DEBUG="0",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
-        DATABASE_URL=f"sqlite:///{folder / 'db.sqlite3'}",
-        DJANGO_STATIC_ROOT=str(folder / "static"),
-        WEB_CONCURRENCY="1",
-    )
-    for command in (["migrate", "--noinput"], ["collectstatic", "--noinput", "-v0"]):
-        subprocess.run(
-            [sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True, timeout=180
-        )
-    return env
+    return helpers.production_env(tmp_path_factory.mktemp("serve"))
 
 
 @pytest.fixture(scope="module")
