@@ -34,6 +34,7 @@ urlpatterns = [
     path("pageviews/", beacons.pageview, name="pageview_beacon"),
     path("", include("consent.urls")),
     path("", include("glossary.urls")),
+    path("", include("editorial.urls")),
 ]
 
 handler400 = "config.errors.bad_request"

@@ -10,7 +10,6 @@ saves based on the same version only one is written (docs/editing.md).
 from __future__ import annotations
 
 import contextlib
-import datetime
 
 import reversion
 from django import forms
@@ -39,8 +38,6 @@ from glossary.models import (
     letter_label,
     name_clashes,
 )
-
-REVIEW_INTERVAL = datetime.timedelta(days=365)
 
 admin.site.site_header = f"{settings.SITE_NAME}: editors"
 admin.site.site_title = f"{settings.SITE_NAME} admin"
@@ -79,7 +76,7 @@ class TermForm(forms.ModelForm):
         model = Term
         fields = [
             "title", "slug", "aliases", "summary", "body", "references", "categories",
-            "related_terms", "status", "published_at", "last_reviewed",
+            "related_terms", "status", "published_at", "review_interval_months",
         ]  # fmt: skip
         widgets = {
             "body": AdminMarkdownxWidget(attrs={"rows": 24}),
@@ -171,11 +168,10 @@ class NeedsReviewFilter(admin.SimpleListFilter):
     parameter_name = "review"
 
     def lookups(self, request, model_admin):
-        return [("due", "Needs review"), ("ok", "Reviewed within a year")]
+        return [("due", "Needs review"), ("ok", "Review not due")]
 
     def queryset(self, request, queryset):
-        cutoff = timezone.localdate() - REVIEW_INTERVAL
-        due = Q(last_reviewed__isnull=True) | Q(last_reviewed__lt=cutoff)
+        due = Q(review_due__isnull=True) | Q(review_due__lte=timezone.localdate())
         if self.value() == "due":
             return queryset.filter(due)
         if self.value() == "ok":
@@ -200,14 +196,23 @@ class TermAdmin(VersionAdmin):
         (
             "Publishing",
             {
-                "fields": ["status", "published_at", "last_reviewed", "public_page"],
+                "fields": [
+                    "status",
+                    "published_at",
+                    "public_page",
+                    "last_reviewed",
+                    "review_due",
+                    "review_interval_months",
+                ],
                 "description": "A draft is visible to staff only. A published term with a "
-                "future publication time appears on the site on its own at that time.",
+                "future publication time appears on the site on its own at that time. "
+                "Medical review and publication go through the editorial workflow (below); "
+                "only editors who may publish directly change the status here.",
             },
         ),
         ("Save", {"fields": ["change_comment", "base_token"]}),
     ]
-    readonly_fields = ["public_page"]
+    readonly_fields = ["public_page", "last_reviewed", "review_due"]
     prepopulated_fields = {"slug": ("title",)}
     autocomplete_fields = ["categories", "related_terms"]
     search_fields = ["title", "aliases", "body"]
@@ -217,7 +222,7 @@ class TermAdmin(VersionAdmin):
     show_facets = admin.ShowFacets.ALWAYS
     list_per_page = 50
     ordering = ["sort_title", "pk"]
-    actions = ["publish", "unpublish", "mark_reviewed"]
+    actions = ["publish", "unpublish"]
     history_latest_first = True
 
     # --- list -------------------------------------------------------------------
@@ -278,7 +283,20 @@ class TermAdmin(VersionAdmin):
             count += 1
         return count
 
-    @admin.action(description="Publish selected terms", permissions=["change"])
+    # Publishing outside the workflow (the Editors group): the status field and the bulk
+    # actions. Writers, reviewers and publishers go through editorial.workflow instead.
+    DIRECT_PUBLISHING = "glossary.publish_directly"
+
+    def has_publish_directly_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(self.DIRECT_PUBLISHING)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not self.has_publish_directly_permission(request):
+            fields += ["status", "published_at"]
+        return fields
+
+    @admin.action(description="Publish selected terms", permissions=["publish_directly"])
     def publish(self, request: HttpRequest, queryset: QuerySet) -> None:
         def change(term: Term) -> None:
             term.status = Term.Status.PUBLISHED
@@ -290,25 +308,15 @@ class TermAdmin(VersionAdmin):
             message += f" {scheduled} of them have a future publication time and appear then."
         self.message_user(request, message, messages.SUCCESS)
 
-    @admin.action(description="Unpublish selected terms (back to draft)", permissions=["change"])
+    @admin.action(
+        description="Unpublish selected terms (back to draft)", permissions=["publish_directly"]
+    )
     def unpublish(self, request: HttpRequest, queryset: QuerySet) -> None:
         def change(term: Term) -> None:
             term.status = Term.Status.DRAFT
 
         count = self._bulk(request, queryset, "Unpublished (bulk action).", change)
         self.message_user(request, f"Moved {count} term{'s' if count != 1 else ''} to draft.")
-
-    @admin.action(description="Mark selected terms reviewed today", permissions=["change"])
-    def mark_reviewed(self, request: HttpRequest, queryset: QuerySet) -> None:
-        today = timezone.localdate()
-
-        def change(term: Term) -> None:
-            term.last_reviewed = today
-
-        count = self._bulk(request, queryset, "Marked reviewed (bulk action).", change)
-        self.message_user(
-            request, f"Marked {count} term{'s' if count != 1 else ''} reviewed on {today:%d %b %Y}."
-        )
 
     # --- saving -----------------------------------------------------------------
 
