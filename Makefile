@@ -27,6 +27,7 @@ install-test: $(STAMP_TEST)
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_seed_content --if-empty
+	$(BIN)/python manage.py load_editorial_seed
 
 # The development server, with DEBUG on (it is off unless DJANGO_DEBUG=1).
 run: export DJANGO_DEBUG = 1

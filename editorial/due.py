@@ -99,3 +99,12 @@ def due_terms(near_days: int = NEAR_DAYS, today: datetime.date | None = None) ->
         )
         for term in terms
     ]
+
+
+def group_by(rows: list[DueTerm], keys) -> list[tuple[str, list[DueTerm]]]:
+    """Rows under each of their keys (a term in two categories is listed under both)."""
+    groups: dict[str, list[DueTerm]] = {}
+    for row in rows:
+        for key in keys(row):
+            groups.setdefault(key, []).append(row)
+    return sorted(groups.items(), key=lambda item: item[0].casefold())

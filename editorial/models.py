@@ -239,3 +239,12 @@ class EditorialPolicy(models.Model):
 
     def __str__(self) -> str:
         return str(self.title)
+
+
+class ReviewDueTerm(Term):
+    """The review-due dashboard's place in the admin (Editorial → Review due)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("review due")
+        verbose_name_plural = _("review due")

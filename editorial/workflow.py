@@ -229,16 +229,9 @@ def publish(
         raise TransitionRefused(
             _("A public term is published now; schedule only unpublished terms.")
         )
-    term.status = Term.Status.PUBLISHED
-    term.published_at = at if scheduled else (term.published_at if term.is_public else now)
-    if approval is not None:
-        term.last_reviewed = timezone.localdate(approval.created_at)
-        term.review_due = due.add_months(term.last_reviewed, due.interval_months(term))
-    workflow.source_hash = term.content_hash()  # before the save: it is no edit
-    workflow.save(update_fields=["source_hash"])
-    term.save()
-    publication = _publication(term, approval, non_medical_reason, note, at if scheduled else now)
-    workflow.source_hash = term.content_hash()
+    publication = make_publication(
+        term, workflow, approval, reason=non_medical_reason, note=note, at=at if scheduled else now
+    )
     _record(
         term,
         workflow,
@@ -247,6 +240,30 @@ def publish(
         note,
         non_medical_reason=non_medical_reason,
     )
+    return publication
+
+
+def make_publication(
+    term: Term,
+    workflow: TermWorkflow,
+    approval: Review | None,
+    *,
+    reason: str = "",
+    note: str = "",
+    at: datetime.datetime,
+) -> Publication:
+    """Make the term's current revision public at ``at``: the term's row (status, review
+    dates) and a new numbered ``Publication``; renews the term's page and the listings.
+    The rules are the caller's (``publish``; the seed content)."""
+    term.status = Term.Status.PUBLISHED
+    term.published_at = term.published_at if term.is_public else at
+    if approval is not None:
+        term.last_reviewed = timezone.localdate(approval.created_at)
+        term.review_due = due.add_months(term.last_reviewed, due.interval_months(term))
+    workflow.source_hash = term.content_hash()  # before the save: it is no edit
+    workflow.save(update_fields=["source_hash"])
+    term.save()
+    publication = _publication(term, approval, reason, note, at)
     term_page.invalidate([term.pk])
     stamps.bump(versions.LISTINGS)
     return publication
