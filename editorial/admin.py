@@ -44,6 +44,9 @@ class PersonForm(forms.ModelForm):
         help_text=gettext_lazy("JPEG, PNG, WebP or GIF; stored re-encoded, without its metadata."),
     )
     remove_photo = forms.BooleanField(label=gettext_lazy("Remove the photo"), required=False)
+    website = forms.URLField(
+        label=gettext_lazy("website"), required=False, max_length=300, assume_scheme="https"
+    )
 
     class Meta:
         model = Person

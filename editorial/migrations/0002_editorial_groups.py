@@ -47,6 +47,16 @@ ROLES = {
 }
 
 
+# The Editors group (glossary 0004, publishing directly) names a term's authors too.
+EDITORS_EXTRA = [
+    ("editorial", "add_authorship"),
+    ("editorial", "change_authorship"),
+    ("editorial", "delete_authorship"),
+    ("editorial", "view_authorship"),
+    ("editorial", "view_person"),
+]
+
+
 def create_roles(apps, schema_editor):
     for label in ("glossary", "editorial"):
         config = apps.get_app_config(label)
@@ -55,6 +65,11 @@ def create_roles(apps, schema_editor):
         config.models_module = None
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
+    for group in Group.objects.filter(name="Editors"):
+        for app_label, codename in EDITORS_EXTRA:
+            group.permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
     for name, permissions in ROLES.items():
         group, _ = Group.objects.get_or_create(name=name)
         for app_label, codename in permissions:

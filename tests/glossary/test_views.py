@@ -85,8 +85,8 @@ class TestTermPage:
         graph = json.loads(block.group(1))["@graph"]
         types = {node["@type"]: node for node in graph}
         assert types["DefinedTerm"]["inDefinedTermSet"]["@type"] == "DefinedTermSet"
-        assert types["WebPage"]["lastReviewed"] == "2026-11-01"
-        assert "dateModified" in types["WebPage"]
+        assert types["MedicalWebPage"]["lastReviewed"] == "2026-11-01"
+        assert "dateModified" in types["MedicalWebPage"]
 
     def test_previous_and_next_terms_alphabetically(self, client, make_term):
         make_term("Alpha", slug="alpha")
@@ -102,8 +102,9 @@ class TestTermPage:
         warm_caches()
         # The term, then what surrounds it (glossary.term_page); the versions the page
         # cache keys it on (its own, the stamps, the catalog's), the consent catalog and
-        # the partner slot read their stamps, the next scheduled publication ends its life.
-        with django_assert_max_num_queries(2 + 6):
+        # the partner slot read their stamps, the next scheduled publication ends its life;
+        # its publications (byline, review, changelog: glossary.publications).
+        with django_assert_max_num_queries(3 + 6):
             assert client.get(SEED_URL).status_code == 200
         with django_assert_max_num_queries(3):  # then from the page cache: versions only
             assert client.get(SEED_URL).status_code == 200
