@@ -255,8 +255,9 @@ def make_publication(
     """Make the term's current revision public at ``at``: the term's row (status, review
     dates) and a new numbered ``Publication``; renews the term's page and the listings.
     The rules are the caller's (``publish``; the seed content)."""
+    was_public = term.is_public
     term.status = Term.Status.PUBLISHED
-    term.published_at = term.published_at if term.is_public else at
+    term.published_at = term.published_at if was_public else at
     if approval is not None:
         term.last_reviewed = timezone.localdate(approval.created_at)
         term.review_due = due.add_months(term.last_reviewed, due.interval_months(term))

@@ -39,13 +39,15 @@ def public_publications(term: Term) -> list[Publication]:
     return list(Publication.objects.public().filter(term=term).defer(*_HEAVY).order_by("-number"))
 
 
-def shown_version(term: Term) -> ShownVersion:
-    """The version of ``term`` a reader gets (one query; two when an edit is held)."""
+def shown_version(term: Term, *, preview: bool = False) -> ShownVersion:
+    """The version of ``term`` a reader gets (one query; two when an edit is held).
+
+    ``preview`` (staff): the live row, with ``held`` saying readers see something else."""
     changelog = public_publications(term)
     latest = changelog[0] if changelog else None
     held = latest is not None and latest.source_hash != term.content_hash()
     source = term
-    if held:
+    if held and not preview:
         source = Publication.objects.only(*_HEAVY).get(pk=latest.pk)
         source.title, source.summary = latest.title, latest.summary
     return ShownVersion(

@@ -86,7 +86,7 @@ def term_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if term is None:
         return retired.response_for_unknown_slug(request, slug)
     around = term_page.surroundings(term)
-    shown = publications.shown_version(term)
+    shown = publications.shown_version(term, preview=visitors.is_staff(request))
     response = render(
         request,
         "glossary/term_detail.html",
