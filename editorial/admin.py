@@ -44,6 +44,13 @@ class PersonForm(forms.ModelForm):
         help_text=gettext_lazy("JPEG, PNG, WebP or GIF; stored re-encoded, without its metadata."),
     )
     remove_photo = forms.BooleanField(label=gettext_lazy("Remove the photo"), required=False)
+    # Wider than the stored iD: the https://orcid.org/… address is accepted and shortened.
+    orcid = forms.CharField(
+        label="ORCID iD",
+        required=False,
+        max_length=60,
+        help_text=gettext_lazy("For example 0000-0002-1825-0097 (or its orcid.org address)."),
+    )
     website = forms.URLField(
         label=gettext_lazy("website"), required=False, max_length=300, assume_scheme="https"
     )

@@ -58,9 +58,7 @@ class Person(models.Model):
     )
     bio = models.TextField(_("short biography"), max_length=1500, blank=True)
     photo = models.CharField(_("photo"), max_length=300, blank=True, editable=False)
-    orcid = models.CharField(
-        "ORCID iD", max_length=19, blank=True, validators=[validate_orcid], unique=False
-    )
+    orcid = models.CharField("ORCID iD", max_length=19, blank=True, validators=[validate_orcid])
     website = models.URLField(_("website"), max_length=300, blank=True, validators=[_https_only])
     conflicts_of_interest = models.TextField(
         _("conflict-of-interest statement"),
@@ -104,11 +102,6 @@ class Person(models.Model):
     @property
     def orcid_url(self) -> str:
         return f"https://orcid.org/{self.orcid}" if self.orcid else ""
-
-    def clean(self) -> None:
-        super().clean()
-        if self.orcid.lower().startswith(("https://orcid.org/", "http://orcid.org/")):
-            self.orcid = self.orcid.rsplit("/", 1)[-1]
 
 
 class Authorship(models.Model):
