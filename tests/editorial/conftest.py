@@ -113,3 +113,12 @@ def published(draft, writer, reviewer, publisher, as_user, step) -> Term:
 def messages_after(response) -> list[str]:
     """The messages shown on the page a step redirects to."""
     return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+@pytest.fixture
+def editorial_seed(seed) -> dict[str, Term]:
+    """The seed terms with their fictional authors, reviewer and first publication."""
+    from editorial.seed import load_editorial_seed
+
+    load_editorial_seed()
+    return seed
