@@ -38,6 +38,8 @@ run: migrate
 	@echo "      $(BIN)/python manage.py createsuperuser"
 	@echo "  Then add writers (Editors group, password printed once):"
 	@echo "      $(BIN)/python manage.py create_editor <username>"
+	@echo "  or accounts for the review workflow (docs/editorial-workflow.md):"
+	@echo "      $(BIN)/python manage.py create_editor <username> --role writer|reviewer|publisher"
 	@echo ""
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
