@@ -9,6 +9,9 @@ the console in development, SMTP from the environment in production).
 
 from __future__ import annotations
 
+import logging
+import smtplib
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
@@ -18,6 +21,7 @@ from django.utils.translation import gettext as _
 from editorial.models import State, Transition
 
 REVIEWERS_GROUP = "Medical reviewers"
+logger = logging.getLogger(__name__)
 
 
 def recipients(transition: Transition) -> list[str]:
@@ -68,4 +72,9 @@ def transition_made(transition_id: int) -> int:
         lines += [_("Published as a non-medical change:"), transition.non_medical_reason, ""]
     lines.append(link)
     subject = f"[{settings.SITE_NAME}] {term.title}: {state}"
-    return send_mail(subject, "\n".join(lines), None, to)
+    try:
+        return send_mail(subject, "\n".join(lines), None, to)
+    except (smtplib.SMTPException, OSError):
+        # The step is saved already; a mail server that is down must not turn it into a 500.
+        logger.warning("Could not send the workflow email for transition %s", transition_id)
+        return 0

@@ -21,6 +21,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core import stamps
 from editorial import due, notifications
@@ -36,7 +37,7 @@ class TransitionRefused(Exception):
 @dataclass(frozen=True)
 class Action:
     name: str
-    label: str
+    label: str  # lazy: translated when shown
     permission: str
     from_states: frozenset[str]
 
@@ -45,24 +46,34 @@ EDITABLE = frozenset({State.DRAFT, State.CHANGES_REQUESTED})
 ACTIONS = {
     a.name: a
     for a in (
-        Action("submit", _("Submit for review"), "editorial.submit_term", EDITABLE),
-        Action("comment", _("Comment"), "editorial.review_term", frozenset({State.IN_REVIEW})),
+        Action("submit", gettext_lazy("Submit for review"), "editorial.submit_term", EDITABLE),
         Action(
-            "request_changes",
-            _("Request changes"),
+            "comment",
+            gettext_lazy("Comment"),
             "editorial.review_term",
             frozenset({State.IN_REVIEW}),
         ),
-        Action("approve", _("Approve"), "editorial.review_term", frozenset({State.IN_REVIEW})),
+        Action(
+            "request_changes",
+            gettext_lazy("Request changes"),
+            "editorial.review_term",
+            frozenset({State.IN_REVIEW}),
+        ),
+        Action(
+            "approve",
+            gettext_lazy("Approve"),
+            "editorial.review_term",
+            frozenset({State.IN_REVIEW}),
+        ),
         Action(
             "publish",
-            _("Publish"),
+            gettext_lazy("Publish"),
             "editorial.publish_term",
             frozenset({State.APPROVED, *EDITABLE, State.IN_REVIEW, State.PUBLISHED}),
         ),
         Action(
             "unpublish",
-            _("Unpublish"),
+            gettext_lazy("Unpublish"),
             "editorial.publish_term",
             frozenset({State.PUBLISHED, State.SCHEDULED}),
         ),

@@ -301,3 +301,15 @@ class TestAdminPage:
             .content.decode()
         )
         assert 'value="unpublish"' in html and 'value="publish"' in html
+
+
+class TestEmailFailures:
+    def test_a_mail_server_that_is_down_does_not_undo_or_break_the_step(
+        self, draft, writer, reviewer, as_user, step, settings, caplog
+    ):
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", 1, False
+        response = step(as_user(writer), draft, "submit")
+        assert response.status_code == 302
+        assert state_of(draft) == State.IN_REVIEW
+        assert "Could not send the workflow email" in caplog.text
