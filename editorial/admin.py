@@ -168,6 +168,7 @@ class TermWorkflowAdmin(admin.ModelAdmin):
     """The queues: every term in the workflow, filtered to what waits for me."""
 
     list_display = ["term_link", "state", "reviewer", "submitted_by", "updated_at"]
+    list_display_links = None  # rows open the term's own page (term_link)
     list_filter = [QueueFilter, "state"]
     list_select_related = ["term", "reviewer", "submitted_by"]
     search_fields = ["term__title"]

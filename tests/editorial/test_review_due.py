@@ -118,3 +118,15 @@ class TestDashboard:
         client = Client()
         client.force_login(outsider)
         assert client.get(DASHBOARD).status_code == 403
+
+
+def test_refresh_dates_terms_loaded_in_bulk(make_term):
+    """Bulk loads write rows without signals: --refresh gives them their dates."""
+    term = make_term("Imported")
+    old = timezone.localdate() - datetime.timedelta(days=400)
+    Term.objects.filter(pk=term.pk).update(last_reviewed=old, review_due=None)
+    assert "Imported" not in run()
+    with pytest.raises(CommandError):
+        call_command("review_due", "--refresh", stdout=(out := io.StringIO()))
+    assert "Imported" in out.getvalue()
+    assert Term.objects.get(pk=term.pk).review_due == due.add_months(old, 12)

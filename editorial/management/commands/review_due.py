@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from editorial import due
+from glossary.models import Term
 
 
 def positive_days(value: str) -> int:
@@ -29,9 +30,17 @@ class Command(BaseCommand):
             default=str(due.NEAR_DAYS),
             help=f"Also list reviews due within this many days (default {due.NEAR_DAYS}).",
         )
+        parser.add_argument(
+            "--refresh",
+            action="store_true",
+            help="First compute every reviewed term's date again (after an import or demo data).",
+        )
 
     def handle(self, *args, **options) -> None:
-        rows = due.due_terms(positive_days(options["days"]))
+        days = positive_days(options["days"])
+        if options["refresh"]:
+            due.refresh(Term.objects.exclude(last_reviewed=None).values_list("pk", flat=True))
+        rows = due.due_terms(days)
         overdue = [row for row in rows if row.overdue]
         for heading, groups in (
             ("By reviewer", due.group_by(rows, lambda row: [row.reviewer or "(no reviewer)"])),
