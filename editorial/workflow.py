@@ -97,7 +97,9 @@ def available_actions(user: AbstractBaseUser, workflow: TermWorkflow) -> list[Ac
     ]
 
 
-def _record(term: Term, workflow: TermWorkflow, to_state: str, user, comment: str = "", **extra):
+def _record(
+    term: Term, workflow: TermWorkflow, to_state: str, user, comment: str = "", **extra
+) -> Transition:
     transition = Transition.objects.create(
         term=term,
         from_state=workflow.state,
@@ -133,7 +135,9 @@ def _reviewer_person(user) -> Person:
 
 
 @transaction.atomic
-def submit(term_id: int, user, *, comment: str = "", reviewer: Person | None = None):
+def submit(
+    term_id: int, user: AbstractBaseUser, *, comment: str = "", reviewer: Person | None = None
+) -> Transition:
     term, workflow = locked_workflow(term_id)
     _check("submit", user, workflow)
     if not term.authorships.exists():
@@ -151,7 +155,9 @@ def _is_own_work(term: Term, person: Person, user, workflow: TermWorkflow) -> bo
 
 
 @transaction.atomic
-def review(term_id: int, user, decision: str, *, comment: str = ""):
+def review(
+    term_id: int, user: AbstractBaseUser, decision: str, *, comment: str = ""
+) -> Transition | None:
     """A medical reviewer's verdict on the term as it is now (approve, changes, comment)."""
     action = {
         Review.Decision.APPROVED: "approve",
@@ -208,7 +214,7 @@ def _snapshot_authors(term: Term) -> list[dict]:
 @transaction.atomic
 def publish(
     term_id: int,
-    user,
+    user: AbstractBaseUser,
     *,
     at: datetime.datetime | None = None,
     non_medical_reason: str = "",
@@ -306,7 +312,7 @@ def _publication(term: Term, approval: Review | None, reason: str, note: str, at
 
 
 @transaction.atomic
-def unpublish(term_id: int, user, *, comment: str = "") -> Transition:
+def unpublish(term_id: int, user: AbstractBaseUser, *, comment: str = "") -> Transition:
     term, workflow = locked_workflow(term_id)
     _check("unpublish", user, workflow)
     term.status = Term.Status.DRAFT
