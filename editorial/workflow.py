@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy
 from core import stamps
 from editorial import due, notifications
 from editorial.models import Authorship, Person, Review, State, TermWorkflow, Transition
-from glossary import publications, term_page, versions
+from glossary import term_page, versions
 from glossary.models import Publication, Term
 
 
@@ -280,6 +280,7 @@ def make_publication(
         term.review_due = due.add_months(term.last_reviewed, due.interval_months(term))
     workflow.source_hash = term.content_hash()  # before the save: it is no edit
     workflow.save(update_fields=["source_hash"])
+    term.publication_number += 1
     term.save()
     publication = _publication(term, approval, reason, note, at)
     term_page.invalidate([term.pk])
@@ -291,7 +292,7 @@ def _publication(term: Term, approval: Review | None, reason: str, note: str, at
     reviewer = approval.reviewer if approval else None
     return Publication.objects.create(
         term=term,
-        number=publications.next_number(term),
+        number=term.publication_number,
         published_at=at,
         source_hash=term.content_hash(),
         title=term.title,

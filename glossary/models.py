@@ -140,6 +140,9 @@ class Term(models.Model):
     # workflow when a version is published (editorial.workflow), never by hand.
     last_reviewed = models.DateField(null=True, blank=True, editable=False)
     review_due = models.DateField(null=True, blank=True, editable=False, db_index=True)
+    # The number of its newest Publication (0: none), so a term outside the editorial
+    # workflow costs its page no query for publications (glossary.publications).
+    publication_number = models.PositiveIntegerField(default=0, editable=False)
     review_interval_months = models.PositiveSmallIntegerField(
         _("review interval (months)"),
         null=True,

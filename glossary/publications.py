@@ -42,8 +42,9 @@ def public_publications(term: Term) -> list[Publication]:
 def shown_version(term: Term, *, preview: bool = False) -> ShownVersion:
     """The version of ``term`` a reader gets (one query; two when an edit is held).
 
-    ``preview`` (staff): the live row, with ``held`` saying readers see something else."""
-    changelog = public_publications(term)
+    ``preview`` (staff): the live row, with ``held`` saying readers see something else.
+    A term never published through the workflow costs no query."""
+    changelog = public_publications(term) if term.publication_number else []
     latest = changelog[0] if changelog else None
     held = latest is not None and latest.source_hash != term.content_hash()
     source = term
@@ -60,9 +61,3 @@ def shown_version(term: Term, *, preview: bool = False) -> ShownVersion:
         held=held,
         changelog=changelog,
     )
-
-
-def next_number(term: Term) -> int:
-    """The number the term's next publication gets (1 for its first)."""
-    last = Publication.objects.filter(term=term).order_by("-number").values("number").first()
-    return (last["number"] if last else 0) + 1

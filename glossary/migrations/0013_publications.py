@@ -90,5 +90,10 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('term', 'number'), name='publication_term_number')],
             },
         ),
+        migrations.AddField(
+            model_name="term",
+            name="publication_number",
+            field=models.PositiveIntegerField(default=0, editable=False),
+        ),
         migrations.RunPython(keep_editors_publishing, migrations.RunPython.noop),
     ]

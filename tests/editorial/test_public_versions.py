@@ -80,6 +80,16 @@ class TestPublishedVersionStaysUntilReviewed:
         assert "The cell&#x27;s own recycling." in after.content.decode()
 
 
+def test_a_published_version_costs_its_page_one_query(
+    published, client, warm_caches, django_assert_max_num_queries
+):
+    """The term page budget of tests/consent/test_catalog.py, with the publications read."""
+    warm_caches()
+    with django_assert_max_num_queries(8) as page:
+        assert client.get(URL, {"uncached": "1"}).status_code == 200
+    assert sum("glossary_publication" in q["sql"] for q in page.captured_queries) == 1
+
+
 class TestReviewBadge:
     def test_reviewed_by_written_by_and_next_review(self, published):
         html = reader_html()
