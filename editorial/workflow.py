@@ -275,13 +275,19 @@ def make_publication(
     was_public = term.is_public
     term.status = Term.Status.PUBLISHED
     term.published_at = term.published_at if was_public else at
+    workflow.source_hash = term.content_hash()  # before the save: it is no edit
+    workflow.save(update_fields=["source_hash"])
+    term.save()
+    # The workflow's own fields: a save keeps them as stored (glossary.changes).
+    term.publication_number += 1
     if approval is not None:
         term.last_reviewed = timezone.localdate(approval.created_at)
         term.review_due = due.add_months(term.last_reviewed, due.interval_months(term))
-    workflow.source_hash = term.content_hash()  # before the save: it is no edit
-    workflow.save(update_fields=["source_hash"])
-    term.publication_number += 1
-    term.save()
+    Term.objects.filter(pk=term.pk).update(
+        publication_number=term.publication_number,
+        last_reviewed=term.last_reviewed,
+        review_due=term.review_due,
+    )
     publication = _publication(term, approval, reason, note, at)
     term_page.invalidate([term.pk])
     stamps.bump(versions.LISTINGS)

@@ -218,3 +218,50 @@ class TestChangelog:
         assert "/glossary/autophagy/v/2/" not in html and "Not yet." not in html
         assert Client().get("/glossary/autophagy/v/2/").status_code == 404
         assert Term.objects.get(pk=published.pk).is_public
+
+
+class TestTheWorkflowsRecordIsKept:
+    """Review dates and publication numbers are the workflow's: no save rewinds them."""
+
+    def test_a_save_carrying_older_values_does_not_rewind_it(
+        self, draft, writer, reviewer, publisher, as_user, step
+    ):
+        step(as_user(writer), draft, "submit")
+        step(as_user(reviewer), draft, "approve")
+        step(as_user(publisher), draft, "publish")
+        edited = Term.objects.get(pk=draft.pk)
+        # As a copy read before the publication would carry them:
+        edited.publication_number, edited.last_reviewed, edited.review_due = 0, None, None
+        edited.body += "\nA later edit.\n"
+        edited.save()
+        stored = Term.objects.get(pk=draft.pk)
+        assert stored.publication_number == 1 and stored.last_reviewed == timezone.localdate()
+        html = reader_html()
+        assert "A later edit." not in html and "Medically reviewed by" in html
+        step(as_user(publisher), draft, "publish", non_medical="1", non_medical_reason="Typo.")
+        assert list(Publication.objects.filter(term=draft).values_list("number", flat=True)) == [
+            2,
+            1,
+        ]
+
+    def test_a_revert_to_an_older_revision_keeps_the_publications(
+        self, published, publisher, as_user, step, admin_client
+    ):
+        from reversion.models import Version
+
+        from tests.glossary.editor_helpers import term_form_data
+
+        change = f"/admin/glossary/term/{published.pk}/change/"
+        data = term_form_data(published, body="## Mechanism\n\nEdited.\n")
+        data["base_token"] = str(published.edit_token)
+        assert admin_client.post(change, data).status_code == 302
+        step(as_user(publisher), published, "publish", non_medical="1", non_medical_reason="x")
+        old = Version.objects.get_for_object(published).last()
+        assert old.field_dict["publication_number"] == 1
+        url = f"/admin/glossary/term/{published.pk}/history/{old.pk}/"
+        form = admin_client.get(url)
+        data = term_form_data(Term.objects.get(pk=published.pk), body=old.field_dict["body"])
+        data["base_token"] = form.context["adminform"].form["base_token"].value()
+        assert admin_client.post(url, data).status_code == 302
+        assert Term.objects.get(pk=published.pk).publication_number == 2
+        assert "Edited." in reader_html()
