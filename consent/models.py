@@ -57,6 +57,12 @@ class CookieDetails(models.Model):
         default=Storage.COOKIE,
         help_text="A local storage key is removed by consent.js when its category is withdrawn.",
     )
+    provider = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text='Who sets and reads it, with the host its script comes from, e.g. "Google '
+        '(www.googletagmanager.com)". Blank: this site itself.',
+    )
 
     class Meta:
         verbose_name = "cookie details"
@@ -369,6 +375,7 @@ class ConsentRecord(models.Model):
         REFUSE = "refuse", "Refuse a category"
         WITHDRAW = "withdraw", "Withdrawal"
         GPC = "gpc", "Global Privacy Control signal"
+        ERASED = "erased", "Records erased at the visitor's request"
 
     class Method(models.TextChoices):
         BANNER = "banner", "Banner"

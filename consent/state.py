@@ -494,9 +494,10 @@ def _reason(before: ConsentState) -> str:
 
 
 def cookie_lifetime() -> timedelta:
-    """The consent cookie outlives the decision by 90 days, so an expired decision can
-    still pre-fill the form when the visitor is asked again (browsers cap at 400 days)."""
-    return timedelta(days=min(conf.max_age_days() + 90, 400))
+    """The consent cookie lives exactly as long as the decision it holds, which is what its
+    declaration on the cookie policy says (``COOKIE_CONSENT_MAX_AGE`` follows
+    ``CONSENT_MAX_AGE_DAYS``): a cookie outliving its declared lifetime is a finding."""
+    return timedelta(days=conf.max_age_days())
 
 
 def set_consent_cookie(response: HttpResponseBase, values: dict[str, str]) -> None:

@@ -11,7 +11,7 @@ from django.test import Client
 
 from consent.catalog import get_catalog
 from consent.models import ConsentRecord
-from consent.records import ERASED, ERASURE_ID_PREFIX
+from consent.records import ERASURE_ID_PREFIX
 
 from .conftest import SAME_ORIGIN
 
@@ -131,7 +131,7 @@ class TestForgetMe:
     def test_writes_one_erasure_record_without_the_id(self):
         client, consent_id = visitor_who_decides(action="accept_all")
         client.post("/cookies/forget/")
-        erasure = ConsentRecord.objects.get(action=ERASED)
+        erasure = ConsentRecord.objects.get(action=ConsentRecord.Action.ERASED)
         assert erasure.consent_id.startswith(ERASURE_ID_PREFIX)
         assert consent_id not in erasure.consent_id
         assert erasure.choices == {} and erasure.method == "preferences_no_js"
@@ -173,4 +173,4 @@ class TestForgetMe:
         client, _ = visitor_who_decides(action="accept_all")
         response = client.post("/cookies/forget/", headers={"Accept": "application/json"})
         assert json.loads(response.content) == {"deleted": 1}
-        assert ConsentRecord.objects.get(action=ERASED).method == "preferences"
+        assert ConsentRecord.objects.get(action=ConsentRecord.Action.ERASED).method == "preferences"
