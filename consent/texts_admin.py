@@ -117,6 +117,10 @@ class ConsentTextAdmin(admin.ModelAdmin):
     def get_list_display(self, request: HttpRequest):
         missing = texts.incomplete_languages()  # once per page, not per row
 
+        @admin.display(description=_("code"), ordering="language")
+        def code(obj: ConsentText) -> str:
+            return obj.language
+
         @admin.display(description=_("complete"), boolean=True)
         def complete(obj: ConsentText) -> bool:
             return obj.language not in missing
@@ -127,7 +131,7 @@ class ConsentTextAdmin(admin.ModelAdmin):
 
         return (
             "__str__",
-            "language",
+            code,
             complete,
             missing_count,
             "text_version",
