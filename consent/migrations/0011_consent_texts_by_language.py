@@ -456,7 +456,8 @@ def ship_texts(apps, schema_editor):
     CookieDetails = apps.get_model("consent", "CookieDetails")
     default = settings.LANGUAGE_CODE
     policy = PolicySettings.objects.filter(pk=1).first()
-    edited_banner = policy.banner_text if policy else DEFAULT_BANNER
+    # The banner text privacy staff may have edited (the field goes after this step).
+    edited_banner = getattr(policy, "banner_text", "") or DEFAULT_BANNER
     rows = {}
     for language, _name in settings.LANGUAGES:
         banner = edited_banner if language == default else BANNER.get(language, "")
