@@ -391,7 +391,8 @@ class ConsentRecord(models.Model):
         POLICY = "policy", "Re-asked: policy changed"
         EXPIRED = "expired", "Re-asked: decision expired"
 
-    consent_id = models.CharField("consent id", max_length=32, unique=True)
+    # One browser's id for all its decisions (its history), until it is forgotten.
+    consent_id = models.CharField("consent id", max_length=32)
     decided_at = models.DateTimeField(default=timezone.now)
     action = models.CharField(max_length=16, choices=Action.choices)
     method = models.CharField(max_length=20, choices=Method.choices)
@@ -413,6 +414,7 @@ class ConsentRecord(models.Model):
         verbose_name = "consent record"
         indexes = [
             models.Index(fields=["decided_at"], name="consent_record_time"),
+            models.Index(fields=["consent_id", "decided_at"], name="consent_record_history"),
             models.Index(fields=["action", "decided_at"], name="consent_record_action_time"),
         ]
 

@@ -370,7 +370,8 @@ def decide(
     if _repeats_stored(before.stored, choices, gpc_grant):
         stored = before.stored
     else:
-        stored = _write_cookie(response, choices, gpc_grant, catalog, now)
+        consent_id = before.stored.consent_id or new_consent_id()
+        stored = _write_cookie(response, choices, gpc_grant, catalog, now, consent_id)
     after = ConsentState(
         decisions=dict(stored.choices),
         optional=before.optional,
@@ -459,12 +460,13 @@ def _write_cookie(
     gpc_grant: bool,
     catalog: Catalog,
     now: datetime,
+    consent_id: str,
 ) -> StoredConsent:
-    """Set the consent cookie for a new decision (a new consent id) and return what it
-    holds: made under the current policy, in the catalog's (the page's) language."""
+    """Set the consent cookie for a new decision and return what it holds: made under the
+    current policy, in the catalog's (the page's) language. The consent id stays the
+    browser's for all its decisions, so its records read as one history."""
     moment = format_version(now)
     values = {varname: (moment if granted else DECLINED) for varname, granted in choices.items()}
-    consent_id = new_consent_id()
     meta = {
         AT: moment,
         VERSION: catalog.policy_version,

@@ -182,8 +182,8 @@ def seeded_live_server(live_server, transactional_db):
 
     categories = importlib.import_module("consent.migrations.0002_categories_and_declared_cookies")
     categories.create(apps, None)
-    # The consent texts in every language, as migration 0011 ships them.
-    importlib.import_module("consent.migrations.0011_consent_texts_by_language").ship_texts(
+    # The consent texts in every language, as migration 0012 ships them.
+    importlib.import_module("consent.migrations.0012_consent_texts_by_language").ship_texts(
         apps, None
     )
     catalog.invalidate()

@@ -43,6 +43,24 @@ class TestHistoryOnTheCookiesPage:
         assert get_catalog().policy_version in row
         assert "Preferences page (no-JS form)" in row
 
+    def test_every_decision_of_the_browser_is_one_history_oldest_first(self):
+        client, consent_id = visitor_who_decides(action="accept_all")
+        client.post("/cookies/", {"action": "save", "granted": ["analytics"]})
+        client.post("/cookies/", {"action": "reject_all"})
+        records = list(ConsentRecord.objects.order_by("pk"))
+        assert {item.consent_id for item in records} == {consent_id}
+        page = html(client.get("/cookies/"))
+        history = page.split("data-consent-history>")[1].split("</table>")[0]
+        assert history.count("<tr") == 1 + 3  # a header row and one row per decision
+        download = client.get("/cookies/my-records.json").json()
+        assert [item["action"] for item in download["records"]] == [
+            "accept_all",
+            "withdraw",
+            "reject_all",
+        ]
+        client.post("/cookies/forget/")
+        assert not ConsentRecord.objects.filter(consent_id=consent_id).exists()
+
     def test_a_visitor_without_a_cookie_is_told_why_there_is_nothing(self):
         page = html(Client().get("/cookies/"))
         assert "data-consent-no-records" in page

@@ -153,7 +153,7 @@ class TestPagesInTheirLanguage:
     def test_the_german_cookies_page_shows_german_texts(self):
         html = visitor().get("/de/cookies/").content.decode()
         assert "Cookies sind kleine Dateien, die auf Ihrem Gerät gespeichert werden." in html
-        assert "<h2 id=\"category-analytics\">Analyse</h2>" in html
+        assert '<h2 id="category-analytics">Analyse</h2>' in html
         assert "Schützt die Formulare dieser Website" in html
         assert "Cookies are small files saved on your device." not in html
 
@@ -163,14 +163,12 @@ class TestPagesInTheirLanguage:
 
     def test_a_category_without_a_german_text_shows_the_english_one(self):
         CategoryText.objects.filter(texts__language="de", category__varname="marketing").delete()
-        CookieText.objects.filter(texts__language="de", cookie__name="csrftoken").update(
-            purpose=""
-        )
+        CookieText.objects.filter(texts__language="de", cookie__name="csrftoken").update(purpose="")
         html = visitor().get("/de/cookies/").content.decode()
         marketing = CookieGroup.objects.get(varname="marketing")
         assert f'<h2 id="category-marketing">{marketing.name}</h2>' in html
         assert marketing.description in html
-        assert "<h2 id=\"category-analytics\">Analyse</h2>" in html  # the others stay German
+        assert '<h2 id="category-analytics">Analyse</h2>' in html  # the others stay German
         csrf = Cookie.objects.get(name="csrftoken")
         assert csrf.description in html
 
@@ -262,9 +260,12 @@ class TestTheRecordSaysWhichLanguage:
         decides_in("/nl")
         html = privacy_client.get("/admin/consent/consentrecord/").content.decode()
         assert '<td class="field-language">nl</td>' in html
-        assert privacy_client.get(
-            "/admin/consent/consentrecord/", {"language": "de"}
-        ).content.decode().count('class="field-language"') == 0
+        assert (
+            privacy_client.get("/admin/consent/consentrecord/", {"language": "de"})
+            .content.decode()
+            .count('class="field-language"')
+            == 0
+        )
 
 
 class TestAskedAgainPerLanguage:

@@ -512,7 +512,7 @@ def privacy_group_edits_texts(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("consent", "0010_cookie_provider_and_erasure_action"),
+        ("consent", "0011_consent_history"),
         ("cookie_consent", "0004_cookie_natural_key"),
         # Its "Recently viewed" storage key is one of the declarations translated here.
         ("glossary", "0008_recent_storage"),
