@@ -1,0 +1,24 @@
+"""``{% language_links %}``: the data of the language switcher (templates/includes/)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from core import languages
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def language_links(context: template.Context, fallback: str = "") -> list[languages.LanguageLink]:
+    """The switcher's links for the page being rendered: the page's own ``alternates``
+    when it passes them (a term and its translations), else the same page in each
+    language. Without a request (the 500 page) only the current language's home."""
+    request = context.get("request")
+    alternates: Any = context.get("alternates")
+    # The path only: a query (a search, a return address) is the visitor's own input,
+    # and echoing it into every link would let any address put text on the page.
+    path = request.path if request is not None else "/"
+    return languages.language_links(path, alternates, fallback)
