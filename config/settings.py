@@ -335,7 +335,8 @@ GLOSSARY_SERVE_MEDIA = _env_bool("DJANGO_SERVE_MEDIA", DEBUG)
 
 # --- django-cookie-consent -------------------------------------------------------
 COOKIE_CONSENT_NAME = "cookie_consent"
-COOKIE_CONSENT_MAX_AGE = 60 * 60 * 24 * 180
+# The consent cookie lives as long as the decision it holds (CONSENT_MAX_AGE_DAYS, below).
+COOKIE_CONSENT_MAX_AGE = 60 * 60 * 24 * int(os.environ.get("CONSENT_MAX_AGE_DAYS", "180"))
 COOKIE_CONSENT_SECURE = BEHIND_HTTPS_PROXY
 COOKIE_CONSENT_HTTPONLY = False  # consent.js reads it to activate scripts without a request
 COOKIE_CONSENT_SAMESITE = "Lax"

@@ -54,6 +54,12 @@ class CookieDetails(models.Model):
         default=Storage.COOKIE,
         help_text="A local storage key is removed by consent.js when its category is withdrawn.",
     )
+    provider = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text='Who sets and reads it, with the host its script comes from, e.g. "Google '
+        '(www.googletagmanager.com)". Blank: this site itself.',
+    )
 
     class Meta:
         verbose_name = "cookie details"
@@ -267,6 +273,7 @@ class ConsentRecord(models.Model):
         REFUSE = "refuse", _("Refuse a category")
         WITHDRAW = "withdraw", _("Withdrawal")
         GPC = "gpc", _("Global Privacy Control signal")
+        ERASED = "erased", _("Records erased at the visitor's request")
 
     class Method(models.TextChoices):
         BANNER = "banner", _("Banner")
@@ -282,7 +289,8 @@ class ConsentRecord(models.Model):
         POLICY = "policy", _("Re-asked: policy changed")
         EXPIRED = "expired", _("Re-asked: decision expired")
 
-    consent_id = models.CharField("consent id", max_length=32, unique=True)
+    # One browser's id for all its decisions (its history), until it is forgotten.
+    consent_id = models.CharField("consent id", max_length=32)
     decided_at = models.DateTimeField(default=timezone.now)
     action = models.CharField(max_length=16, choices=Action.choices)
     method = models.CharField(max_length=20, choices=Method.choices)
@@ -300,6 +308,7 @@ class ConsentRecord(models.Model):
         verbose_name = "consent record"
         indexes = [
             models.Index(fields=["decided_at"], name="consent_record_time"),
+            models.Index(fields=["consent_id", "decided_at"], name="consent_record_history"),
             models.Index(fields=["action", "decided_at"], name="consent_record_action_time"),
         ]
 
