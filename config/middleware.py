@@ -71,7 +71,12 @@ class UrlLanguageMiddleware:
         language = language or settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = language
-        response = self.get_response(request)
+        try:
+            response = self.get_response(request)
+        finally:
+            # Nothing after this request (the next one in this thread, a warm-up) may
+            # inherit its language: URL resolving depends on the active language.
+            translation.deactivate()
         response.headers.setdefault("Content-Language", language)
         return response
 

@@ -90,6 +90,11 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: /healthz answers from here, before host checks, redirects and sessions.
     "config.middleware.HealthCheckMiddleware",
+    # The language comes from the URL prefix only (i18n_patterns without a prefix for
+    # English): never from a cookie or Accept-Language, which would make pages differ.
+    # Above the page cache: resolving a /de/ address needs German active, and a 503 from
+    # the cache's own lookup speaks the address's language.
+    "config.middleware.UrlLanguageMiddleware",
     # Above the page cache (keyed on the URL only): a visitor arriving at / from
     # elsewhere whose browser prefers another language is redirected before any lookup.
     "config.middleware.HomeLanguageRedirectMiddleware",
@@ -111,9 +116,6 @@ MIDDLEWARE = [
     # After CSPMiddleware: adds tracking-script hosts/hashes to the CSP, Vary: Cookie.
     "consent.middleware.ConsentMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    # The language comes from the URL prefix only (i18n_patterns without a prefix for
-    # English): never from a cookie or Accept-Language, which would make pages differ.
-    "config.middleware.UrlLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

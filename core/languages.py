@@ -33,6 +33,12 @@ def _field(item: Any, name: str) -> Any:
     return item[name] if isinstance(item, dict) else getattr(item, name)
 
 
+def home_url(code: str) -> str:
+    """The site's root in language ``code`` (``/`` is resolved as an English address)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return translate_url("/", code)
+
+
 def _in_language(url_name: str, code: str) -> str:
     with translation.override(code):
         return reverse(url_name)
@@ -58,7 +64,7 @@ def language_links(
         else:
             url = translate_url(path, code)
             if url == path and code != current:
-                url = translate_url("/", code)
+                url = home_url(code)
         links.append(LanguageLink(code=code, name=name, url=url, current=code == current))
     return links
 
@@ -68,7 +74,7 @@ def _fallback_url(url_name: str, code: str) -> str:
     try:
         return _in_language(url_name, code)
     except NoReverseMatch:
-        return translate_url("/", code)
+        return home_url(code)
 
 
 def came_from_site(request: HttpRequest) -> bool:
@@ -95,6 +101,6 @@ def home_redirect_target(request: HttpRequest) -> str | None:
     preferred = translation.get_language_from_request(request)
     if preferred == settings.LANGUAGE_CODE:
         return None
-    target = translate_url("/", preferred)
+    target = home_url(preferred)
     query = request.META.get("QUERY_STRING", "")
     return f"{target}?{query}" if query else target
