@@ -357,6 +357,13 @@ CONSENT_RECORD_WINDOW_SECONDS = int(os.environ.get("CONSENT_RECORD_WINDOW_SECOND
 PAGEVIEWS_PER_CLIENT = int(os.environ.get("PAGEVIEWS_PER_CLIENT", "120"))
 PAGEVIEWS_WINDOW_SECONDS = int(os.environ.get("PAGEVIEWS_WINDOW_SECONDS", "1800"))
 CONSENT_GOOGLE_TAG_ID = os.environ.get("CONSENT_GOOGLE_TAG_ID", "").strip()
+# Blocked-request reports (/csp-reports/, consent/csp_reports.py): the largest body taken,
+# reports one client may send per window, and distinct (directive, origin) rows per day
+# before new origins are counted under "other".
+CSP_REPORT_MAX_BYTES = 8192
+CSP_REPORTS_PER_CLIENT = 100
+CSP_REPORT_WINDOW_SECONDS = 600
+CSP_REPORT_MAX_ROWS_PER_DAY = 500
 
 LOGGING = {
     "version": 1,
