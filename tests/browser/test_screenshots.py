@@ -169,5 +169,6 @@ def test_screenshot_of_an_arabic_term_page(browser, seeded_live_server, artifact
         with Image.open(target) as image:
             count, dominant = colours(image)[0]
             assert dominant == rgb(BACKGROUNDS[scheme])
+            assert count > 1280 * 900 // 4
     finally:
         context.close()
