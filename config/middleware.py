@@ -61,6 +61,9 @@ class UrlLanguageMiddleware:
     ``Accept-Language`` for some paths and add ``Vary: Accept-Language`` to every
     unprefixed page, splitting shared caches for no reason: here the URL alone decides, so
     one URL is one page for everyone.
+
+    The admin has no language in its URLs and is never cached: it follows the staff
+    member's browser (``Accept-Language``), so a Dutch translator edits in Dutch.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
@@ -68,6 +71,9 @@ class UrlLanguageMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         language = translation.get_language_from_path(request.path_info)
+        staff_page = language is None and languages.is_admin_path(request.path_info)
+        if staff_page:
+            language = translation.get_language_from_request(request)
         language = language or settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = language
@@ -78,6 +84,8 @@ class UrlLanguageMiddleware:
             # inherit its language: URL resolving depends on the active language.
             translation.deactivate()
         response.headers.setdefault("Content-Language", language)
+        if staff_page:
+            patch_vary_headers(response, ("Accept-Language",))
         return response
 
 

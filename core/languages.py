@@ -14,6 +14,8 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse, translate_url
 from django.utils import translation
 
+# Languages that capitalize every noun: a category name keeps its capital mid-sentence.
+NOUNS_CAPITALIZED = frozenset({"de"})
 # Fetch metadata values that mean "a page of this site sent the visitor here".
 SITE_FETCHES = ("same-origin", "same-site")
 
@@ -26,6 +28,13 @@ class LanguageLink:
     name: str
     url: str
     current: bool
+
+
+def in_sentence(name: str) -> str:
+    """A name as written inside a sentence of the active language ("analytics cookies",
+    but German "Analyse")."""
+    language = (translation.get_language() or settings.LANGUAGE_CODE).split("-")[0]
+    return name if language in NOUNS_CAPITALIZED else name.lower()
 
 
 def _field(item: Any, name: str) -> Any:
@@ -75,6 +84,15 @@ def _fallback_url(url_name: str, code: str) -> str:
         return _in_language(url_name, code)
     except NoReverseMatch:
         return home_url(code)
+
+
+def is_admin_path(path: str) -> bool:
+    """Is ``path`` a page of the admin (staff only, never cached)?"""
+    try:
+        with translation.override(settings.LANGUAGE_CODE):
+            return path.startswith(reverse("admin:index"))
+    except NoReverseMatch:
+        return False
 
 
 def came_from_site(request: HttpRequest) -> bool:

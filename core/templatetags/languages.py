@@ -1,4 +1,5 @@
-"""``{% language_links %}``: the data of the language switcher (templates/includes/)."""
+"""``{% language_links %}``: the data of the language switcher (templates/includes/);
+``|in_sentence``: a name written inside a sentence of the page's language."""
 
 from __future__ import annotations
 
@@ -22,3 +23,9 @@ def language_links(context: template.Context, fallback: str = "") -> list[langua
     # and echoing it into every link would let any address put text on the page.
     path = request.path if request is not None else "/"
     return languages.language_links(path, alternates, fallback)
+
+
+@register.filter
+def in_sentence(name: str) -> str:
+    """``{{ category.name|in_sentence }}``: lower case, except in German."""
+    return languages.in_sentence(str(name))
