@@ -49,7 +49,8 @@ def embed_page(request: HttpRequest) -> HttpResponse:
 urlpatterns = [
     path("test-tracker/<slug:category>.js", tracker),
     path("test-embed/", embed_page),
-    # The site's own list, not include(): its i18n_patterns may only be at the root.
+    # The site's own patterns as they are (not include()d: i18n_patterns must stay at the
+    # root URLconf).
     *site_urls.urlpatterns,
 ]
 
