@@ -26,8 +26,9 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.functional import lazy
 from django.utils.html import format_html
-from django.utils.translation import gettext, gettext_lazy, ngettext
+from django.utils.translation import gettext, gettext_lazy, gettext_noop, ngettext
 from markdownx.widgets import AdminMarkdownxWidget
 from reversion.admin import VersionAdmin
 from reversion.models import Version
@@ -44,8 +45,15 @@ from glossary.models import (
 
 REVIEW_INTERVAL = datetime.timedelta(days=365)
 
-admin.site.site_header = gettext_lazy("%(site)s: editors") % {"site": settings.SITE_NAME}
-admin.site.site_title = gettext_lazy("%(site)s admin") % {"site": settings.SITE_NAME}
+
+def gettext_with_site(message: str) -> str:
+    """``message`` translated, with the site's name for ``%(site)s``."""
+    return gettext(message) % {"site": settings.SITE_NAME}
+
+
+# Lazy, so each request reads them in the admin's language (the staff member's browser).
+admin.site.site_header = lazy(gettext_with_site, str)(gettext_noop("%(site)s: editors"))
+admin.site.site_title = lazy(gettext_with_site, str)(gettext_noop("%(site)s admin"))
 admin.site.index_title = gettext_lazy("Write, review and publish")
 
 

@@ -201,3 +201,52 @@ class TestErrorPagesWithoutARequest:
             html = loader.render_to_string(template, {})
         assert '<html lang="ar" dir="rtl">' in html
         assert f'href="{reverse("glossary:home")}"' in html or 'href="/ar/"' in html
+
+
+class TestTheAdminFollowsTheStaffMembersBrowser:
+    @pytest.fixture
+    def staff_client(self, client, django_user_model):
+        user = django_user_model.objects.create_superuser("root", "root@example.com", "pw")
+        client.force_login(user)
+        return client
+
+    def test_german_browser_gets_the_german_admin(self, staff_client, make_term):
+        make_term()
+        response = staff_client.get("/admin/glossary/term/", HTTP_ACCEPT_LANGUAGE="de")
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert "Ausgewählte Begriffe veröffentlichen" in html
+        assert "Longevity Glossary: Redaktion" in html
+        assert "Accept-Language" in response["Vary"]
+        english = staff_client.get("/admin/glossary/term/").content.decode()
+        assert "Publish selected terms" in english
+
+    def test_charts_keep_plain_numbers_in_a_comma_language(self, staff_client, make_term):
+        import datetime
+
+        from django.utils import timezone
+
+        from glossary.models import TermViews
+
+        term = make_term()
+        today = timezone.localdate()
+        for back, count in ((0, 3), (1, 7), (2, 1)):
+            TermViews.objects.create(
+                term=term, day=today - datetime.timedelta(days=back), count=count
+            )
+        html = staff_client.get("/admin/glossary/termviews/", HTTP_ACCEPT_LANGUAGE="de").content
+        svg = re.search(rb"<svg[^>]*data-pageview-chart.*?</svg>", html, re.S).group(0).decode()
+        assert "Aufrufe von Begriffsseiten pro Tag" in svg
+        assert not re.search(r'="[0-9.]*,[0-9]', svg), "a localized number in an SVG attribute"
+
+    def test_reader_pages_ignore_the_browser_language(self, client, reader_paths):
+        response = client.get("/glossary/", HTTP_ACCEPT_LANGUAGE="de")
+        assert html_tag(response).startswith('<html lang="en-gb"')
+
+
+class TestNamesInsideSentences:
+    def test_lower_case_except_where_every_noun_is_capitalized(self):
+        with translation.override("fr"):
+            assert languages.in_sentence("Analytics") == "analytics"
+        with translation.override("de"):
+            assert languages.in_sentence("Statistik") == "Statistik"
