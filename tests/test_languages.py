@@ -250,3 +250,23 @@ class TestNamesInsideSentences:
             assert languages.in_sentence("Analytics") == "analytics"
         with translation.override("de"):
             assert languages.in_sentence("Statistik") == "Statistik"
+
+
+class TestNumbersFollowTheLanguage:
+    @pytest.mark.parametrize(("code", "shown"), [("en-gb", "12,500"), ("de", "12.500")])
+    def test_counts_are_grouped_the_languages_way(self, code, shown):
+        from core.templatetags.languages import grouped
+
+        with translation.override(code):
+            assert grouped(12500) == shown
+
+    def test_dates_use_the_languages_format(self, client, make_term):
+        import datetime
+
+        from django.utils import timezone
+
+        moment = timezone.make_aware(datetime.datetime(2026, 3, 5, 12, 0))
+        term = make_term("Ketosis", slug="ketosis")
+        type(term).objects.filter(pk=term.pk).update(updated_at=moment)
+        assert "5 Mar 2026" in client.get(term.get_absolute_url()).content.decode()
+        assert "5. März 2026" in client.get(f"/de{term.get_absolute_url()}").content.decode()

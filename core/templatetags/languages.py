@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils import formats
 
 from core import languages
 
@@ -29,3 +30,9 @@ def language_links(context: template.Context, fallback: str = "") -> list[langua
 def in_sentence(name: str) -> str:
     """``{{ category.name|in_sentence }}``: lower case, except in German."""
     return languages.in_sentence(str(name))
+
+
+@register.filter
+def grouped(number: int) -> str:
+    """``{{ count|grouped }}``: 12,500 in English, 12.500 in German, 12 500 in French."""
+    return formats.number_format(number, force_grouping=True)
