@@ -270,3 +270,26 @@ class TestNumbersFollowTheLanguage:
         type(term).objects.filter(pk=term.pk).update(updated_at=moment)
         assert "5 Mar 2026" in client.get(term.get_absolute_url()).content.decode()
         assert "5. März 2026" in client.get(f"/de{term.get_absolute_url()}").content.decode()
+
+
+class TestTheOutagePageSpeaksTheAddressesLanguage:
+    def test_a_503_from_the_page_cache_lookup_is_in_the_urls_language(
+        self, client, make_term, monkeypatch
+    ):
+        from django.db import OperationalError, connection
+
+        term = make_term("Ketosis", slug="ketosis")
+
+        def refuse() -> None:
+            raise OperationalError("connection refused")
+
+        monkeypatch.setattr(connection, "ensure_connection", refuse)
+        try:
+            response = client.get(f"/fr{term.get_absolute_url()}")
+        finally:
+            monkeypatch.undo()  # the test database needs its connection back
+        assert response.status_code == 503
+        html = response.content.decode()
+        assert '<html lang="fr" dir="ltr">' in html
+        assert "Temporairement indisponible" in html
+        assert 'href="/fr/glossary/"' in html  # its links stay in the language
