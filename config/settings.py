@@ -14,6 +14,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -90,6 +91,14 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: /healthz answers from here, before host checks, redirects and sessions.
     "config.middleware.HealthCheckMiddleware",
+    # The language comes from the URL prefix only (i18n_patterns without a prefix for
+    # English): never from a cookie or Accept-Language, which would make pages differ.
+    # Above the page cache: resolving a /de/ address needs German active, and a 503 from
+    # the cache's own lookup speaks the address's language.
+    "config.middleware.UrlLanguageMiddleware",
+    # Above the page cache (keyed on the URL only): a visitor arriving at / from
+    # elsewhere whose browser prefers another language is redirected before any lookup.
+    "config.middleware.HomeLanguageRedirectMiddleware",
     # Whole-response cache (core.page_cache): keeps the final response of everything
     # below (security headers, gzip, CSP, Vary, X-Frame-Options), so a hit skips all of
     # it; answers If-None-Match on the pages it marks public with 304. Static files skip
@@ -200,11 +209,22 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-gb"
 TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "UTC")
-# One language (British English) and no translated strings: the translation machinery
-# would only cost time on every template variable and URL (about 8% of a page build).
-USE_I18N = False
+# British English at today's addresses; every other language under its prefix (/de/…),
+# so the URL alone decides the language and every page stays cacheable.
+LANGUAGE_CODE = "en-gb"
+LANGUAGES = [
+    ("en-gb", "English"),
+    ("de", "Deutsch"),
+    ("fr", "Français"),
+    ("es", "Español"),
+    ("it", "Italiano"),
+    ("nl", "Nederlands"),
+    ("pl", "Polski"),
+    ("ar", "العربية"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
 USE_TZ = True
 
 # --- Static and media --------------------------------------------------------
@@ -306,7 +326,10 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "glossary@localhost")
 
 # --- Site --------------------------------------------------------------------
 SITE_NAME = os.environ.get("SITE_NAME", "Longevity Glossary")
-SITE_DESCRIPTION = "Plain-language definitions of health and longevity terms, with references."
+# Marked for translation: shown on every page in the page's language.
+SITE_DESCRIPTION = gettext_lazy(
+    "Plain-language definitions of health and longevity terms, with references."
+)
 # Used for canonical URLs in feeds, sitemaps and JSON-LD when no request is at hand.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # The admin on its own host name (consent.hosts): then /admin/ is 404 on every other host

@@ -15,6 +15,23 @@
     return;
   }
 
+  // Every sentence the script shows comes from the page, in the page's language
+  // ({% consent_config %} renders it next to the configuration).
+  var messages = {};
+  var messagesBlock = document.getElementById("consent-messages");
+  try {
+    if (messagesBlock) messages = JSON.parse(messagesBlock.textContent);
+  } catch (error) {
+    messages = {};
+  }
+  function say(key, values) {
+    var text = messages[key] || "";
+    Object.keys(values || {}).forEach(function (name) {
+      text = text.split("{" + name + "}").join(values[name]);
+    });
+    return text;
+  }
+
   document.documentElement.classList.add("consent-js");
 
   var VERSION_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\d{2})$/;
@@ -45,7 +62,8 @@
 
   var ID_RE = /^[0-9abcdefghjkmnpqrstvwxyz]{22}$/;
   var POLICY_RE = /^[0-9a-f]{12}$/;
-  var META = [".at", ".v", ".id", ".g"];
+  var TEXT_VERSION_RE = /^[1-9][0-9]{0,8}$/;
+  var META = [".at", ".v", ".l", ".t", ".id", ".g"];
 
   // The rules of consent/state.py read_cookie().
   function parseConsent(raw) {
@@ -80,8 +98,13 @@
     result.consentId = ID_RE.test(meta[".id"] || "") ? meta[".id"] : "";
     result.gpcGrant = meta[".g"] === "1";
     var version = POLICY_RE.test(meta[".v"] || "") ? meta[".v"] : "";
+    // The texts of the language the decision was made in must still be the ones it saw.
+    var language = meta[".l"] || "";
+    var known = Object.prototype.hasOwnProperty.call(config.textVersions, language);
+    var textVersion = TEXT_VERSION_RE.test(meta[".t"] || "") ? Number(meta[".t"]) : null;
+    var textsCurrent = known && textVersion === config.textVersions[language];
     if (!Object.keys(result.choices).length) result.status = "none";
-    else if (result.decidedAt === null || version !== config.policyVersion) result.status = "outdated";
+    else if (result.decidedAt === null || version !== config.policyVersion || !textsCurrent) result.status = "outdated";
     else if (result.decidedAt < now - config.maxAgeDays * 86400000) result.status = "expired";
     else result.status = "current";
     return result;
@@ -156,14 +179,13 @@
     if (!banner || (stored.status !== "outdated" && stored.status !== "expired")) return;
     var notice = banner.querySelector("[data-consent-asked-again]");
     if (!notice) return;
-    var why = stored.status === "expired"
-      ? "Your last cookie choice is more than " + config.maxAgeDays + " days old, so we ask you again."
-      : "Our cookie policy has changed since you last chose, so we ask you again.";
+    var why = say(stored.status === "expired" ? "askedAgainExpired" : "askedAgainOutdated");
     var earlier = optionalNames().map(function (name) {
-      return categories[name].name + " " + (stored.choices[name] === true ? "on" : "off");
+      var key = stored.choices[name] === true ? "categoryOn" : "categoryOff";
+      return say(key, { category: categories[name].name });
     });
     var text = document.createElement("p");
-    text.textContent = why + " Your earlier choices: " + earlier.join(", ") + ".";
+    text.textContent = why + " " + say("earlierChoices", { choices: earlier.join(", ") });
     notice.replaceChildren(text);
     var form = document.createElement("form");
     form.method = "post";
@@ -183,7 +205,7 @@
     button.name = "action";
     button.value = "save";
     button.className = "consent-button";
-    button.textContent = "Keep my earlier choices";
+    button.textContent = say("keepEarlier");
     form.appendChild(button);
     notice.appendChild(form);
     notice.hidden = false;
@@ -269,14 +291,14 @@
   function confirmationText(form, submitter) {
     var action = form.getAttribute("action") || "";
     if (gpc && action === config.acceptUrl) {
-      return "You’ve accepted analytics cookies; marketing and personalization stay off because your browser sent a Global Privacy Control signal.";
+      return say("acceptedWithGpc");
     }
-    if (action === config.acceptUrl) return "You’ve accepted all cookies.";
-    if (action === config.declineUrl) return "You’ve rejected optional cookies.";
-    if (submitter && submitter.value === "accept_all") return "You’ve accepted all cookies.";
-    if (submitter && submitter.value === "reject_all") return "You’ve rejected optional cookies.";
-    if (form.hasAttribute("data-consent-keep")) return "You’ve kept your earlier choices.";
-    return "Your cookie preferences were saved.";
+    if (action === config.acceptUrl) return say("acceptedAll");
+    if (action === config.declineUrl) return say("rejectedOptional");
+    if (submitter && submitter.value === "accept_all") return say("acceptedAll");
+    if (submitter && submitter.value === "reject_all") return say("rejectedOptional");
+    if (form.hasAttribute("data-consent-keep")) return say("keptEarlier");
+    return say("saved");
   }
 
   function showBannerConfirmation(text) {
@@ -381,7 +403,16 @@
         var state = currentState();
         apply(state);
         announce(state);
-      }, function () {});
+      }, function () {
+        var failed = embed.querySelector("[data-consent-embed-error]");
+        if (!failed) {
+          failed = document.createElement("p");
+          failed.setAttribute("role", "alert");
+          failed.setAttribute("data-consent-embed-error", "");
+          load.parentNode.insertAdjacentElement("afterend", failed);
+        }
+        failed.textContent = say("embedFailed");
+      });
     }
   });
 
