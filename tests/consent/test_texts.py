@@ -202,6 +202,31 @@ class TestAdminShowsWhatIsIncomplete:
         assert 'name="categories-TOTAL_FORMS" value="4"' in html
         assert 'name="categories-INITIAL_FORMS" value="3"' in html
 
+    def test_a_missing_category_text_is_added_on_the_language_s_page(self, privacy_client):
+        CategoryText.objects.filter(texts__language="de", category__varname="marketing").delete()
+        url = f"{TEXTS_URL}{texts_of('de').pk}/change/"
+        marketing = CookieGroup.objects.get(varname="marketing")
+        offered = {
+            "categories-TOTAL_FORMS": "4",
+            "categories-3-texts": str(texts_of("de").pk),
+            "categories-3-category": str(marketing.pk),
+            "categories-3-name": "",
+            "categories-3-description": "",
+        }
+        response = privacy_client.post(url, {**texts_form("de"), **offered})
+        assert response.status_code == 302
+        # Left as offered, the row is not saved (no blank German text)…
+        assert not CategoryText.objects.filter(texts__language="de", category=marketing).exists()
+        filled = {**offered, "categories-3-name": "Werbung", "categories-3-description": "Text."}
+        response = privacy_client.post(url, {**texts_form("de"), **filled})
+        assert response.status_code == 302
+        # …filled in, it is, and German pages show it.
+        assert get_catalog("de").category("marketing").name == "Werbung"
+        assert (
+            '<h2 id="category-marketing">Werbung</h2>'
+            in visitor().get("/de/cookies/").content.decode()
+        )
+
     def test_the_category_list_and_form_name_the_missing_languages(self, privacy_client):
         CategoryText.objects.filter(texts__language="de", category__varname="marketing").delete()
         marketing = CookieGroup.objects.get(varname="marketing")
