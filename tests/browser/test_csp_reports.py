@@ -17,8 +17,9 @@ import time
 import pytest
 from django.http import HttpRequest, HttpResponse
 from django.template import RequestContext, Template
-from django.urls import include, path
+from django.urls import path
 
+from config import urls as site_urls
 from consent.csp_reports import BlockedRequest
 
 # What an injection (a compromised template, a tag added outside the consent mechanism)
@@ -37,7 +38,7 @@ def injected_page(request: HttpRequest) -> HttpResponse:
 
 urlpatterns = [
     path("test-injected/", injected_page),
-    path("", include("config.urls")),
+    *site_urls.urlpatterns,  # not include()d: i18n_patterns must stay at the root URLconf
 ]
 
 
