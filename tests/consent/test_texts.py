@@ -157,6 +157,18 @@ class TestPagesInTheirLanguage:
         assert "Schützt die Formulare dieser Website" in html
         assert "Cookies are small files saved on your device." not in html
 
+    def test_a_warm_german_page_reads_the_stamp_and_no_consent_table(
+        self, django_assert_max_num_queries
+    ):
+        client = visitor()
+        client.get("/de/", {"uncached": "1"})  # builds the German catalog once
+        with django_assert_max_num_queries(8) as page:
+            html = client.get("/de/", {"uncached": "1"}).content.decode()
+        assert GERMAN_BANNER in html
+        read = " ".join(query["sql"] for query in page.captured_queries)
+        assert "consent.catalog" in read
+        assert "cookie_consent_" not in read and '"consent_' not in read
+
     def test_an_english_page_keeps_the_english_texts(self):
         html = visitor().get("/").content.decode()
         assert ENGLISH_BANNER in html and GERMAN_BANNER not in html
