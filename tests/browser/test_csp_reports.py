@@ -38,7 +38,8 @@ def injected_page(request: HttpRequest) -> HttpResponse:
 
 urlpatterns = [
     path("test-injected/", injected_page),
-    *site_urls.urlpatterns,  # not include()d: i18n_patterns must stay at the root URLconf
+    # The site's own list, not include(): its i18n_patterns may only be at the root.
+    *site_urls.urlpatterns,
 ]
 
 
