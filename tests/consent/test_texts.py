@@ -251,6 +251,11 @@ class TestAdminShowsWhatIsIncomplete:
         assert "Missing, so the default language is shown, in:" in form
         assert f'href="{TEXTS_URL}{texts_of("de").pk}/change/">Deutsch</a>' in form
 
+    def test_a_new_category_s_form_says_every_other_language_is_missing(self, privacy_client):
+        page = privacy_client.get("/admin/cookie_consent/cookiegroup/add/")
+        assert page.status_code == 200
+        assert "Missing, so the default language is shown, in:" in page.content.decode()
+
     def test_the_default_language_page_has_no_category_rows(self, privacy_client):
         html = privacy_client.get(f"{TEXTS_URL}{texts_of('en-gb').pk}/change/").content.decode()
         assert 'name="banner_text"' in html and "categories-TOTAL_FORMS" not in html
