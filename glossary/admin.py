@@ -30,12 +30,15 @@ from markdownx.widgets import AdminMarkdownxWidget
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
-from glossary import changes, history, links
+from glossary import changes, history, links, references
+from glossary.citations import cited_keys, uncited_claims
 from glossary.models import (
     LETTER_GROUPS,
     Category,
+    Reference,
     RetiredSlug,
     Term,
+    TermReference,
     letter_label,
     name_clashes,
 )
@@ -78,14 +81,13 @@ class TermForm(forms.ModelForm):
     class Meta:
         model = Term
         fields = [
-            "title", "slug", "aliases", "summary", "body", "references", "categories",
+            "title", "slug", "aliases", "summary", "body", "categories",
             "related_terms", "status", "published_at", "last_reviewed",
         ]  # fmt: skip
         widgets = {
             "body": AdminMarkdownxWidget(attrs={"rows": 24}),
             "summary": forms.Textarea(attrs={"rows": 3}),
             "aliases": forms.Textarea(attrs={"rows": 3}),
-            "references": forms.Textarea(attrs={"rows": 5}),
         }
 
     def __init__(self, *args, **kwargs) -> None:
@@ -190,12 +192,65 @@ class CategoryAdmin(VersionAdmin):
     prepopulated_fields = {"slug": ("name",)}
 
 
+REFERENCE_SOURCE_FIELDS = [
+    "authors", "title", "container", "year", "volume", "issue", "pages", "doi", "pmid", "url",
+    "accessed",
+]  # fmt: skip
+
+
+@admin.register(Reference)
+class ReferenceAdmin(VersionAdmin):
+    """The library of sources every term cites with [@key] (docs/citations.md)."""
+
+    list_display = ["key", "kind", "title_or_text", "year", "evidence", "doi", "pmid"]
+    list_filter = ["kind", "evidence"]
+    search_fields = ["key", "title", "text", "authors", "doi", "pmid"]
+    fieldsets = [
+        (None, {"fields": ["key", "kind", "evidence"]}),
+        ("Source", {"fields": REFERENCE_SOURCE_FIELDS}),
+        ("Unstructured", {"fields": ["text"], "classes": ["collapse"]}),
+    ]
+
+    @admin.display(description="Title", ordering="title")
+    def title_or_text(self, reference: Reference) -> str:
+        return (reference.title or reference.text)[:100]
+
+
+class TermReferenceInline(admin.TabularInline):
+    model = TermReference
+    extra = 0
+    autocomplete_fields = ["reference"]
+    verbose_name = "listed reference"
+    verbose_name_plural = (
+        "Listed references (shown after the ones the text cites with [@key]; "
+        "free-text references from before the library are kept here)"
+    )
+
+
+def citation_warnings(term: Term) -> list[str]:
+    """The editor's checks of a term's citations: unknown keys, uncited claims."""
+    found = set(references.sources_for(None, term.body).library)
+    warnings = [
+        f"No reference has the key “{key}”: [@{key}] shows “citation needed” to readers. "
+        "Add it to the library (References) or correct the key."
+        for key in cited_keys(term.body)
+        if key not in found
+    ]
+    warnings += [
+        f"The section “{claim.section}” is marked evidence needed, but this passage cites "
+        f"nothing: “{claim.text[:120]}”. Add a citation such as [@key]."
+        for claim in uncited_claims(term.body)
+    ]
+    return warnings
+
+
 @admin.register(Term)
 class TermAdmin(VersionAdmin):
     form = TermForm
+    inlines = [TermReferenceInline]
     fieldsets = [
         (None, {"fields": ["title", "slug", "aliases", "summary"]}),
-        ("Article", {"fields": ["body", "references"]}),
+        ("Article", {"fields": ["body"]}),
         ("Connections", {"fields": ["categories", "related_terms"]}),
         (
             "Publishing",
@@ -327,6 +382,8 @@ class TermAdmin(VersionAdmin):
                 f"Check the link to {broken.href}: {broken.reason}. "
                 "The term was saved; readers following this link will not reach a live term.",
             )
+        for warning in citation_warnings(form.instance):
+            messages.warning(request, f"{warning} The term was saved.")
 
     def _comment(self, request, entry) -> None:
         note = getattr(request, "_glossary_change_comment", "")

@@ -29,14 +29,13 @@ COMPARED_FIELDS: list[tuple[str, str]] = [
     ("aliases", "Aliases"),
     ("summary", "Summary"),
     ("body", "Body"),
-    ("references", "References"),
     ("categories", "Categories"),
     ("related_terms", "Related terms"),
     ("status", "Status"),
     ("published_at", "Publication time"),
     ("last_reviewed", "Last reviewed"),
 ]
-TEXT_FIELDS = {"aliases", "summary", "body", "references"}
+TEXT_FIELDS = {"aliases", "summary", "body"}
 M2M_FIELDS = {"categories": Category, "related_terms": Term}
 
 

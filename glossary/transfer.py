@@ -42,7 +42,7 @@ MANIFEST_FILE = ".glossary-export"
 MANIFEST_HEADER = "# glossary-terms export manifest v1"
 RETIRED_FIELDS = ("slug", "term", "title", "retired_at")
 # Stored as one item per line; written as lists so a diff shows one alias per line.
-LINE_LIST_FIELDS = ("aliases", "references")
+LINE_LIST_FIELDS = ("aliases",)
 RELATION_KEYS = ("categories", "related")
 CATEGORY_FIELDS = ("slug", "name", "description")
 MAX_REPORTED_ERRORS = 20
