@@ -18,7 +18,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import router, transaction
+from django.db import models, router, transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -203,6 +203,7 @@ class ReferenceAdmin(VersionAdmin):
     """The library of sources every term cites with [@key] (docs/citations.md)."""
 
     list_display = ["key", "kind", "title_or_text", "year", "evidence", "doi", "pmid"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_filter = ["kind", "evidence"]
     search_fields = ["key", "title", "text", "authors", "doi", "pmid"]
     fieldsets = [

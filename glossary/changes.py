@@ -96,6 +96,7 @@ def before_save(term: Term) -> None:
     term.body_html = rendered.body_html
     term.toc = rendered.toc
     term.references_html = rendered.references_html
+    term.cited_sources = rendered.cited_sources
     schedule_changed = before_values is None or any(
         before_values[name] != getattr(term, name) for name in ("status", "published_at")
     )

@@ -129,6 +129,18 @@ class Source:
     def evidence_label(self) -> str:
         return str(EVIDENCE_LABELS.get(self.evidence, ""))
 
+    # What a term keeps of each source it shows (Term.cited_sources, for its JSON-LD).
+    JSON_FIELDS = ("key", "kind", "text", "authors", "title", "container", "year", "doi", "url")
+
+    def as_json(self) -> dict:
+        return {name: getattr(self, name) for name in self.JSON_FIELDS if getattr(self, name)}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Source:
+        known = {name: data[name] for name in cls.JSON_FIELDS if name in data}
+        known["authors"] = tuple(known.get("authors", ()))
+        return cls(**known)
+
 
 @dataclass
 class ArticleSources:

@@ -142,6 +142,8 @@ class Term(models.Model):
     letter = models.CharField(max_length=5, editable=False, db_index=True)
     body_html = models.TextField(editable=False, blank=True)
     references_html = models.TextField(editable=False, blank=True)
+    # The sources its reference list shows, as plain data for its JSON-LD (no query to read).
+    cited_sources = models.JSONField(editable=False, default=list, blank=True)
     toc = models.JSONField(editable=False, default=list, blank=True)
     linked_terms = models.ManyToManyField(
         "self",
@@ -219,7 +221,8 @@ class Term(models.Model):
         )
 
     DERIVED_FIELDS = (
-        "sort_title", "letter", "body_html", "references_html", "toc", "updated_at", "edit_token",
+        "sort_title", "letter", "body_html", "references_html", "cited_sources", "toc",
+        "updated_at", "edit_token",
     )  # fmt: skip
 
     def save(self, *args, **kwargs) -> None:

@@ -186,7 +186,7 @@ def _counted(
     return done
 
 
-BODY_FIELDS = ["body_html", "references_html", "toc", "page_token"]
+BODY_FIELDS = ["body_html", "references_html", "cited_sources", "toc", "page_token"]
 # A freshly loaded row has none of its derived fields yet.
 WHOLE_FIELDS = [*BODY_FIELDS, "sort_title", "letter", "edit_token"]
 
@@ -255,6 +255,7 @@ def _rerender_batch(
         same = (
             result.body_html == term.body_html
             and result.references_html == term.references_html
+            and result.cited_sources == term.cited_sources
             and result.toc == term.toc
             and set(result.linked_term_ids) == old_links.get(term.pk, set())
         )
@@ -262,6 +263,7 @@ def _rerender_batch(
             continue
         term.body_html, term.toc = result.body_html, result.toc
         term.references_html = result.references_html
+        term.cited_sources = result.cited_sources
         term.page_token = page_token  # its page in the page cache is invalidated
         if whole:
             term.sort_title = sort_key(term.title)[:200]

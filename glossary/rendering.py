@@ -66,6 +66,7 @@ class RenderedTerm:
     toc: list[dict]
     linked_term_ids: list[int] = field(default_factory=list)
     unknown_keys: list[str] = field(default_factory=list)
+    cited_sources: list[dict] = field(default_factory=list)  # what the list shows, as JSON
 
 
 @dataclass(frozen=True)
@@ -525,10 +526,13 @@ def _reference_item(source: Source, number: int, uses: list[str]) -> str:
     return f'<li id="ref-{number}">{item}</li>'
 
 
-def render_reference_list(numbering: CitationNumbering, listed: Iterable[Source]) -> str:
+def shown_sources(numbering: CitationNumbering, listed: Iterable[Source]) -> list[Source]:
     """The cited sources in citation order, then the listed ones nobody cites yet."""
     shown = numbering.cited()
-    shown += [source for source in listed if source.key not in numbering.numbers]
+    return shown + [source for source in listed if source.key not in numbering.numbers]
+
+
+def render_reference_list(numbering: CitationNumbering, shown: list[Source]) -> str:
     return "".join(
         _reference_item(source, number, numbering.uses.get(source.key, []))
         for number, source in enumerate(shown, start=1)
@@ -554,10 +558,12 @@ def render_body(
     exclude |= index.terms_named(forms_of_names(title, aliases))
     numbering = CitationNumbering(sources.library)
     body_html, toc, linked = render_markdown(body, index, exclude, numbering)
+    shown = shown_sources(numbering, sources.listed)
     return RenderedTerm(
         body_html=body_html,
-        references_html=render_reference_list(numbering, sources.listed),
+        references_html=render_reference_list(numbering, shown),
         toc=toc,
         linked_term_ids=list(linked),
         unknown_keys=list(numbering.unknown),
+        cited_sources=[source.as_json() for source in shown],
     )

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 
+from glossary.citations import KIND_ARTICLE, KIND_UNSTRUCTURED, Source, doi_url, safe_url
 from glossary.models import Term
 
 
@@ -22,6 +23,29 @@ def defined_term_set(request: HttpRequest) -> dict:
         "description": settings.SITE_DESCRIPTION,
         "url": _absolute(request, reverse("glossary:term_index")),
     }
+
+
+def citation(source: Source) -> dict:
+    """One reference as schema.org: a ScholarlyArticle (journal articles) or CreativeWork,
+    its DOI as identifier and sameAs."""
+    if source.kind == KIND_UNSTRUCTURED:
+        return {"@type": "CreativeWork", "name": source.text}
+    work: dict = {
+        "@type": "ScholarlyArticle" if source.kind == KIND_ARTICLE else "CreativeWork",
+        "name": source.title,
+    }
+    if source.authors:
+        work["author"] = [{"@type": "Person", "name": name} for name in source.authors]
+    if source.year:
+        work["datePublished"] = str(source.year)
+    if source.container:
+        work["isPartOf"] = {"@type": "Periodical", "name": source.container}
+    if source.doi:
+        work["identifier"] = {"@type": "PropertyValue", "propertyID": "DOI", "value": source.doi}
+        work["sameAs"] = doi_url(source.doi)
+    elif safe_url(source.url):
+        work["url"] = safe_url(source.url)
+    return work
 
 
 def term_page(term: Term, request: HttpRequest) -> dict:
@@ -49,5 +73,7 @@ def term_page(term: Term, request: HttpRequest) -> dict:
     }
     if term.last_reviewed:
         page["lastReviewed"] = term.last_reviewed.isoformat()
+    if term.cited_sources:
+        page["citation"] = [citation(Source.from_json(data)) for data in term.cited_sources]
     defined_term["inDefinedTermSet"].pop("@context")
     return {"@context": "https://schema.org", "@graph": [page, defined_term]}

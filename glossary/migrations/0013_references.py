@@ -55,6 +55,11 @@ class Migration(migrations.Migration):
             name='sources',
             field=models.ManyToManyField(blank=True, help_text='References listed on the term besides those its text cites with [@key].', related_name='listed_on', through='glossary.TermReference', to='glossary.reference'),
         ),
+        migrations.AddField(
+            model_name='term',
+            name='cited_sources',
+            field=models.JSONField(blank=True, default=list, editable=False),
+        ),
         migrations.AddConstraint(
             model_name='termreference',
             constraint=models.UniqueConstraint(fields=('term', 'reference'), name='termreference_unique'),

@@ -33,6 +33,7 @@ def to_unstructured(apps, schema_editor):
     listed = []
     keys = set(Reference.objects.values_list("key", flat=True))
     for term in Term.objects.exclude(references="").order_by("pk").iterator(chunk_size=2000):
+        shown = []
         for position, line in enumerate(free_text_lines(term.references), start=1):
             reference = by_text.get(line)
             if reference is None:
@@ -43,6 +44,10 @@ def to_unstructured(apps, schema_editor):
                 )
                 by_text[line] = reference
             listed.append(TermReference(term_id=term.pk, reference=reference, position=position))
+            if all(item["key"] != reference.key for item in shown):  # a line given twice
+                shown.append({"key": reference.key, "kind": "unstructured", "text": line})
+        # The page keeps its stored list (the same items); its JSON-LD learns them now.
+        Term.objects.filter(pk=term.pk).update(cited_sources=shown)
     TermReference.objects.bulk_create(listed, batch_size=2000, ignore_conflicts=True)
 
 

@@ -21,6 +21,9 @@ def ensure_editors_group() -> Group:
     """The group the data migration creates (recreated after a transactional flush)."""
     migration = importlib.import_module("glossary.migrations.0004_editors_group")
     migration.create_editors(django_apps, None)
+    importlib.import_module("glossary.migrations.0016_editors_cite_references").grant(
+        django_apps, None
+    )
     return Group.objects.get(name="Editors")
 
 
@@ -64,7 +67,6 @@ def term_form_data(term: Term | None = None, **overrides) -> dict:
         "aliases": "",
         "summary": "The cell's recycling process.",
         "body": "## Origin\n\nGreek for self-eating.\n",
-        "references": "",
         "categories": [],
         "related_terms": [],
         "status": "published",
@@ -73,6 +75,11 @@ def term_form_data(term: Term | None = None, **overrides) -> dict:
         "last_reviewed": "",
         "change_comment": "",
         "base_token": "",
+        # The listed-references inline's management form (no rows changed).
+        "listed_references-TOTAL_FORMS": "0",
+        "listed_references-INITIAL_FORMS": "0",
+        "listed_references-MIN_NUM_FORMS": "0",
+        "listed_references-MAX_NUM_FORMS": "1000",
     }
     if term is not None:
         data.update(
@@ -81,7 +88,6 @@ def term_form_data(term: Term | None = None, **overrides) -> dict:
             aliases=term.aliases,
             summary=term.summary,
             body=term.body,
-            references=term.references,
             categories=[c.pk for c in term.categories.all()],
             related_terms=[t.pk for t in term.related_terms.all()],
             status=term.status,
