@@ -465,6 +465,7 @@ def render_markdown(
 
 # The reference list is built here, not by markdown, so it gets its own allow-list (ids for
 # the back-links, classes for the evidence labels), which editors' markdown never gets.
+LIST_MARKER = re.compile(r"^[-*+]\s+")
 REFERENCE_TAGS = {"a", "b", "em", "i", "span", "strong", "sub", "sup", "code"}
 REFERENCE_ATTRIBUTES = {"a": {"href", "title", "class", "aria-label"}, "span": {"class"}}
 
@@ -502,7 +503,8 @@ class CitationNumbering:
 
 def _reference_item(source: Source, number: int, uses: list[str]) -> str:
     if source.kind == citations.KIND_UNSTRUCTURED:
-        text = _inline_markdown_to_safe_html(source.text.strip().lstrip("-*").strip())
+        # A list marker ("- ", "* ") is not part of the reference; "*emphasis*" is.
+        text = _inline_markdown_to_safe_html(LIST_MARKER.sub("", source.text.strip()))
         text = re.sub(r"^<p>(.*)</p>$", r"\1", text.strip(), flags=re.S)
     else:
         text = citations.ama_html(source)
