@@ -102,6 +102,6 @@ def reference_saved(sender, instance: Reference, **kwargs) -> None:
 @receiver(post_delete, sender=TermReference)
 def listed_reference_changed(sender, instance: TermReference, origin=None, **kwargs) -> None:
     """A term's list of references changed (the admin's inline saves after the term)."""
-    if isinstance(origin, Term):
-        return  # the term itself is being deleted
+    if isinstance(origin, Term) or getattr(origin, "model", None) is Term:
+        return  # the term itself is being deleted (one, or a queryset of terms)
     changes.sources_changed([instance.term_id])
