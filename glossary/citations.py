@@ -133,7 +133,11 @@ class Source:
     JSON_FIELDS = ("key", "kind", "text", "authors", "title", "container", "year", "doi", "url")
 
     def as_json(self) -> dict:
-        return {name: getattr(self, name) for name in self.JSON_FIELDS if getattr(self, name)}
+        """Plain JSON values (a list, not a tuple), so it compares equal to the stored data."""
+        data = {name: getattr(self, name) for name in self.JSON_FIELDS if getattr(self, name)}
+        if "authors" in data:
+            data["authors"] = list(data["authors"])
+        return data
 
     @classmethod
     def from_json(cls, data: dict) -> Source:

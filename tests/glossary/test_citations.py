@@ -365,3 +365,11 @@ class TestEvidenceNeededSections:
 
     def test_no_mark_no_warning(self):
         assert citations.uncited_claims("## Claims\n\nAn uncited claim.\n") == []
+
+
+def test_rendering_an_unchanged_citing_article_again_writes_nothing(make_term):
+    from glossary import name_index, relinking
+
+    make_reference()
+    term = make_term(body="Claim [@pedersen2012].")
+    assert relinking.rerender([term.pk], name_index.current()) == []
