@@ -290,6 +290,8 @@ CONTENT_SECURITY_POLICY = {
 
 # --- Site --------------------------------------------------------------------
 SITE_NAME = os.environ.get("SITE_NAME", "Longevity Glossary")
+# Fill references in from Crossref (DOI) or PubMed (PMID) in the admin: off unless asked for.
+CITATION_LOOKUP = _env_bool("CITATION_LOOKUP", False)
 SITE_DESCRIPTION = "Plain-language definitions of health and longevity terms, with references."
 # Used for canonical URLs in feeds, sitemaps and JSON-LD when no request is at hand.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -30,7 +30,7 @@ from markdownx.widgets import AdminMarkdownxWidget
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
-from glossary import changes, history, links, references
+from glossary import changes, history, links, lookup, references
 from glossary.citations import cited_keys, uncited_claims
 from glossary.models import (
     LETTER_GROUPS,
@@ -212,9 +212,52 @@ class ReferenceAdmin(VersionAdmin):
         ("Unstructured", {"fields": ["text"], "classes": ["collapse"]}),
     ]
 
+    actions = ["fill_in_missing"]
+
     @admin.display(description="Title", ordering="title")
     def title_or_text(self, reference: Reference) -> str:
         return (reference.title or reference.text)[:100]
+
+    @admin.action(
+        description="Fill in missing details from Crossref (DOI) or PubMed (PMID)",
+        permissions=["change"],
+    )
+    def fill_in_missing(self, request: HttpRequest, queryset: QuerySet) -> None:
+        """Only empty fields are filled; each reference is saved (and its terms rendered)."""
+        if not settings.CITATION_LOOKUP:
+            self.message_user(
+                request,
+                "Metadata lookup is off: set CITATION_LOOKUP=1 to fill references in from "
+                "Crossref or PubMed. Nothing was changed.",
+                messages.WARNING,
+            )
+            return
+        for reference in queryset.order_by("key")[:50]:  # a few seconds each, at most
+            try:
+                filled = lookup.fill_missing(reference)
+            except lookup.LookupFailed as error:
+                self.message_user(
+                    request, f"{reference.key}: not filled in: {error}.", messages.WARNING
+                )
+                continue
+            try:
+                reference.full_clean()
+            except ValidationError as error:
+                self.message_user(
+                    request,
+                    f"{reference.key}: not filled in: the answer does not fit "
+                    f"({' '.join(error.messages)}).",
+                    messages.WARNING,
+                )
+                continue
+            if filled:
+                with reversion.create_revision():
+                    reversion.set_user(request.user)
+                    reversion.set_comment(f"Filled in from lookup: {', '.join(filled)}.")
+                    reference.save()
+            self.message_user(
+                request, f"{reference.key}: filled in {', '.join(filled) or 'nothing (complete)'}."
+            )
 
 
 class TermReferenceInline(admin.TabularInline):
