@@ -24,7 +24,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.management import CommandError, call_command
 
-from consent import catalog, state, tracker_audit
+from consent import catalog, tracker_audit
 from consent.models import CookieDetails, TrackingScript
 from consent.tracker_audit import (
     EARLY,
@@ -74,11 +74,6 @@ def site(chromium, live_server, transactional_db, settings) -> str:
         apps, None
     )
     importlib.import_module("glossary.migrations.0008_recent_storage").declare(apps, None)
-    # The consent cookie lives CONSENT_MAX_AGE_DAYS + 90 days; the shipped declaration says
-    # 180 days (the audit's own finding on the seed, reported): declare what it really does.
-    details = CookieDetails.objects.get(cookie__name=settings.COOKIE_CONSENT_NAME)
-    details.lifetime = f"{state.cookie_lifetime().days} days"
-    details.save()
     from glossary.seed import load_seed_content
 
     load_seed_content()
