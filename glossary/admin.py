@@ -26,12 +26,12 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext, gettext_lazy
 from markdownx.widgets import AdminMarkdownxWidget
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
 from glossary import changes, history, links, lookup, references
-from glossary.citations import cited_keys, uncited_claims
 from glossary.models import (
     LETTER_GROUPS,
     Category,
@@ -219,7 +219,7 @@ class ReferenceAdmin(VersionAdmin):
         return (reference.title or reference.text)[:100]
 
     @admin.action(
-        description="Fill in missing details from Crossref (DOI) or PubMed (PMID)",
+        description=gettext_lazy("Fill in missing details from Crossref (DOI) or PubMed (PMID)"),
         permissions=["change"],
     )
     def fill_in_missing(self, request: HttpRequest, queryset: QuerySet) -> None:
@@ -227,8 +227,10 @@ class ReferenceAdmin(VersionAdmin):
         if not settings.CITATION_LOOKUP:
             self.message_user(
                 request,
-                "Metadata lookup is off: set CITATION_LOOKUP=1 to fill references in from "
-                "Crossref or PubMed. Nothing was changed.",
+                gettext(
+                    "Metadata lookup is off: set CITATION_LOOKUP=1 to fill references in from "
+                    "Crossref or PubMed. Nothing was changed."
+                ),
                 messages.WARNING,
             )
             return
@@ -245,8 +247,8 @@ class ReferenceAdmin(VersionAdmin):
             except ValidationError as error:
                 self.message_user(
                     request,
-                    f"{reference.key}: not filled in: the answer does not fit "
-                    f"({' '.join(error.messages)}).",
+                    gettext("%(key)s: not filled in: the answer does not fit (%(error)s).")
+                    % {"key": reference.key, "error": " ".join(error.messages)},
                     messages.WARNING,
                 )
                 continue
@@ -256,7 +258,9 @@ class ReferenceAdmin(VersionAdmin):
                     reversion.set_comment(f"Filled in from lookup: {', '.join(filled)}.")
                     reference.save()
             self.message_user(
-                request, f"{reference.key}: filled in {', '.join(filled) or 'nothing (complete)'}."
+                request,
+                gettext("%(key)s: filled in %(fields)s.")
+                % {"key": reference.key, "fields": ", ".join(filled) or gettext("nothing")},
             )
 
 
@@ -264,28 +268,11 @@ class TermReferenceInline(admin.TabularInline):
     model = TermReference
     extra = 0
     autocomplete_fields = ["reference"]
-    verbose_name = "listed reference"
-    verbose_name_plural = (
+    verbose_name = gettext_lazy("listed reference")
+    verbose_name_plural = gettext_lazy(
         "Listed references (shown after the ones the text cites with [@key]; "
         "free-text references from before the library are kept here)"
     )
-
-
-def citation_warnings(term: Term) -> list[str]:
-    """The editor's checks of a term's citations: unknown keys, uncited claims."""
-    found = set(references.sources_for(None, term.body).library)
-    warnings = [
-        f"No reference has the key “{key}”: [@{key}] shows “citation needed” to readers. "
-        "Add it to the library (References) or correct the key."
-        for key in cited_keys(term.body)
-        if key not in found
-    ]
-    warnings += [
-        f"The section “{claim.section}” is marked evidence needed, but this passage cites "
-        f"nothing: “{claim.text[:120]}”. Add a citation such as [@key]."
-        for claim in uncited_claims(term.body)
-    ]
-    return warnings
 
 
 @admin.register(Term)
@@ -426,8 +413,10 @@ class TermAdmin(VersionAdmin):
                 f"Check the link to {broken.href}: {broken.reason}. "
                 "The term was saved; readers following this link will not reach a live term.",
             )
-        for warning in citation_warnings(form.instance):
-            messages.warning(request, f"{warning} The term was saved.")
+        for warning in references.citation_warnings(form.instance.body):
+            messages.warning(
+                request, gettext("%(warning)s The term was saved.") % {"warning": warning}
+            )
 
     def _comment(self, request, entry) -> None:
         note = getattr(request, "_glossary_change_comment", "")

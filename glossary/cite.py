@@ -76,10 +76,17 @@ def apa(citation: TermCitation) -> str:
     return f"{_names(citation.authors)}. ({date}). {citation.title}.{site} {citation.url}"
 
 
+# MLA's month abbreviations (May, June and July are written out; September is "Sept.").
+MLA_MONTHS = (
+    "Jan.", "Feb.", "Mar.", "Apr.", "May", "June", "July", "Aug.", "Sept.", "Oct.", "Nov.", "Dec.",
+)  # fmt: skip
+
+
 def mla(citation: TermCitation) -> str:
     """MLA 9: “Title.” Site, Day Mon. Year, URL. (An organisation that publishes its own
     page is not repeated as the author.)"""
-    date = dateformat.format(citation.date, "j M. Y").replace("May.", "May")
+    month = gettext(MLA_MONTHS[citation.date.month - 1])
+    date = f"{citation.date.day} {month} {citation.date.year}"
     author = "" if citation.author_is_site else f"{_names(citation.authors)}. "
     return f"{author}“{citation.title}.” {citation.site}, {date}, {citation.url}."
 

@@ -17,6 +17,7 @@ import urllib.request
 from urllib.parse import quote
 
 from django.conf import settings
+from django.utils.translation import gettext
 
 from glossary.citations import KIND_ARTICLE, KIND_BOOK, KIND_UNSTRUCTURED, KIND_WEBPAGE
 from glossary.models import Reference
@@ -84,7 +85,7 @@ def from_pubmed(answer: dict, pmid: str) -> dict:
     """An esummary (JSON) answer for one PMID → Reference fields, and a suggested level."""
     summary = (answer.get("result") or {}).get(pmid)
     if not summary:
-        raise LookupFailed(f"PubMed has no record {pmid}")
+        raise LookupFailed(gettext("PubMed has no record %(pmid)s") % {"pmid": pmid})
     year = re.match(r"\d{4}", summary.get("pubdate", ""))
     doi = next((i["value"] for i in summary.get("articleids", []) if i.get("idtype") == "doi"), "")
     types = set(summary.get("pubtype", []))
@@ -123,14 +124,14 @@ def fill_missing(reference: Reference) -> list[str]:
     lookup is off, the reference has neither identifier, or the service fails.
     """
     if not settings.CITATION_LOOKUP:
-        raise LookupFailed("metadata lookup is off (set CITATION_LOOKUP=1 to use it)")
+        raise LookupFailed(gettext("metadata lookup is off (set CITATION_LOOKUP=1 to use it)"))
     if reference.doi:
         found = from_crossref(_get_json(CROSSREF_URL.format(doi=quote(reference.doi, safe="/"))))
     elif reference.pmid:
         answer = _get_json(PUBMED_URL.format(pmid=quote(reference.pmid)))
         found = from_pubmed(answer, reference.pmid)
     else:
-        raise LookupFailed("it has neither a DOI nor a PMID")
+        raise LookupFailed(gettext("it has neither a DOI nor a PMID"))
     filled = []
     for name in (*FILLED_FIELDS, "doi", "evidence"):
         value = found.get(name)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from glossary.citations import ArticleSources, Source, cited_keys
+from django.utils.translation import gettext
+
+from glossary.citations import ArticleSources, Source, cited_keys, uncited_claims
 from glossary.models import Reference, Term, TermReference
 
 
@@ -63,3 +65,27 @@ def citing_terms(keys: Iterable[str], reference_ids: Iterable[int] = ()) -> set[
             if key in cited_keys(body):
                 found.add(pk)
     return found
+
+
+def citation_warnings(body: str) -> list[str]:
+    """The editor's checks of a text's citations: unknown keys, uncited claims in sections
+    marked "evidence needed" (shown after a save, like glossary.links' broken links)."""
+    found = set(sources_for(None, body).library)
+    warnings = [
+        gettext(
+            "No reference has the key “%(key)s”: [@%(key)s] shows “citation needed” to "
+            "readers. Add it to the library (References) or correct the key."
+        )
+        % {"key": key}
+        for key in cited_keys(body)
+        if key not in found
+    ]
+    warnings += [
+        gettext(
+            "The section “%(section)s” is marked evidence needed, but this passage cites "
+            "nothing: “%(text)s”. Add a citation such as [@key]."
+        )
+        % {"section": claim.section, "text": claim.text[:120]}
+        for claim in uncited_claims(body)
+    ]
+    return warnings
