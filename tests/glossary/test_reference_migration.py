@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
@@ -18,9 +19,11 @@ LINES = [
 
 
 def migrate(targets: list[tuple[str, str]]):
-    executor = MigrationExecutor(connection)
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
+    """As `manage.py migrate` does (its post_migrate repairs the search index after the
+    table rebuilds); returns the models as they were at that point."""
+    for app, name in targets:
+        call_command("migrate", app, name, verbosity=0)
+    return MigrationExecutor(connection).loader.project_state(targets).apps
 
 
 def latest() -> list[tuple[str, str]]:
