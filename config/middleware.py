@@ -1,4 +1,5 @@
-"""Site-wide middleware that belongs to no app: the health check and Permissions-Policy."""
+"""Site-wide middleware that belongs to no app: the health check, Permissions-Policy and
+the language a URL names."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
+from django.utils import translation
 
 HEALTH_PATH = "/healthz"
 
@@ -46,4 +48,26 @@ class PermissionsPolicyMiddleware:
         response = self.get_response(request)
         if self.header:
             response.headers.setdefault("Permissions-Policy", self.header)
+        return response
+
+
+class UrlLanguageMiddleware:
+    """Activate the language the URL names (``/de/…``), English for unprefixed paths.
+
+    Django's ``LocaleMiddleware`` would also read the language cookie and
+    ``Accept-Language`` for some paths and add ``Vary: Accept-Language`` to every
+    unprefixed page, splitting shared caches for no reason: here the URL alone decides, so
+    one URL is one page for everyone.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        language = translation.get_language_from_path(request.path_info)
+        language = language or settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
         return response

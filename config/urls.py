@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
@@ -32,9 +33,13 @@ urlpatterns = [
     ),
     # The site's own analytics (counted only with analytics granted; see config.beacons).
     path("pageviews/", beacons.pageview, name="pageview_beacon"),
+]
+# Reader pages in every language: English at today's addresses, the others under /de/ etc.
+urlpatterns += i18n_patterns(
     path("", include("consent.urls")),
     path("", include("glossary.urls")),
-]
+    prefix_default_language=False,
+)
 
 handler400 = "config.errors.bad_request"
 handler404 = "config.errors.page_not_found"

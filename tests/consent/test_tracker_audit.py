@@ -261,6 +261,28 @@ def test_another_origin_contacted_without_a_granted_category_declaring_it(
 
 
 @browser
+def test_a_declared_third_party_script_is_judged_by_what_the_decision_granted(site, tmp_path):
+    # consent.js starts the script the moment the decision is answered, on the page where it
+    # was made: its requests come after the grant, not before it. (The host does not
+    # resolve: the browser's attempt is the request the audit sees.)
+    declare("_audit_stand_in", "analytics", domain="tracker.invalid")
+    TrackingScript.objects.create(
+        name="Stand-in third party",
+        category=CookieGroup.objects.get(varname="analytics"),
+        src="https://tracker.invalid/s.js",
+    )
+    catalog.invalidate()
+
+    status, report = audit(site, tmp_path=tmp_path)
+
+    origin = "https://tracker.invalid"
+    contacted = {item["name"] for item in report["passes"] if origin in item["other_origins"]}
+    assert contacted == WITH_ANALYTICS
+    assert found(report, THIRD_PARTY) == {}
+    assert status == 0
+
+
+@browser
 def test_a_site_that_does_not_answer_is_a_clear_error(chromium, db):
     with pytest.raises(CommandError, match=r"Could not read http://127\.0\.0\.1:9/sitemap\.xml"):
         call_command("audit_trackers", "http://127.0.0.1:9", *PAGES)
