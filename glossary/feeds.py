@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext_lazy
 
 from glossary.models import Term
 
@@ -12,7 +13,7 @@ from glossary.models import Term
 class RecentTermsFeed(Feed):
     feed_type = Atom1Feed
     title = settings.SITE_NAME
-    subtitle = "Recently published or updated terms."
+    subtitle = gettext_lazy("Recently published or updated terms.")
     link = "/glossary/"
 
     def items(self):

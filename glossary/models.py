@@ -14,6 +14,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from markdownx.models import MarkdownxField
 
@@ -274,36 +275,50 @@ def name_clashes(term: Term) -> dict[str, list[str]]:
                 by_alias.setdefault(_name_key(line), other)
 
     def describe(other: Term, how: str) -> str:
-        return f"“{other.title}” ({other.get_absolute_url()}) already uses this name as its {how}"
+        template = (
+            gettext("“%(title)s” (%(url)s) already uses this name as its title")
+            if how == "title"
+            else gettext("“%(title)s” (%(url)s) already uses this name as its alias")
+        )
+        return template % {"title": other.title, "url": other.get_absolute_url()}
 
     if title_key in by_title:
         errors.setdefault("title", []).append(
-            f"A term with this title already exists: {describe(by_title[title_key], 'title')}. "
-            "Edit that term instead, or choose a more specific title."
+            gettext(
+                "A term with this title already exists: %(other)s. Edit that term instead, "
+                "or choose a more specific title."
+            )
+            % {"other": describe(by_title[title_key], "title")}
         )
     elif title_key in by_alias:
         errors.setdefault("title", []).append(
-            f"This title is taken: {describe(by_alias[title_key], 'alias')}."
+            gettext("This title is taken: %(other)s.")
+            % {"other": describe(by_alias[title_key], "alias")}
         )
 
     seen: set[str] = set()
     for alias in own_aliases:
         key = _name_key(alias)
         if key in seen:
-            errors.setdefault("aliases", []).append(f"The alias “{alias}” is listed twice.")
+            errors.setdefault("aliases", []).append(
+                gettext("The alias “%(alias)s” is listed twice.") % {"alias": alias}
+            )
             continue
         seen.add(key)
         if key == title_key:
             errors.setdefault("aliases", []).append(
-                f"The alias “{alias}” is the same as this term's title; remove it."
+                gettext("The alias “%(alias)s” is the same as this term's title; remove it.")
+                % {"alias": alias}
             )
         elif key in by_title:
             errors.setdefault("aliases", []).append(
-                f"The alias “{alias}” is taken: {describe(by_title[key], 'title')}."
+                gettext("The alias “%(alias)s” is taken: %(other)s.")
+                % {"alias": alias, "other": describe(by_title[key], "title")}
             )
         elif key in by_alias:
             errors.setdefault("aliases", []).append(
-                f"The alias “{alias}” is taken: {describe(by_alias[key], 'alias')}."
+                gettext("The alias “%(alias)s” is taken: %(other)s.")
+                % {"alias": alias, "other": describe(by_alias[key], "alias")}
             )
     return errors
 
@@ -501,7 +516,7 @@ class TermViews(models.Model):
 
 def _https_only(url: str) -> None:
     if not url.lower().startswith("https://"):
-        raise ValidationError("Use an https:// address.")
+        raise ValidationError(gettext("Use an https:// address."))
 
 
 class PartnerSlot(models.Model):
