@@ -326,6 +326,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "glossary@localhost")
 
 # --- Site --------------------------------------------------------------------
 SITE_NAME = os.environ.get("SITE_NAME", "Longevity Glossary")
+# Fill references in from Crossref (DOI) or PubMed (PMID) in the admin: off unless asked for.
+CITATION_LOOKUP = _env_bool("CITATION_LOOKUP", False)
 # Marked for translation: shown on every page in the page's language.
 SITE_DESCRIPTION = gettext_lazy(
     "Plain-language definitions of health and longevity terms, with references."

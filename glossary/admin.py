@@ -17,7 +17,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import router, transaction
+from django.db import models, router, transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -32,12 +32,14 @@ from markdownx.widgets import AdminMarkdownxWidget
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
-from glossary import changes, history, links
+from glossary import changes, history, links, lookup, references
 from glossary.models import (
     LETTER_GROUPS,
     Category,
+    Reference,
     RetiredSlug,
     Term,
+    TermReference,
     letter_label,
     name_clashes,
 )
@@ -85,14 +87,13 @@ class TermForm(forms.ModelForm):
     class Meta:
         model = Term
         fields = [
-            "title", "slug", "aliases", "summary", "body", "references", "categories",
+            "title", "slug", "aliases", "summary", "body", "categories",
             "related_terms", "status", "published_at", "review_interval_months",
         ]  # fmt: skip
         widgets = {
             "body": AdminMarkdownxWidget(attrs={"rows": 24}),
             "summary": forms.Textarea(attrs={"rows": 3}),
             "aliases": forms.Textarea(attrs={"rows": 3}),
-            "references": forms.Textarea(attrs={"rows": 5}),
         }
 
     def __init__(self, *args, **kwargs) -> None:
@@ -206,12 +207,96 @@ class CategoryAdmin(VersionAdmin):
     prepopulated_fields = {"slug": ("name",)}
 
 
+REFERENCE_SOURCE_FIELDS = [
+    "authors", "title", "container", "year", "volume", "issue", "pages", "doi", "pmid", "url",
+    "accessed",
+]  # fmt: skip
+
+
+@admin.register(Reference)
+class ReferenceAdmin(VersionAdmin):
+    """The library of sources every term cites with [@key] (docs/citations.md)."""
+
+    list_display = ["key", "kind", "title_or_text", "year", "evidence", "doi", "pmid"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    list_filter = ["kind", "evidence"]
+    search_fields = ["key", "title", "text", "authors", "doi", "pmid"]
+    fieldsets = [
+        (None, {"fields": ["key", "kind", "evidence"]}),
+        ("Source", {"fields": REFERENCE_SOURCE_FIELDS}),
+        ("Unstructured", {"fields": ["text"], "classes": ["collapse"]}),
+    ]
+
+    actions = ["fill_in_missing"]
+
+    @admin.display(description="Title", ordering="title")
+    def title_or_text(self, reference: Reference) -> str:
+        return (reference.title or reference.text)[:100]
+
+    @admin.action(
+        description=gettext_lazy("Fill in missing details from Crossref (DOI) or PubMed (PMID)"),
+        permissions=["change"],
+    )
+    def fill_in_missing(self, request: HttpRequest, queryset: QuerySet) -> None:
+        """Only empty fields are filled; each reference is saved (and its terms rendered)."""
+        if not settings.CITATION_LOOKUP:
+            self.message_user(
+                request,
+                gettext(
+                    "Metadata lookup is off: set CITATION_LOOKUP=1 to fill references in from "
+                    "Crossref or PubMed. Nothing was changed."
+                ),
+                messages.WARNING,
+            )
+            return
+        for reference in queryset.order_by("key")[:50]:  # a few seconds each, at most
+            try:
+                filled = lookup.fill_missing(reference)
+            except lookup.LookupFailed as error:
+                self.message_user(
+                    request, f"{reference.key}: not filled in: {error}.", messages.WARNING
+                )
+                continue
+            try:
+                reference.full_clean()
+            except ValidationError as error:
+                self.message_user(
+                    request,
+                    gettext("%(key)s: not filled in: the answer does not fit (%(error)s).")
+                    % {"key": reference.key, "error": " ".join(error.messages)},
+                    messages.WARNING,
+                )
+                continue
+            if filled:
+                with reversion.create_revision():
+                    reversion.set_user(request.user)
+                    reversion.set_comment(f"Filled in from lookup: {', '.join(filled)}.")
+                    reference.save()
+            self.message_user(
+                request,
+                gettext("%(key)s: filled in %(fields)s.")
+                % {"key": reference.key, "fields": ", ".join(filled) or gettext("nothing")},
+            )
+
+
+class TermReferenceInline(admin.TabularInline):
+    model = TermReference
+    extra = 0
+    autocomplete_fields = ["reference"]
+    verbose_name = gettext_lazy("listed reference")
+    verbose_name_plural = gettext_lazy(
+        "Listed references (shown after the ones the text cites with [@key]; "
+        "free-text references from before the library are kept here)"
+    )
+
+
 @admin.register(Term)
 class TermAdmin(VersionAdmin):
     form = TermForm
+    inlines = [TermReferenceInline]
     fieldsets = [
         (None, {"fields": ["title", "slug", "aliases", "summary"]}),
-        ("Article", {"fields": ["body", "references"]}),
+        ("Article", {"fields": ["body"]}),
         ("Connections", {"fields": ["categories", "related_terms"]}),
         (
             "Publishing",
@@ -376,6 +461,10 @@ class TermAdmin(VersionAdmin):
                     "following this link will not reach a live term."
                 )
                 % {"href": broken.href, "reason": broken.reason},
+            )
+        for warning in references.citation_warnings(form.instance.body):
+            messages.warning(
+                request, gettext("%(warning)s The term was saved.") % {"warning": warning}
             )
 
     def _comment(self, request, entry) -> None:

@@ -40,9 +40,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from core import stamps
-from glossary import bulk, name_index, planner, relinking, term_page, versions
+from glossary import bulk, name_index, planner, references, relinking, term_page, versions
 from glossary.models import NameChange, RetiredSlug, Term, letter_group, sort_key
-from glossary.rendering import NameRow, forms_of_names, render_body, render_references
+from glossary.rendering import NameRow, forms_of_names, render_body
 
 STATE_FIELDS = ("title", "aliases", "status", "published_at", "slug")
 # Shown on other terms' pages too, but no name: those pages are invalidated.
@@ -98,10 +98,13 @@ def before_save(term: Term) -> None:
     term.sort_title = sort_key(term.title)[:200]
     term.letter = letter_group(term.title)
     term.edit_token = uuid.uuid4()
-    rendered = render_body(term.title, term.aliases, term.body, name_index.current(), term.pk)
+    sources = references.sources_for(term.pk, term.body)
+    index = name_index.current()
+    rendered = render_body(term.title, term.aliases, term.body, index, term.pk, sources)
     term.body_html = rendered.body_html
     term.toc = rendered.toc
-    term.references_html = render_references(term.references)
+    term.references_html = rendered.references_html
+    term.cited_sources = rendered.cited_sources
     schedule_changed = before_values is None or any(
         before_values[name] != getattr(term, name) for name in ("status", "published_at")
     )
@@ -248,3 +251,23 @@ def publish_due(since: datetime.datetime) -> int:
     written = relinking.rerender(affected, index)
     stamps.bump(versions.LISTINGS)
     return len(written)
+
+
+# --- References -----------------------------------------------------------------------
+
+
+def reference_changed(keys: Iterable[str], reference_ids: Iterable[int] = ()) -> list[int]:
+    """Render again every term showing these references; returns the ids written.
+
+    A reference's metadata is shown on every term citing or listing it. A new key can turn
+    a "citation needed" into a citation and a removed one the opposite, so terms citing
+    the key before and after a rename are both rendered. Rendering writes only articles
+    whose HTML changed, with a new page token, so exactly their cached pages renew.
+    """
+    return sources_changed(references.citing_terms(keys, reference_ids))
+
+
+def sources_changed(term_ids: Iterable[int]) -> list[int]:
+    """These terms' references changed: render them again (written where HTML changed)."""
+    ids = set(term_ids)
+    return relinking.rerender(ids, name_index.current()) if ids else []

@@ -20,7 +20,8 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from glossary import bulk, changes, name_index, planner
-from glossary.models import Category, Term
+from glossary.citations import EVIDENCE_CHOICES, KIND_ARTICLE
+from glossary.models import Category, Reference, Term
 from glossary.progress import Progress, listener, reported_to
 
 MAX_COUNT = 500_000
@@ -317,17 +318,37 @@ def _summary(parts: TitleParts) -> str:
     )
 
 
-def _references(rng: random.Random, parts: TitleParts) -> str:
-    lines = []
-    for _ in range(rng.randint(1, 3)):
-        authors = ", ".join(rng.sample(SURNAMES, rng.randint(1, 3)))
-        year = rng.randint(1995, 2024)
-        journal = rng.choice(JOURNALS)
-        lines.append(
-            f"{authors} ({year}). {_capitalise(parts.core)} and healthy ageing. "
-            f"*{journal}*, {rng.randint(1, 60)}({rng.randint(1, 12)}), {rng.randint(1, 400)}."
-        )
-    return "\n".join(lines)
+DEMO_REFERENCES = 200  # a shared library the demo terms cite, as real terms share papers
+EVIDENCE_CODES = [code for code, _ in EVIDENCE_CHOICES]
+
+
+def _ensure_demo_library() -> None:
+    """Fictional structured references demo-1 … demo-200 (no DOI or PMID: none is real)."""
+    rng = random.Random(DEMO_REFERENCES)
+    Reference.objects.bulk_create(
+        [
+            Reference(
+                key=f"demo-{number}",
+                kind=KIND_ARTICLE,
+                authors="\n".join(f"{name} {rng.choice('ABCDEHJKLMS')}" for name in authors),
+                title=f"Demo study {number} of {rng.choice(JOURNALS).lower()} readers",
+                container=rng.choice(JOURNALS),
+                year=rng.randint(1995, 2024),
+                volume=str(rng.randint(1, 60)),
+                issue=str(rng.randint(1, 12)),
+                pages=f"{(first := rng.randint(1, 400))}-{first + rng.randint(2, 20)}",
+                evidence=rng.choice(EVIDENCE_CODES),
+            )
+            for number in range(1, DEMO_REFERENCES + 1)
+            for authors in [rng.sample(SURNAMES, rng.randint(1, 8))]
+        ],
+        ignore_conflicts=True,  # sends no signals: the terms citing them are rendered next
+    )
+
+
+def _citations(rng: random.Random) -> str:
+    keys = rng.sample(range(1, DEMO_REFERENCES + 1), rng.randint(1, 3))
+    return "[" + "; ".join(f"@demo-{key}" for key in keys) + "]"
 
 
 def _unique_slug(title: str, taken: set[str]) -> str:
@@ -369,6 +390,7 @@ def generate_terms(
     rng = random.Random(seed)
     with transaction.atomic():
         categories = _ensure_categories()
+        _ensure_demo_library()
         existing = name_index.published_rows()
         taken_names = _taken_names()
         chosen = _choose_titles(rng, count, taken_names)
@@ -455,8 +477,9 @@ def _compose_terms(
             slug=_unique_slug(parts.title, taken_slugs),
             aliases=aliases,
             summary=_summary(parts),
-            body=_body(rng, parts, mentions or [parts.core]),
-            references=_references(rng, parts),
+            body=_body(rng, parts, mentions or [parts.core]).replace(
+                "\n\n## Mechanism", f" {_citations(rng)}\n\n## Mechanism", 1
+            ),
             status=Term.Status.PUBLISHED,
             published_at=published,
             last_reviewed=(published + datetime.timedelta(days=rng.randint(0, 300))).date(),

@@ -30,14 +30,13 @@ COMPARED_FIELDS: list[tuple[str, str]] = [
     ("aliases", gettext_lazy("Aliases")),
     ("summary", gettext_lazy("Summary")),
     ("body", gettext_lazy("Body")),
-    ("references", gettext_lazy("References")),
     ("categories", gettext_lazy("Categories")),
     ("related_terms", gettext_lazy("Related terms")),
     ("status", gettext_lazy("Status")),
     ("published_at", gettext_lazy("Publication time")),
     ("last_reviewed", gettext_lazy("Last reviewed")),
 ]
-TEXT_FIELDS = {"aliases", "summary", "body", "references"}
+TEXT_FIELDS = {"aliases", "summary", "body"}
 M2M_FIELDS = {"categories": Category, "related_terms": Term}
 
 

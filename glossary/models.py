@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import json
 import unicodedata
 import uuid
 from functools import reduce
@@ -19,6 +20,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from markdownx.models import MarkdownxField
 
+from glossary import citations
 from glossary.rendering import term_url
 
 RELATED_ON_PAGE = 12
@@ -126,9 +128,12 @@ class Term(models.Model):
         blank=True,
         help_text="Markdown. Each “## Heading” starts a section (for example “## Origin”).",
     )
-    references = models.TextField(
+    sources = models.ManyToManyField(
+        "Reference",
+        through="TermReference",
         blank=True,
-        help_text="One citation per line. Markdown links are allowed.",
+        related_name="listed_on",
+        help_text="References listed on the term besides those its text cites with [@key].",
     )
     categories = models.ManyToManyField(Category, blank=True, related_name="terms")
     related_terms = models.ManyToManyField("self", blank=True, symmetrical=True)
@@ -158,6 +163,8 @@ class Term(models.Model):
     letter = models.CharField(max_length=5, editable=False, db_index=True)
     body_html = models.TextField(editable=False, blank=True)
     references_html = models.TextField(editable=False, blank=True)
+    # The sources its reference list shows, as plain data for its JSON-LD (no query to read).
+    cited_sources = models.JSONField(editable=False, default=list, blank=True)
     toc = models.JSONField(editable=False, default=list, blank=True)
     linked_terms = models.ManyToManyField(
         "self",
@@ -238,7 +245,8 @@ class Term(models.Model):
         )
 
     DERIVED_FIELDS = (
-        "sort_title", "letter", "body_html", "references_html", "toc", "updated_at", "edit_token",
+        "sort_title", "letter", "body_html", "references_html", "cited_sources", "toc",
+        "updated_at", "edit_token",
     )  # fmt: skip
 
     def save(self, *args, **kwargs) -> None:
@@ -251,7 +259,8 @@ class Term(models.Model):
         """A fingerprint of what a reader reads and a reviewer approves (the source text).
 
         A review and a publication remember it, so an edit since is seen by comparing."""
-        parts = (self.title, self.aliases, self.summary, self.body, self.references)
+        sources = json.dumps(self.cited_sources, sort_keys=True)  # what the citations say
+        parts = (self.title, self.aliases, self.summary, self.body, sources)
         return hashlib.sha256("\x1f".join(p or "" for p in parts).encode()).hexdigest()
 
     def clean(self) -> None:
@@ -343,6 +352,111 @@ def name_clashes(term: Term) -> dict[str, list[str]]:
                 % {"alias": alias, "other": describe(by_alias[key], "alias")}
             )
     return errors
+
+
+class Reference(models.Model):
+    """One source in the library that every term can cite with `[@key]` (docs/citations.md).
+
+    Shared: a paper cited by ten terms is entered, corrected and graded once, and every
+    term citing it shows the correction (`glossary.references.reference_changed`).
+    """
+
+    key = models.CharField(
+        _("citation key"),
+        max_length=80,
+        unique=True,
+        validators=[citations.validate_key],
+        help_text=_("Cite it in a term's text as [@key], for example [@pedersen2012]."),
+    )
+    kind = models.CharField(
+        _("type"), max_length=20, choices=citations.KIND_CHOICES, default=citations.KIND_ARTICLE
+    )
+    text = models.TextField(
+        _("free text"),
+        blank=True,
+        help_text=_(
+            "An unstructured reference as first written (markdown). Kept as it is "
+            "until the fields below are filled in and the type is changed."
+        ),
+    )
+    authors = models.TextField(
+        _("authors"),
+        blank=True,
+        help_text=_("One per line, surname then initials (“Pedersen BK”), or an organisation."),
+    )
+    title = models.CharField(_("title"), max_length=500, blank=True)
+    container = models.CharField(_("journal, book publisher or site"), max_length=300, blank=True)
+    year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
+    volume = models.CharField(_("volume"), max_length=20, blank=True)
+    issue = models.CharField(_("issue"), max_length=20, blank=True)
+    pages = models.CharField(_("pages"), max_length=40, blank=True)
+    doi = models.CharField(
+        _("DOI"),
+        max_length=200,
+        blank=True,
+        validators=[citations.validate_doi],
+        help_text=_("For example 10.1038/nrendo.2012.49 (a doi.org address is accepted)."),
+    )
+    pmid = models.CharField(
+        _("PMID"), max_length=12, blank=True, validators=[citations.validate_pmid]
+    )
+    url = models.URLField(_("address"), max_length=1000, blank=True)
+    accessed = models.DateField(_("accessed on"), null=True, blank=True)
+    evidence = models.CharField(
+        _("evidence level"), max_length=20, choices=citations.EVIDENCE_CHOICES, blank=True
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {(self.title or self.text)[:80]}"
+
+    def clean(self) -> None:
+        super().clean()
+        self.doi = citations.normalize_doi(self.doi)
+        self.pmid = self.pmid.strip()
+        if self.kind == citations.KIND_UNSTRUCTURED and not self.text.strip():
+            raise ValidationError({"text": _("An unstructured reference needs its free text.")})
+        if self.kind != citations.KIND_UNSTRUCTURED and not self.title.strip():
+            raise ValidationError({"title": _("A structured reference needs a title.")})
+
+    def as_source(self) -> citations.Source:
+        return citations.Source(
+            key=self.key,
+            kind=self.kind,
+            text=self.text,
+            authors=tuple(line.strip() for line in self.authors.splitlines() if line.strip()),
+            title=self.title,
+            container=self.container,
+            year=self.year,
+            volume=self.volume,
+            issue=self.issue,
+            pages=self.pages,
+            doi=self.doi,
+            pmid=self.pmid,
+            url=self.url,
+            accessed=self.accessed,
+            evidence=self.evidence,
+        )
+
+
+class TermReference(models.Model):
+    """A reference listed on a term, in the order the editor gave (migrated free text)."""
+
+    term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="listed_references")
+    reference = models.ForeignKey(Reference, on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["term", "reference"], name="termreference_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.term_id} lists {self.reference_id}"
 
 
 class RetiredSlug(models.Model):

@@ -20,9 +20,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from core import stamps
-from glossary import schedule, versions
+from glossary import references, schedule, versions
 from glossary.models import NameChange, Term
-from glossary.rendering import NameRow, TermIndex, render_markdown
+from glossary.rendering import CitationNumbering, NameRow, TermIndex, render_markdown
 
 # Past this many terms laid over the big automaton, the next use rebuilds it.
 MAX_OVERLAY = 500
@@ -189,5 +189,8 @@ def forget() -> None:
 
 def render_preview(source: str) -> str:
     """What the editor's live preview shows: exactly the public rendering of the body."""
-    body_html, _, _ = render_markdown(source, current())
+    sources = references.sources_for(None, source)
+    body_html, _, _ = render_markdown(
+        source, current(), numbering=CitationNumbering(sources.library)
+    )
     return body_html

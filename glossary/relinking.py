@@ -20,16 +20,11 @@ from collections.abc import Callable, Iterable, Sequence
 
 from django.db import connection
 
-from glossary import bulk
+from glossary import bulk, references
+from glossary.citations import ArticleSources
 from glossary.models import Term, letter_group, sort_key
 from glossary.progress import Progress, listener
-from glossary.rendering import (
-    FormMatcher,
-    RenderedTerm,
-    TermIndex,
-    render_body,
-    render_fields,
-)
+from glossary.rendering import FormMatcher, RenderedTerm, TermIndex, render_body
 
 BATCH_SIZE = 1000
 # Past this many name forms, one pass over every body beats a full-text query per form.
@@ -139,16 +134,14 @@ def links_of(term_id: int) -> set[int]:
 # --- Re-rendering ---------------------------------------------------------------------
 
 _worker_index: TermIndex | None = None
-# (title, aliases, body, references or None, own id): what rendering needs of one article.
-RenderInput = tuple[str, str, str, str | None, int]
+# (title, aliases, body, its references, own id): what rendering needs of one article.
+RenderInput = tuple[str, str, str, ArticleSources, int]
 
 
 def _render_one(item: RenderInput) -> RenderedTerm:
-    title, aliases, body, references, own_id = item
+    title, aliases, body, sources, own_id = item
     assert _worker_index is not None
-    if references is None:
-        return render_body(title, aliases, body, _worker_index, own_id)
-    return render_fields(title, aliases, body, references, _worker_index, own_id)
+    return render_body(title, aliases, body, _worker_index, own_id, sources)
 
 
 # How often rendering reports how many articles it has done.
@@ -193,9 +186,9 @@ def _counted(
     return done
 
 
-BODY_FIELDS = ["body_html", "toc", "page_token"]
+BODY_FIELDS = ["body_html", "references_html", "cited_sources", "toc", "page_token"]
 # A freshly loaded row has none of its derived fields yet.
-WHOLE_FIELDS = [*BODY_FIELDS, "references_html", "sort_title", "letter", "edit_token"]
+WHOLE_FIELDS = [*BODY_FIELDS, "sort_title", "letter", "edit_token"]
 
 
 def rerender(
@@ -246,11 +239,12 @@ def _rerender_batch(
     batch = list(
         Term.objects.filter(pk__in=ids)
         .order_by("pk")
-        .only("pk", "title", "aliases", "body", "references", *BODY_FIELDS)
+        .only("pk", "title", "aliases", "body", *BODY_FIELDS)
     )
     old_links = _links_from([t.pk for t in batch])
+    sources = references.sources_for_many((t.pk, t.body) for t in batch)
     results = render_many(
-        [(t.title, t.aliases, t.body, t.references if whole else None, t.pk) for t in batch],
+        [(t.title, t.aliases, t.body, sources[t.pk], t.pk) for t in batch],
         index,
         rendered=rendered,
     )
@@ -260,15 +254,18 @@ def _rerender_batch(
     for term, result in zip(batch, results, strict=True):
         same = (
             result.body_html == term.body_html
+            and result.references_html == term.references_html
+            and result.cited_sources == term.cited_sources
             and result.toc == term.toc
             and set(result.linked_term_ids) == old_links.get(term.pk, set())
         )
         if same and not whole:
             continue
         term.body_html, term.toc = result.body_html, result.toc
+        term.references_html = result.references_html
+        term.cited_sources = result.cited_sources
         term.page_token = page_token  # its page in the page cache is invalidated
         if whole:
-            term.references_html = result.references_html
             term.sort_title = sort_key(term.title)[:200]
             term.letter = letter_group(term.title)
             term.edit_token = uuid.uuid4()  # forms opened before the load are stale

@@ -27,6 +27,10 @@ import nh3
 from django.conf import settings
 from django.urls import reverse
 from django.utils.text import slugify
+from django.utils.translation import gettext
+
+from glossary import citations
+from glossary.citations import ArticleSources, Source
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em",
@@ -61,6 +65,8 @@ class RenderedTerm:
     references_html: str
     toc: list[dict]
     linked_term_ids: list[int] = field(default_factory=list)
+    unknown_keys: list[str] = field(default_factory=list)
+    cited_sources: list[dict] = field(default_factory=list)  # what the list shows, as JSON
 
 
 @dataclass(frozen=True)
@@ -304,9 +310,15 @@ def _is_external(href: str) -> bool:
 class _Linker(HTMLParser):
     """Rewrites sanitized HTML: term links, external-link rel, h1 demoted, TOC collected."""
 
-    def __init__(self, index: TermIndex | None, exclude_ids: set[int]) -> None:
+    def __init__(
+        self,
+        index: TermIndex | None,
+        exclude_ids: set[int],
+        numbering: CitationNumbering | None = None,
+    ) -> None:
         super().__init__(convert_charrefs=True)
         self.index = index
+        self.numbering = numbering
         self.exclude_ids = exclude_ids
         self.out: list[str] = []
         self.stack: list[str] = []
@@ -369,7 +381,20 @@ class _Linker(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self._heading is not None:
             self._heading["title"] += data
-        if self.index is None or any(tag in NO_LINK_TAGS for tag in self.stack):
+        if any(tag in NO_LINK_TAGS for tag in self.stack):
+            self.out.append(html.escape(data, quote=False))
+            return
+        if self.numbering is None:
+            self._link_names(data)
+            return
+        for piece, keys in citations.split_citations(data):
+            if keys is None:
+                self._link_names(piece)
+            else:
+                self.out.append(self.numbering.mark(keys))
+
+    def _link_names(self, data: str) -> None:
+        if self.index is None:
             self.out.append(html.escape(data, quote=False))
             return
         position = 0
@@ -412,56 +437,135 @@ def _start_tag(tag: str, attributes: dict[str, str | None]) -> str:
 
 
 def link_and_outline(
-    safe_html: str, index: TermIndex | None, exclude_ids: set[int] | None = None
+    safe_html: str,
+    index: TermIndex | None,
+    exclude_ids: set[int] | None = None,
+    numbering: CitationNumbering | None = None,
 ) -> tuple[str, list[dict], dict[int, str]]:
-    linker = _Linker(index, exclude_ids or set())
+    linker = _Linker(index, exclude_ids or set(), numbering)
     linker.feed(safe_html)
     linker.close()
     return "".join(linker.out), linker.toc, linker.linked
 
 
 def render_markdown(
-    source: str, index: TermIndex | None, exclude_ids: set[int] | None = None
+    source: str,
+    index: TermIndex | None,
+    exclude_ids: set[int] | None = None,
+    numbering: CitationNumbering | None = None,
 ) -> tuple[str, list[dict], dict[int, str]]:
-    """Sanitized, cross-linked HTML, its table of contents and the terms it links to."""
-    return link_and_outline(markdown_to_safe_html(source), index, exclude_ids=exclude_ids)
+    """Sanitized, cross-linked HTML, its table of contents and the terms it links to.
+
+    With a `numbering`, `[@key]` citations become numbered superscripts (docs/citations.md).
+    """
+    return link_and_outline(markdown_to_safe_html(source), index, exclude_ids, numbering)
 
 
-def render_references(source: str) -> str:
-    items = []
-    for line in (source or "").splitlines():
-        line = line.strip().lstrip("-*").strip()
-        if not line:
-            continue
-        item = _inline_markdown_to_safe_html(line)
-        item = re.sub(r"^<p>(.*)</p>$", r"\1", item.strip(), flags=re.S)
-        item, _, _ = link_and_outline(item, None)
-        items.append(f"<li>{item}</li>")
-    return "".join(items)
+# --- Citations and the reference list ---------------------------------------------------
+
+# The reference list is built here, not by markdown, so it gets its own allow-list (ids for
+# the back-links, classes for the evidence labels), which editors' markdown never gets.
+LIST_MARKER = re.compile(r"^[-*+]\s+")
+REFERENCE_TAGS = {"a", "b", "em", "i", "span", "strong", "sub", "sup", "code"}
+REFERENCE_ATTRIBUTES = {"a": {"href", "title", "class", "aria-label"}, "span": {"class"}}
 
 
-def render_body(
-    title: str, aliases: str, body: str, index: TermIndex, own_id: int | None = None
-) -> RenderedTerm:
-    """The article's body only (what changes when other terms' names change)."""
-    # A term never links to itself, even under a name it is about to take.
-    exclude = {own_id} if own_id else set()
-    exclude |= index.terms_named(forms_of_names(title, aliases))
-    body_html, toc, linked = render_markdown(body, index, exclude_ids=exclude)
-    return RenderedTerm(
-        body_html=body_html, references_html="", toc=toc, linked_term_ids=list(linked)
+class CitationNumbering:
+    """Numbers the sources an article cites in order of first citation; a source cited
+    again keeps its number. Every citation gets its own id, for the list's back-links."""
+
+    def __init__(self, library: Mapping[str, Source]) -> None:
+        self.library = library
+        self.numbers: dict[str, int] = {}
+        self.uses: dict[str, list[str]] = {}
+        self.unknown: dict[str, None] = {}
+
+    def mark(self, keys: list[str]) -> str:
+        """The superscript for one citation group such as [@a; @b]."""
+        links = []
+        for key in dict.fromkeys(keys):
+            if key not in self.library:
+                self.unknown.setdefault(key)
+                continue
+            number = self.numbers.setdefault(key, len(self.numbers) + 1)
+            uses = self.uses.setdefault(key, [])
+            anchor = f"cite-{number}-{len(uses) + 1}"
+            uses.append(anchor)
+            links.append(f'<a href="#ref-{number}" id="{anchor}">{number}</a>')
+        if not links:
+            missing = html.escape(gettext("citation needed"))
+            return f'<sup class="citation citation-missing">[{missing}]</sup>'
+        return f'<sup class="citation">{",".join(links)}</sup>'
+
+    def cited(self) -> list[Source]:
+        return [self.library[key] for key in self.numbers]
+
+
+def _reference_item(source: Source, number: int, uses: list[str]) -> str:
+    if source.kind == citations.KIND_UNSTRUCTURED:
+        # A list marker ("- ", "* ") is not part of the reference; "*emphasis*" is.
+        text = _inline_markdown_to_safe_html(LIST_MARKER.sub("", source.text.strip()))
+        text = re.sub(r"^<p>(.*)</p>$", r"\1", text.strip(), flags=re.S)
+    else:
+        text = citations.ama_html(source)
+    parts = [text, citations.identifier_links(source), citations.evidence_html(source)]
+    backlinks = [
+        f'<a href="#{anchor}" class="citation-backlink" aria-label="'
+        + html.escape(gettext("Back to citation %(number)s") % {"number": number})
+        + '">↩\ufe0e</a>'
+        for anchor in uses
+    ]
+    if backlinks:
+        parts.append(f'<span class="citation-backlinks">{" ".join(backlinks)}</span>')
+    item = nh3.clean(
+        " ".join(part for part in parts if part),
+        tags=REFERENCE_TAGS,
+        attributes=REFERENCE_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel=None,
+    )
+    item, _, _ = link_and_outline(item, None)  # external links get their rel
+    return f'<li id="ref-{number}">{item}</li>'
+
+
+def shown_sources(numbering: CitationNumbering, listed: Iterable[Source]) -> list[Source]:
+    """The cited sources in citation order, then the listed ones nobody cites yet."""
+    shown = numbering.cited()
+    return shown + [source for source in listed if source.key not in numbering.numbers]
+
+
+def render_reference_list(numbering: CitationNumbering, shown: list[Source]) -> str:
+    return "".join(
+        _reference_item(source, number, numbering.uses.get(source.key, []))
+        for number, source in enumerate(shown, start=1)
     )
 
 
-def render_fields(
+def render_body(
     title: str,
     aliases: str,
     body: str,
-    references: str,
     index: TermIndex,
     own_id: int | None = None,
+    sources: ArticleSources | None = None,
 ) -> RenderedTerm:
-    """Render a whole term from its fields (bulk loads render rows that are not saved yet)."""
-    rendered = render_body(title, aliases, body, index, own_id)
-    rendered.references_html = render_references(references)
-    return rendered
+    """The article: body with its citations, and its reference list.
+
+    `sources` holds the references it needs (the library entries its body cites, the ones
+    listed on the term); without it every citation renders as "citation needed".
+    """
+    sources = sources or ArticleSources()
+    # A term never links to itself, even under a name it is about to take.
+    exclude = {own_id} if own_id else set()
+    exclude |= index.terms_named(forms_of_names(title, aliases))
+    numbering = CitationNumbering(sources.library)
+    body_html, toc, linked = render_markdown(body, index, exclude, numbering)
+    shown = shown_sources(numbering, sources.listed)
+    return RenderedTerm(
+        body_html=body_html,
+        references_html=render_reference_list(numbering, shown),
+        toc=toc,
+        linked_term_ids=list(linked),
+        unknown_keys=list(numbering.unknown),
+        cited_sources=[source.as_json() for source in shown],
+    )

@@ -12,7 +12,7 @@ from django.dispatch import receiver
 
 from core import stamps
 from glossary import changes, term_page, versions
-from glossary.models import Category, RetiredSlug, Term
+from glossary.models import Category, Reference, RetiredSlug, Term, TermReference
 
 
 @receiver(pre_save, sender=Term)
@@ -78,3 +78,30 @@ def page_content_changed(sender, **kwargs) -> None:
     """Categories, old addresses and connections show on public pages too."""
     if kwargs.get("action", "post_").startswith("post_"):
         stamps.bump(versions.LISTINGS)
+
+
+@receiver(pre_save, sender=Reference)
+def reference_will_be_saved(sender, instance: Reference, raw: bool = False, **kwargs) -> None:
+    """Remember the key it had: terms citing the old key render again too (a rename)."""
+    instance._key_before = (
+        Reference.objects.filter(pk=instance.pk).values_list("key", flat=True).first()
+        if instance.pk
+        else None
+    )
+
+
+@receiver(post_save, sender=Reference)
+@receiver(post_delete, sender=Reference)
+def reference_saved(sender, instance: Reference, **kwargs) -> None:
+    """Every term citing or listing it shows its metadata: render them again."""
+    keys = {instance.key, getattr(instance, "_key_before", None) or instance.key}
+    changes.reference_changed(keys, [instance.pk])
+
+
+@receiver(post_save, sender=TermReference)
+@receiver(post_delete, sender=TermReference)
+def listed_reference_changed(sender, instance: TermReference, origin=None, **kwargs) -> None:
+    """A term's list of references changed (the admin's inline saves after the term)."""
+    if isinstance(origin, Term) or getattr(origin, "model", None) is Term:
+        return  # the term itself is being deleted (one, or a queryset of terms)
+    changes.sources_changed([instance.term_id])

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 
+from glossary.citations import KIND_ARTICLE, KIND_UNSTRUCTURED, Source, doi_url, safe_url
 from glossary.models import Publication, Term
 from glossary.publications import ShownVersion
 
@@ -62,8 +63,31 @@ def _review_and_authors(request: HttpRequest, publication: Publication) -> dict:
     return found
 
 
+def citation(source: Source) -> dict:
+    """One reference as schema.org: a ScholarlyArticle (journal articles) or CreativeWork,
+    its DOI as identifier and sameAs."""
+    if source.kind == KIND_UNSTRUCTURED:
+        return {"@type": "CreativeWork", "name": source.text}
+    work: dict = {
+        "@type": "ScholarlyArticle" if source.kind == KIND_ARTICLE else "CreativeWork",
+        "name": source.title,
+    }
+    if source.authors:
+        work["author"] = [{"@type": "Person", "name": name} for name in source.authors]
+    if source.year:
+        work["datePublished"] = str(source.year)
+    if source.container:
+        work["isPartOf"] = {"@type": "Periodical", "name": source.container}
+    if source.doi:
+        work["identifier"] = {"@type": "PropertyValue", "propertyID": "DOI", "value": source.doi}
+        work["sameAs"] = doi_url(source.doi)
+    elif safe_url(source.url):
+        work["url"] = safe_url(source.url)
+    return work
+
+
 def term_page(term: Term, request: HttpRequest, shown: ShownVersion | None = None) -> dict:
-    """A ``MedicalWebPage`` about the ``DefinedTerm``, with its review and authors."""
+    """A ``MedicalWebPage`` about the ``DefinedTerm``, with its review, authors and citations."""
     url = _absolute(request, term.get_absolute_url())
     title = shown.title if shown else term.title
     summary = shown.summary if shown else term.summary
@@ -95,6 +119,8 @@ def term_page(term: Term, request: HttpRequest, shown: ShownVersion | None = Non
         page.update(_review_and_authors(request, publication))
     elif term.last_reviewed:
         page["lastReviewed"] = term.last_reviewed.isoformat()
+    if term.cited_sources:
+        page["citation"] = [citation(Source.from_json(data)) for data in term.cited_sources]
     defined_term["inDefinedTermSet"].pop("@context")
     return {"@context": "https://schema.org", "@graph": [page, defined_term]}
 

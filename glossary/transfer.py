@@ -8,7 +8,10 @@ writes are bulk operations in one transaction, ended by one cross-link pass.
 
 The markdown format is one `<slug>.md` per term: a YAML front-matter header between
 `---` lines and the markdown body below it, so the content can live in git. Categories
-go to `categories.yaml` beside the term files.
+go to `categories.yaml` beside the term files, the library of references to
+`references.yaml` (docs/citations.md). A term's `references` lists the keys of the
+references listed on it; a line that is no key (an export from before the library) is
+taken in as an unstructured reference, as the migration did.
 """
 
 from __future__ import annotations
@@ -25,25 +28,32 @@ from typing import Any
 
 import yaml
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import dateparse, timezone
 
 from glossary import bulk, changes, planner, relinking
-from glossary.models import Category, RetiredSlug, Term
+from glossary.citations import KIND_UNSTRUCTURED
+from glossary.models import Category, Reference, RetiredSlug, Term, TermReference
 from glossary.progress import Progress, listener, reported_to
 
 FORMAT_NAME = "glossary-terms"
 FORMAT_VERSION = 1
 CATEGORIES_FILE = "categories.yaml"
 RETIRED_FILE = "retired-slugs.yaml"
+REFERENCES_FILE = "references.yaml"
 # The markdown export's list of the files it wrote: the only files a later export may
 # overwrite or remove. Not a .md file, so an import of the folder never reads it.
 MANIFEST_FILE = ".glossary-export"
 MANIFEST_HEADER = "# glossary-terms export manifest v1"
 RETIRED_FIELDS = ("slug", "term", "title", "retired_at")
 # Stored as one item per line; written as lists so a diff shows one alias per line.
-LINE_LIST_FIELDS = ("aliases", "references")
-RELATION_KEYS = ("categories", "related")
+LINE_LIST_FIELDS = ("aliases",)
+RELATION_KEYS = ("categories", "related", "references")
+# A reference's fields as they travel; authors as a list (one per line when stored).
+REFERENCE_FIELDS = (
+    "key", "kind", "text", "authors", "title", "container", "year", "volume", "issue", "pages",
+    "doi", "pmid", "url", "accessed", "evidence",
+)  # fmt: skip
 CATEGORY_FIELDS = ("slug", "name", "description")
 MAX_REPORTED_ERRORS = 20
 # Messages quote values from the file; a hostile file must not turn them into megabytes.
@@ -196,6 +206,35 @@ def _relations() -> tuple[dict[int, list[str]], dict[int, list[str]]]:
     return categories, related
 
 
+def _listed_references() -> dict[int, list[str]]:
+    """The keys of the references listed on each term, in their order: one query."""
+    listed: dict[int, list[str]] = {}
+    for term_id, key in (
+        TermReference.objects.order_by("term_id", "position", "pk")
+        .values_list("term_id", "reference__key")
+        .iterator(chunk_size=5000)
+    ):
+        listed.setdefault(term_id, []).append(key)
+    return listed
+
+
+def export_references() -> list[dict]:
+    """The library, by key; empty fields left out."""
+    records = []
+    for reference in Reference.objects.order_by("key"):
+        record = {}
+        for name in REFERENCE_FIELDS:
+            value = getattr(reference, name)
+            if name == "authors":
+                value = [line for line in value.splitlines() if line.strip()]
+            elif name == "accessed" and value is not None:
+                value = value.isoformat()
+            if value not in ("", None, []):
+                record[name] = value
+        records.append(record)
+    return records
+
+
 def export_records(*, progress: Progress | None = None) -> tuple[list[dict], list[dict]]:
     """(categories, terms) as plain data, sorted by slug so exports diff cleanly.
 
@@ -205,6 +244,7 @@ def export_records(*, progress: Progress | None = None) -> tuple[list[dict], lis
     total = Term.objects.count()
     fields = term_fields()
     categories_of, related_of = _relations()
+    listed_of = _listed_references()
     categories = [
         {name: getattr(category, name) for name in CATEGORY_FIELDS}
         for category in Category.objects.order_by("slug")
@@ -215,6 +255,8 @@ def export_records(*, progress: Progress | None = None) -> tuple[list[dict], lis
         record = {"slug": row["slug"], "title": row["title"]}
         for model_field in fields:
             record[model_field.name] = _dump_value(model_field, row[model_field.attname])
+            if model_field.name == "body":  # where the free-text references used to be
+                record["references"] = listed_of.get(row["pk"], [])
         record["categories"] = sorted(categories_of.get(row["pk"], []))
         record["related"] = sorted(related_of.get(row["pk"], []))
         terms.append(record)
@@ -245,6 +287,7 @@ def export_json(path: Path, *, progress: Progress | None = None) -> int:
         "format": FORMAT_NAME,
         "version": FORMAT_VERSION,
         "categories": categories,
+        "references": export_references(),
         "terms": terms,
         "retired_slugs": export_retired(),
     }
@@ -283,6 +326,7 @@ def export_markdown(directory: Path, *, progress: Progress | None = None) -> int
     # File name -> its text, made when needed (50,000 documents need not sit in memory).
     files: dict[str, Callable[[], str]] = {
         CATEGORIES_FILE: partial(_yaml_dump, categories),
+        REFERENCES_FILE: partial(_yaml_dump, export_references()),
         RETIRED_FILE: partial(_yaml_dump, retired),
     }
     for record in terms:
@@ -460,6 +504,7 @@ class Bundle:
     categories: list[Record]
     terms: list[Record]
     retired: list[Record] = field(default_factory=list)
+    references: list[Record] = field(default_factory=list)
 
 
 def _record_list(path: Path, document: dict, key: str) -> list[Record]:
@@ -491,6 +536,7 @@ def read_json(path: Path) -> Bundle:
         _record_list(path, document, "categories"),
         [Record(item, _record_label(path, n, item)) for n, item in enumerate(document["terms"])],
         _record_list(path, document, "retired_slugs"),
+        _record_list(path, document, "references"),
     )
 
 
@@ -546,6 +592,7 @@ def read_markdown_dir(directory: Path, *, progress: Progress | None = None) -> B
     problems: list[str] = []
     categories = _yaml_list(directory / CATEGORIES_FILE)
     retired = _yaml_list(directory / RETIRED_FILE)
+    references = _yaml_list(directory / REFERENCES_FILE)
     terms = []
     paths = sorted(directory.glob("*.md"))
     for number, path in enumerate(paths, start=1):
@@ -568,7 +615,7 @@ def read_markdown_dir(directory: Path, *, progress: Progress | None = None) -> B
             )
     if problems:
         raise TransferError(problems)
-    return Bundle(categories, terms, retired)
+    return Bundle(categories, terms, retired, references)
 
 
 def read_path(path: Path, *, progress: Progress | None = None) -> Bundle:
@@ -595,6 +642,7 @@ class TermPlan:
     categories: list[str] | None
     related: list[str] | None
     record: Record
+    references: list[str] | None = None  # keys, or free text from an older export
 
 
 def _check_categories(records: list[Record], problems: list[str]) -> dict[str, dict]:
@@ -702,10 +750,11 @@ def _plan_term(
             problems.append(f"{record.at(name)}: {error}")
     categories = _slug_list(record, "categories", problems)
     related = _slug_list(record, "related", problems)
+    references = _slug_list(record, "references", problems)
     for slug in categories or []:
         if slug not in category_slugs:
             problems.append(f"{record.at('categories')}: unknown category {shown(slug)}")
-    return TermPlan(values, categories, related, record)
+    return TermPlan(values, categories, related, record, references)
 
 
 def _check_unique_names(plans: list[TermPlan], problems: list[str]) -> dict[str, TermPlan]:
@@ -815,12 +864,15 @@ def import_bundle(bundle: Bundle, *, progress: Progress | None = None) -> Import
         category_slugs = set(planned_categories) | set(
             Category.objects.values_list("slug", flat=True)
         )
+        planned_references = _check_references(bundle.references, problems)
         plans = _check_terms(bundle.terms, category_slugs, problems, report)
         retired = _check_retired(bundle.retired, plans, problems)
         if problems:
             raise TransferError(problems)
         try:
+            changed_keys = _write_references(planned_references)
             result = _write(planned_categories, plans, report)
+            changes.reference_changed(changed_keys)  # terms outside the file citing them
             _write_retired(retired, [p.values["slug"] for p in plans])
         except IntegrityError as error:
             raise TransferError([f"the database refused the import: {error}"]) from None
@@ -872,6 +924,7 @@ def _write(
     term_ids = {t.slug: t.pk for t in new_terms} | existing_ids
     _write_term_categories(plans, term_ids, category_ids, report)
     _write_related(plans, term_ids, report)
+    _write_listed_references(plans, term_ids)
     imported = [term_ids[p.values["slug"]] for p in plans]
     with reported_to(report):
         changes.terms_loaded(imported, previously_linking=linking)
@@ -974,6 +1027,116 @@ def _update_terms(
         bulk.update_rows(terms, [f.name for f in fields])
         done += len(chunk)
         report("Updating terms", done, len(updates))
+
+
+# --- References -------------------------------------------------------------------------
+
+
+def _check_references(records: list[Record], problems: list[str]) -> dict[str, dict]:
+    """The file's library: each record checked as the reference form checks it."""
+    planned: dict[str, dict] = {}
+    for record in records:
+        data = record.data
+        if not isinstance(data, dict):
+            problems.append(f"{record.where}: expected a reference's fields")
+            continue
+        unknown = set(data) - set(REFERENCE_FIELDS)
+        if unknown:
+            problems.append(f"{record.where}: unknown field(s) {_field_names(unknown)}")
+        values = {name: data[name] for name in REFERENCE_FIELDS if data.get(name) is not None}
+        authors = values.get("authors", [])
+        if not isinstance(authors, list) or not all(isinstance(a, str) for a in authors):
+            problems.append(f"{record.where}: authors: expected a list of names")
+            continue
+        values["authors"] = "\n".join(authors)
+        reference = Reference(**values)
+        try:
+            reference.clean_fields()
+            reference.clean()
+        except (ValidationError, TypeError, ValueError) as error:
+            reasons = " ".join(getattr(error, "messages", [str(error)]))
+            problems.append(f"{record.where} (key {shown(data.get('key'))}): {reasons}")
+            continue
+        if reference.key in planned:
+            problems.append(f"{record.where}: reference key {reference.key!r} appears twice")
+        planned[reference.key] = {name: getattr(reference, name) for name in REFERENCE_FIELDS}
+    return planned
+
+
+def _write_references(planned: dict[str, dict]) -> set[str]:
+    """Create or update the file's references; returns the keys whose values changed."""
+    existing = {r.key: r for r in Reference.objects.filter(key__in=list(planned))}
+    new, changed = [], []
+    for key, values in planned.items():
+        reference = existing.get(key)
+        if reference is None:
+            new.append(Reference(**values))
+        elif any(getattr(reference, name) != value for name, value in values.items()):
+            for name, value in values.items():
+                setattr(reference, name, value)
+            changed.append(reference)
+    Reference.objects.bulk_create(new, batch_size=bulk.BATCH_SIZE)
+    fields = [name for name in REFERENCE_FIELDS if name != "key"] + ["updated_at"]
+    for reference in changed:
+        reference.updated_at = timezone.now()
+    Reference.objects.bulk_update(changed, fields, batch_size=500)
+    return {reference.key for reference in changed}
+
+
+def _write_listed_references(plans: list[TermPlan], term_ids: dict[str, int]) -> None:
+    """The listed references of the terms whose record has them replace the ones they had.
+
+    A line that names no reference is free text (an export from before the library): it
+    becomes an unstructured reference, one per distinct text, as the migration did. Rows
+    are written in bulk, without signals: `changes.terms_loaded` renders these terms next.
+    """
+    with_references = [p for p in plans if p.references is not None]
+    if not with_references:
+        return
+    wanted = {line for p in with_references for line in p.references or []}
+    by_key = dict(Reference.objects.filter(key__in=wanted).values_list("key", "pk"))
+    free = {line for line in wanted if line not in by_key}
+    text_keys = dict(
+        Reference.objects.filter(kind=KIND_UNSTRUCTURED, text__in=free).values_list("text", "key")
+    )
+    taken = set(Reference.objects.filter(key__startswith="ref-").values_list("key", flat=True))
+    new = []
+    for plan in with_references:
+        for position, line in enumerate(plan.references or [], start=1):
+            if line not in by_key and line not in text_keys:
+                key = _unused_key(f"ref-{plan.values['slug']}"[:70], position, taken)
+                text_keys[line] = key
+                new.append(Reference(key=key, kind=KIND_UNSTRUCTURED, text=line))
+    Reference.objects.bulk_create(new, batch_size=bulk.BATCH_SIZE)
+    keys = {**{key: key for key in by_key}, **text_keys}
+    ids = dict(Reference.objects.filter(key__in=set(keys.values())).values_list("key", "pk"))
+    rows = [
+        (term_ids[plan.values["slug"]], ids[keys[line]], position)
+        for plan in with_references
+        for position, line in enumerate(plan.references or [], start=1)
+    ]
+    _replace_listed([term_ids[p.values["slug"]] for p in with_references], rows)
+
+
+def _replace_listed(term_ids: list[int], rows: list[tuple[int, int, int]]) -> None:
+    """Plain DELETE and bulk INSERT: row by row signals would render each term again."""
+    table = connection.ops.quote_name(TermReference._meta.db_table)
+    with connection.cursor() as cursor:
+        for chunk in _chunks(term_ids, 500):
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(f"DELETE FROM {table} WHERE term_id IN ({marks})", chunk)
+    TermReference.objects.bulk_create(
+        [TermReference(term_id=t, reference_id=r, position=p) for t, r, p in rows],
+        batch_size=bulk.BATCH_SIZE,
+        ignore_conflicts=True,  # a reference listed twice on one term is listed once
+    )
+
+
+def _unused_key(base: str, number: int, taken: set[str]) -> str:
+    while f"{base}-{number}" in taken:
+        number += 1000
+    taken.add(f"{base}-{number}")
+    return f"{base}-{number}"
 
 
 def import_path(path: Path, *, progress: Progress | None = None) -> ImportResult:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("glossary/<slug:slug>/", views.term_detail, name="term_detail"),
     path("glossary/<slug:slug>/v/<int:number>/", views.term_version, name="term_version"),
     path("glossary/<slug:slug>/related/", views.term_related, name="term_related"),
+    path("glossary/<slug:slug>/cite/", views.term_cite, name="term_cite"),
     path("categories/<slug:slug>/", views.category_detail, name="category_detail"),
     path("search/", views.search, name="search"),
     path("search/suggest/", views.search_suggest, name="search_suggest"),

@@ -40,6 +40,8 @@ def register_pages() -> None:
     """Tell the page cache which glossary pages it may keep and what each shows."""
     term_page = (NAMES, PARTNER, TERM_PAGES)
     page_cache.register("glossary:term_detail", stamps=term_page, version=term_page_version)
+    # "Cite this term" shows the term's title, date and address: the term's own version.
+    page_cache.register("glossary:term_cite", stamps=(TERM_PAGES,), version=term_page_version)
     page_cache.register("glossary:term_related", stamps=(LISTINGS,), paginated=True)
     # A publication never changes; a newer one, an unpublished or deleted term move LISTINGS.
     page_cache.register("glossary:term_version", stamps=(LISTINGS,))

@@ -7,13 +7,20 @@ from urllib.parse import quote
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    JsonResponse,
+)
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 
 from core import visitors
-from glossary import publications, retired, structured_data, term_page
+from glossary import cite, publications, retired, structured_data, term_page
 from glossary import search as glossary_search
 from glossary.models import LETTER_GROUPS, Category, Publication, Term, letter_label
 from glossary.navigation import letter_bar, listing_page, page_or_last, term_groups_preview
@@ -87,6 +94,7 @@ def term_detail(request: HttpRequest, slug: str) -> HttpResponse:
         return retired.response_for_unknown_slug(request, slug)
     around = term_page.surroundings(term)
     shown = publications.shown_version(term, preview=visitors.is_staff(request))
+    citation = cite.TermCitation.of(term, request, shown.publication)
     response = render(
         request,
         "glossary/term_detail.html",
@@ -100,6 +108,7 @@ def term_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "more_related": around.more_related,
             "link_previews": around.previews,
             "jsonld": structured_data.term_page(term, request, shown),
+            "cite_styles": cite.styles(citation),
         },
     )
     if not term.is_public:
@@ -129,6 +138,39 @@ def term_version(request: HttpRequest, slug: str, number: int) -> HttpResponse:
             "jsonld": structured_data.version_page(publication, request),
         },
     )
+
+
+def term_cite(request: HttpRequest, slug: str) -> HttpResponse:
+    """How to cite a term: the styles on a page, or a BibTeX or RIS file (?format=)."""
+    term = get_object_or_404(_visible_terms(request), slug=slug)
+    shown = publications.shown_version(term, preview=visitors.is_staff(request))
+    citation = cite.TermCitation.of(term, request, shown.publication)
+    format_name = request.GET.get("format")
+    if format_name is None:
+        response = render(
+            request,
+            "glossary/term_cite.html",
+            {
+                "term": term,
+                "styles": cite.styles(citation),
+                "bibtex": cite.bibtex(citation),
+                "ris": cite.ris(citation),
+                "cited_url": citation.url,
+            },
+        )
+    elif format_name in cite.DOWNLOADS:
+        content_type, extension = cite.DOWNLOADS[format_name]
+        response = HttpResponse(cite.download(citation, format_name), content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{citation.key}.{extension}"'
+    else:
+        message = gettext(
+            "Unknown citation format “%(format)s”. Use ?format=bibtex or ?format=ris, "
+            "or no format for the page with every style."
+        ) % {"format": format_name[:40]}
+        return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+    if not term.is_public:
+        add_never_cache_headers(response)
+    return response
 
 
 @require_safe

@@ -21,6 +21,7 @@ PAGES = {
     "index": "/glossary/",
     "letter": "/glossary/letter/r/",
     "term": SEED,
+    "cite": SEED + "cite/",
     "category": "/categories/exercise-brain-health/",
     "search": "/search/?q=BDNF",
     "search-no-results": "/search/?q=zzzzqqq",
@@ -67,6 +68,25 @@ def test_open_term_preview_and_focused_link_pass_axe(browser, seeded_live_server
         page.goto(seeded_live_server.url + SEED)
         page.focus('.term-body a.term-link[data-term="myokines"]')
         page.locator("#term-preview").wait_for(state="visible")
+        violations = audit(page)
+        assert violations == [], describe(violations)
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_open_cite_block_and_a_followed_citation_pass_axe(browser, seeded_live_server, scheme):
+    """The "Cite this page" block opened (no script needed) and a citation's target shown."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=scheme)
+    page = context.new_page()
+    try:
+        page.goto(seeded_live_server.url + SEED)
+        page.get_by_text("Cite this page").click()
+        expect(page.locator(".cite-this dd").first).to_be_visible()
+        page.locator(".term-body sup.citation a").first.click()
+        expect(page).to_have_url(seeded_live_server.url + SEED + "#ref-1")
+        page.locator("#ref-1 .citation-backlink").first.click()
+        expect(page).to_have_url(seeded_live_server.url + SEED + "#cite-1-1")
         violations = audit(page)
         assert violations == [], describe(violations)
     finally:

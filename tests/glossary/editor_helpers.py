@@ -25,6 +25,10 @@ def ensure_editors_group() -> Group:
     importlib.import_module("glossary.migrations.0013_publications").keep_editors_publishing(
         django_apps, None
     )
+    # Editors keep the library of references: glossary 0017.
+    importlib.import_module("glossary.migrations.0017_editors_cite_references").grant(
+        django_apps, None
+    )
     return Group.objects.get(name="Editors")
 
 
@@ -68,7 +72,6 @@ def term_form_data(term: Term | None = None, **overrides) -> dict:
         "aliases": "",
         "summary": "The cell's recycling process.",
         "body": "## Origin\n\nGreek for self-eating.\n",
-        "references": "",
         "categories": [],
         "related_terms": [],
         "status": "published",
@@ -81,6 +84,11 @@ def term_form_data(term: Term | None = None, **overrides) -> dict:
         "authorships-INITIAL_FORMS": "0",
         "authorships-MIN_NUM_FORMS": "0",
         "authorships-MAX_NUM_FORMS": "1000",
+        # The listed-references inline's management form (no rows changed).
+        "listed_references-TOTAL_FORMS": "0",
+        "listed_references-INITIAL_FORMS": "0",
+        "listed_references-MIN_NUM_FORMS": "0",
+        "listed_references-MAX_NUM_FORMS": "1000",
     }
     if term is not None:
         data.update(
@@ -89,7 +97,6 @@ def term_form_data(term: Term | None = None, **overrides) -> dict:
             aliases=term.aliases,
             summary=term.summary,
             body=term.body,
-            references=term.references,
             categories=[c.pk for c in term.categories.all()],
             related_terms=[t.pk for t in term.related_terms.all()],
             status=term.status,

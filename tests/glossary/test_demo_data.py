@@ -9,7 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 
-from glossary import demo, name_index, rendering
+from glossary import demo, name_index, references, rendering
 from glossary.models import Term, letter_group, sort_key
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +23,7 @@ def snapshot(exclude: Iterable[str] = ()) -> list[tuple]:
             term.aliases,
             term.summary,
             term.body,
-            term.references,
+            term.references_html,
             term.published_at,
             term.last_reviewed,
             term.body_html,
@@ -70,7 +70,10 @@ class TestContent:
                 "section-origin",
                 "section-mechanism",
             ]
-            assert term.references_html.startswith("<li>")
+            # Each cites one to three references of the shared demo library.
+            assert term.references_html.startswith('<li id="ref-1">')
+            assert 1 <= len(term.cited_sources) <= 3
+            assert "Evidence: " in term.references_html
             assert term.categories.exists()
 
     def test_derived_fields_match_what_save_would_store(self, seed):
@@ -79,11 +82,13 @@ class TestContent:
         for term in Term.objects.exclude(slug__in=list(seed)):
             assert term.sort_title == sort_key(term.title)
             assert term.letter == letter_group(term.title)
-            rendered = rendering.render_fields(
-                term.title, term.aliases, term.body, term.references, index, term.pk
+            sources = references.sources_for(term.pk, term.body)
+            rendered = rendering.render_body(
+                term.title, term.aliases, term.body, index, term.pk, sources
             )
             assert term.body_html == rendered.body_html
             assert term.references_html == rendered.references_html
+            assert term.cited_sources == rendered.cited_sources
             assert term.toc == rendered.toc
             assert set(term.linked_terms.values_list("pk", flat=True)) == set(
                 rendered.linked_term_ids

@@ -24,7 +24,8 @@ PAGES = {
     "home": ("/", 200),
     "index": ("/glossary/", 200),
     "letter": ("/glossary/letter/r/", 200),
-    "term": (SEED, 200),
+    "term": (SEED, 200),  # with citations, its reference list and "Cite this page"
+    "cite": (SEED + "cite/", 200),
     "category": ("/categories/exercise-brain-health/", 200),
     "search": ("/search/?q=BDNF", 200),
     "search-no-results": ("/search/?q=zzzzqqq", 200),

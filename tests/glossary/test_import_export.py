@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command, execute_from_comm
 from django.utils import timezone
 
 from glossary import transfer
-from glossary.models import Category, RetiredSlug, Term
+from glossary.models import Category, Reference, RetiredSlug, Term, TermReference
 
 pytestmark = pytest.mark.django_db
 
@@ -29,12 +29,31 @@ def content(seed, make_term, make_category):
         aliases="Å effects\n\n  spaced alias  \nBDNF-like",
         summary="Quotes \" and 'single', a colon: here, # not a comment, and trailing space ",
         body="## Origin\n\nMentions myokines and neurogenesis.\r\n\n---\n\nNo final newline",
-        references="- [A link](https://doi.org/10.1/x)\n*starred*",
         status=Term.Status.DRAFT,
         published_at=timezone.now() + datetime.timedelta(days=30),
         last_reviewed=None,
         categories=[odd],
     )
+    odd_term = Term.objects.get(slug="angstrom-scale-effects")
+    free = Reference.objects.create(
+        key="ref-odd-1", kind="unstructured", text="- [A link](https://doi.org/10.1/x)"
+    )
+    structured = Reference.objects.create(
+        key="smith2020",
+        authors="Smith J\nDoe A",
+        title="A “quoted”: title",
+        container="Journal",
+        year=2020,
+        doi="10.1000/xyz-1",
+        pmid="12345",
+        url="https://example.org/paper",
+        accessed=datetime.date(2026, 1, 2),
+        evidence="observational",
+    )
+    TermReference.objects.create(term=odd_term, reference=free, position=1)
+    TermReference.objects.create(term=odd_term, reference=structured, position=2)
+    odd_term.body += "\n\nCited [@smith2020; @pedersen2012]."
+    odd_term.save()
     moved = Term.objects.get(slug="myokines")
     moved.slug = "myokines-exercise-factors"
     moved.save()  # leaves a 301 from the old address
@@ -48,7 +67,7 @@ KNOWN_RECORD = {
     "aliases": ["N-acetyl-5-methoxytryptamine", "Sleep hormone: night"],
     "summary": "A hormone made at night.",
     "body": "## Origin\n\nThe pineal gland.\n",
-    "references": ["- [A paper](https://doi.org/10.1/x)"],
+    "references": ["ref-melatonin-1"],
     "status": "published",
     "published_at": "2025-01-02T03:04:05+00:00",
     "last_reviewed": "2026-11-01",
@@ -68,7 +87,7 @@ aliases:
 - 'Sleep hormone: night'
 summary: A hormone made at night.
 references:
-- '- [A paper](https://doi.org/10.1/x)'
+- ref-melatonin-1
 status: published
 published_at: '2025-01-02T03:04:05+00:00'
 last_reviewed: '2026-11-01'
@@ -96,11 +115,14 @@ def known_term(make_term, make_category):
         aliases="N-acetyl-5-methoxytryptamine\nSleep hormone: night",
         summary="A hormone made at night.",
         body="## Origin\n\nThe pineal gland.\n",
-        references="- [A paper](https://doi.org/10.1/x)",
         published_at=datetime.datetime(2025, 1, 2, 3, 4, 5, tzinfo=datetime.UTC),
         last_reviewed=datetime.date(2026, 11, 1),
         categories=[sleep],
     )
+    free = Reference.objects.create(
+        key="ref-melatonin-1", kind="unstructured", text="- [A paper](https://doi.org/10.1/x)"
+    )
+    TermReference.objects.create(term=melatonin, reference=free, position=1)
     clock = make_term(
         "Circadian rhythm",
         slug="circadian-rhythm",
@@ -135,6 +157,8 @@ def term_state() -> dict[str, dict]:
         values["linked"] = sorted(t.slug for t in term.linked_terms.all())
         values["body_html"] = term.body_html
         values["references_html"] = term.references_html
+        values["cited_sources"] = term.cited_sources
+        values["listed"] = [r.reference.key for r in term.listed_references.all()]
         values["toc"] = term.toc
         values["sort_title"], values["letter"] = term.sort_title, term.letter
         state[term.slug] = values
@@ -166,6 +190,7 @@ def wipe() -> None:
     Term.objects.all().delete()
     Category.objects.all().delete()
     RetiredSlug.objects.all().delete()
+    Reference.objects.all().delete()
 
 
 def read_tree(directory: Path) -> dict[str, bytes]:
@@ -198,6 +223,13 @@ class TestRoundTrip:
             "format": "glossary-terms",
             "version": 1,
             "categories": [{"slug": "sleep", "name": "Sleep", "description": "Rest: and repair."}],
+            "references": [
+                {
+                    "key": "ref-melatonin-1",
+                    "kind": "unstructured",
+                    "text": "- [A paper](https://doi.org/10.1/x)",
+                }
+            ],
             "terms": [
                 {
                     "slug": "circadian-rhythm",
@@ -242,6 +274,7 @@ class TestRoundTrip:
             "categories.yaml",
             "circadian-rhythm.md",
             "melatonin.md",
+            "references.yaml",
             "retired-slugs.yaml",
         ]
 
@@ -610,3 +643,41 @@ class TestExportOwnsOnlyItsFiles:
         wipe()
         call_command("import_terms", str(tmp_path))
         assert Term.objects.count() == content
+
+
+class TestReferences:
+    def test_free_text_lines_of_an_older_export_become_unstructured_references(
+        self, make_category, make_term, tmp_path
+    ):
+        make_category("Sleep", slug="sleep")
+        make_term("Circadian rhythm", slug="circadian-rhythm")
+        old = {**KNOWN_RECORD, "references": ["- [A paper](https://doi.org/10.1/x)", "*B*, 1999"]}
+        (tmp_path / "old.json").write_text(json.dumps({"terms": [old]}))
+        call_command("import_terms", str(tmp_path / "old.json"))
+        term = Term.objects.get(slug="melatonin")
+        texts = [row.reference.text for row in term.listed_references.all()]
+        assert texts == ["- [A paper](https://doi.org/10.1/x)", "*B*, 1999"]
+        assert '<li id="ref-2"><em>B</em>, 1999</li>' in term.references_html
+
+    def test_a_malformed_reference_stops_the_import_with_its_reason(self, tmp_path):
+        document = {
+            "references": [{"key": "bad", "title": "T", "doi": "11.1/x"}],
+            "terms": [good_record(references=["bad"])],
+        }
+        (tmp_path / "a.json").write_text(json.dumps(document))
+        with pytest.raises(transfer.TransferError) as error:
+            transfer.import_path(tmp_path / "a.json")
+        assert "references[0] (key 'bad')" in str(error.value)
+        assert "is not a DOI" in str(error.value)
+        assert not Term.objects.filter(slug="good-one").exists()
+        assert not Reference.objects.filter(key="bad").exists()
+
+    def test_a_corrected_reference_re_renders_terms_outside_the_file(self, make_term, tmp_path):
+        Reference.objects.create(key="smith2020", title="Old title", year=2020)
+        outside = make_term(body="Cited [@smith2020].")
+        document = {"references": [{"key": "smith2020", "title": "New title", "year": 2020}]}
+        document["terms"] = [good_record()]
+        (tmp_path / "a.json").write_text(json.dumps(document))
+        transfer.import_path(tmp_path / "a.json")
+        outside.refresh_from_db()
+        assert "New title" in outside.references_html

@@ -148,8 +148,8 @@ class TestExportTerms:
         demo.generate_terms(20, seed=5)
         out = Terminal()
         call_command("export_terms", "--format", "markdown", str(tmp_path / "md"), stdout=out)
-        # One file per term, categories.yaml and retired-slugs.yaml.
-        assert finished_bar(out.getvalue(), "Writing files", 22), out.getvalue()
+        # One file per term, categories.yaml, references.yaml and retired-slugs.yaml.
+        assert finished_bar(out.getvalue(), "Writing files", 23), out.getvalue()
 
 
 class TestRelinkTerms:

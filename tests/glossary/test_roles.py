@@ -32,6 +32,14 @@ def test_migration_creates_the_editors_group_with_exactly_its_permissions(db):
         ("editorial", "delete_authorship"),
         ("editorial", "view_authorship"),
         ("editorial", "view_person"),
+        # The library of references (0017): kept by editors, never deleted by them.
+        ("glossary", "add_reference"),
+        ("glossary", "change_reference"),
+        ("glossary", "view_reference"),
+        ("glossary", "add_termreference"),
+        ("glossary", "change_termreference"),
+        ("glossary", "delete_termreference"),
+        ("glossary", "view_termreference"),
     }
 
 

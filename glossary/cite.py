@@ -1,0 +1,153 @@
+"""“Cite this page”: a term's citation in APA, MLA and AMA, and as BibTeX and RIS files.
+
+Every format says the same thing: who (the site as the author until terms have people),
+what (the title), when (the version's date) and where (`citable_url`, the address of the
+exact version a reader saw). Nothing depends on the day it is read, so a cached page's
+citation is as true as the page (no "accessed on" date; readers add their own).
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext
+
+from glossary.models import Publication, Term
+
+# ?format=… → (content type, file extension) of the downloads.
+DOWNLOADS = {
+    "bibtex": ("application/x-bibtex; charset=utf-8", "bib"),
+    "ris": ("application/x-research-info-systems; charset=utf-8", "ris"),
+}
+
+
+def citable_url(term: Term, request: HttpRequest, publication: Publication | None = None) -> str:
+    """The address a citation points to: the one place that decides it. The permanent
+    address of the published version the reader was shown (`/glossary/<slug>/v/<n>/`),
+    so a later edit never changes what the citation names; the live page for a term
+    never published through the review workflow."""
+    path = publication.get_absolute_url() if publication else term.get_absolute_url()
+    return request.build_absolute_uri(path)
+
+
+def citation_authors(term: Term) -> list[str]:
+    """Who the citation names as author: the site itself until terms have named authors."""
+    return [settings.SITE_NAME]
+
+
+@dataclass(frozen=True)
+class TermCitation:
+    key: str
+    title: str
+    authors: tuple[str, ...]
+    site: str
+    url: str
+    date: datetime.date
+
+    @classmethod
+    def of(
+        cls, term: Term, request: HttpRequest, publication: Publication | None = None
+    ) -> TermCitation:
+        """The citation of the version shown: ``publication`` when the page shows one."""
+        moment = publication.published_at if publication else term.updated_at
+        date = timezone.localdate(moment)
+        return cls(
+            key=f"{term.slug}-{date:%Y%m%d}",
+            title=publication.title if publication else term.title,
+            authors=tuple(citation_authors(term)),
+            site=settings.SITE_NAME,
+            url=citable_url(term, request, publication),
+            date=date,
+        )
+
+    @property
+    def author_is_site(self) -> bool:
+        return self.authors == (self.site,)
+
+
+def _names(authors: tuple[str, ...]) -> str:
+    return ", ".join(authors)
+
+
+def apa(citation: TermCitation) -> str:
+    """APA 7, a page on a web site: Author. (Year, Month Day). Title. Site. URL"""
+    date = dateformat.format(citation.date, "Y, F j")
+    site = "" if citation.author_is_site else f" {citation.site}."
+    return f"{_names(citation.authors)}. ({date}). {citation.title}.{site} {citation.url}"
+
+
+# MLA's month abbreviations (May, June and July are written out; September is "Sept.").
+MLA_MONTHS = (
+    "Jan.", "Feb.", "Mar.", "Apr.", "May", "June", "July", "Aug.", "Sept.", "Oct.", "Nov.", "Dec.",
+)  # fmt: skip
+
+
+def mla(citation: TermCitation) -> str:
+    """MLA 9: “Title.” Site, Day Mon. Year, URL. (An organisation that publishes its own
+    page is not repeated as the author.)"""
+    month = gettext(MLA_MONTHS[citation.date.month - 1])
+    date = f"{citation.date.day} {month} {citation.date.year}"
+    author = "" if citation.author_is_site else f"{_names(citation.authors)}. "
+    return f"{author}“{citation.title}.” {citation.site}, {date}, {citation.url}."
+
+
+def ama(citation: TermCitation) -> str:
+    """AMA 11, a web page: Author. Title. Site. Updated Month Day, Year. URL"""
+    updated = gettext("Updated %(date)s.") % {"date": dateformat.format(citation.date, "F j, Y")}
+    return (
+        f"{_names(citation.authors)}. {citation.title}. {citation.site}. {updated} {citation.url}"
+    )
+
+
+_BIBTEX_SPECIAL = re.compile(r"([\\{}%&$#_^~])")
+
+
+def _bibtex_text(value: str) -> str:
+    """A value safe inside braces: LaTeX's special characters escaped."""
+    escaped = _BIBTEX_SPECIAL.sub(lambda m: "\\" + m.group(1), value)
+    return escaped.replace("\\\\", "\\textbackslash{}").replace("\n", " ")
+
+
+def bibtex(citation: TermCitation) -> str:
+    # Double braces keep an organisation's name whole (not "Glossary, Longevity").
+    authors = " and ".join(f"{{{_bibtex_text(name)}}}" for name in citation.authors)
+    fields = [
+        ("author", authors),
+        ("title", _bibtex_text(citation.title)),
+        ("howpublished", _bibtex_text(citation.site)),
+        ("year", str(citation.date.year)),
+        ("month", str(citation.date.month)),
+        ("date", citation.date.isoformat()),
+        ("url", citation.url),
+    ]
+    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
+    return f"@misc{{{citation.key},\n{body}\n}}\n"
+
+
+def ris(citation: TermCitation) -> str:
+    """RIS: one tag per line, "TAG  - value", a record from TY to ER."""
+    lines = [("TY", "ELEC")]
+    lines += [("AU", name) for name in citation.authors]
+    lines += [
+        ("TI", citation.title),
+        ("PB", citation.site),
+        ("PY", str(citation.date.year)),
+        ("DA", citation.date.strftime("%Y/%m/%d")),
+        ("UR", citation.url),
+        ("ER", ""),
+    ]
+    return "".join(f"{tag}  - {' '.join(value.split())}\r\n" for tag, value in lines)
+
+
+def styles(citation: TermCitation) -> list[tuple[str, str]]:
+    """(style name, text) for the page and the term page's "Cite this page"."""
+    return [("AMA", ama(citation)), ("APA", apa(citation)), ("MLA", mla(citation))]
+
+
+def download(citation: TermCitation, format_name: str) -> str:
+    return bibtex(citation) if format_name == "bibtex" else ris(citation)
