@@ -42,6 +42,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.http.request import split_domain_port
 from django.urls import Resolver404, resolve
+from django.utils import timezone, translation
 from django.utils.cache import (
     add_never_cache_headers,
     get_conditional_response,
@@ -146,8 +147,12 @@ def lookup_key(request: HttpRequest) -> str | None:
     host = canonical_host(request)
     if host is None:
         return None
+    # Resolved in the language its path names (/de/…): this runs before any middleware
+    # activates it, and i18n_patterns match only the active language's prefix.
+    language = translation.get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
     try:
-        match = resolve(request.path_info)
+        with translation.override(language):
+            match = resolve(request.path_info)
     except Resolver404:
         return None
     page = _pages.get(match.view_name)
@@ -218,8 +223,10 @@ def is_public(response: HttpResponseBase) -> bool:
 
 
 def store(cache_key: str, response: HttpResponseBase, now: datetime.datetime) -> bool:
-    """Keep the response until the ceiling or the earliest moment an app named."""
-    seconds = lifetime(now)
+    """Keep the response until the ceiling or the earliest moment an app named after
+    ``now``, the moment its data was read from (the time since is taken off)."""
+    elapsed = max((timezone.now() - now).total_seconds(), 0.0)
+    seconds = int(lifetime(now) - elapsed)
     if seconds < 1:
         return False
     cache.set(cache_key, Entry(response.content, tuple(response.items())), seconds)

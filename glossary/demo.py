@@ -373,7 +373,7 @@ def generate_terms(
         taken_names = _taken_names()
         chosen = _choose_titles(rng, count, taken_names)
         mentions = [_mention_form(p.title) for p in chosen[: max(2000, count // 10)]]
-        mentions += [_mention_form(title) for _, _, title, _ in existing[:2000]]
+        mentions += [_mention_form(row[2]) for row in existing[:2000]]
         terms = _compose_terms(rng, chosen, mentions, taken_names, report)
         bulk.create_terms(terms, progress=report)
         related, term_categories = _connections(

@@ -33,6 +33,7 @@ def term_page(term: Term, request: HttpRequest) -> dict:
         "description": term.summary,
         "url": url,
         "termCode": term.slug,
+        "inLanguage": term.language,
         "inDefinedTermSet": defined_term_set(request),
     }
     if term.alias_list:
@@ -44,6 +45,7 @@ def term_page(term: Term, request: HttpRequest) -> dict:
         "name": term.title,
         "description": term.summary,
         "mainEntity": {"@id": url + "#term"},
+        "inLanguage": term.language,
         "dateModified": term.updated_at.isoformat(),
         "datePublished": term.published_at.isoformat(),
     }

@@ -29,7 +29,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import dateparse, timezone
 
 from glossary import bulk, changes, planner, relinking
-from glossary.models import Category, RetiredSlug, Term
+from glossary.models import Category, RetiredSlug, Term, default_language
 from glossary.progress import Progress, listener, reported_to
 
 FORMAT_NAME = "glossary-terms"
@@ -816,17 +816,20 @@ def import_bundle(bundle: Bundle, *, progress: Progress | None = None) -> Import
             raise TransferError(problems)
         try:
             result = _write(planned_categories, plans, report)
-            _write_retired(retired, [p.values["slug"] for p in plans])
+            _write_retired(
+                retired,
+                [(p.values.get("language") or default_language(), p.values["slug"]) for p in plans],
+            )
         except IntegrityError as error:
             raise TransferError([f"the database refused the import: {error}"]) from None
     planner.reclaim_after_bulk_load()
     return result
 
 
-def _write_retired(retired: list[dict], live_slugs: list[str]) -> None:
+def _write_retired(retired: list[dict], live_addresses: list[tuple[str, str]]) -> None:
     """A live term owns its slug again; other retired slugs are replaced by the file's."""
-    bulk.release_slugs(live_slugs)
-    live = set(live_slugs)
+    bulk.release_slugs(live_addresses)
+    live = {slug for _, slug in live_addresses}
     rows = [r for r in retired if r["slug"] not in live]
     if not rows:
         return

@@ -45,6 +45,7 @@ def content(seed, make_term, make_category):
 KNOWN_RECORD = {
     "slug": "melatonin",
     "title": "Melatonin",
+    "language": "en-gb",
     "aliases": ["N-acetyl-5-methoxytryptamine", "Sleep hormone: night"],
     "summary": "A hormone made at night.",
     "body": "## Origin\n\nThe pineal gland.\n",
@@ -62,6 +63,7 @@ KNOWN_RECORD = {
 KNOWN_MARKDOWN = """---
 slug: melatonin
 title: Melatonin
+language: en-gb
 aliases:
 - N-acetyl-5-methoxytryptamine
 - 'Sleep hormone: night'
@@ -200,6 +202,7 @@ class TestRoundTrip:
                 {
                     "slug": "circadian-rhythm",
                     "title": "Circadian rhythm",
+                    "language": "en-gb",
                     "aliases": [],
                     "summary": "The body's daily clock.",
                     "body": "A cycle.\n",
