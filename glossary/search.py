@@ -658,6 +658,23 @@ class PostgresBackend:
         self.language = language
         self.config = pg_config(language)
 
+    def _query(self, text: str) -> tuple[str, list]:
+        """The tsquery of the typed text, and its parameters. For the languages Snowball
+        stems in Python too, the text with each word so stemmed is an alternative:
+        PostgreSQL's own stemmers predate some of Snowball's rules (its German one leaves
+        "Muskeln" apart from "Muskel"), and the index holds what they make of a stem."""
+        plain = f"websearch_to_tsquery('{self.config}', %s)"
+        if self.language not in SNOWBALL_ALGORITHMS or self.config == PG_SIMPLE_CONFIG:
+            return plain, [text]
+        stemmer = _stemmer(self.language)
+        stemmed = WORD.sub(
+            lambda m: (
+                m.group() if m.group().lower() == "or" else stemmer.stemWord(m.group().lower())
+            ),
+            text,
+        )
+        return f"({plain} || {plain})", [text, stemmed]
+
     def count(self, text: str, groups: list[list[Clause]], limit: int) -> int:
         # Plain SQL: compiling the ORM's version of this cost more than running it. Without
         # an excluded word every title or alias match is a match, so when the small names
@@ -676,8 +693,8 @@ class PostgresBackend:
         now = timezone.now()
         published = Term.Status.PUBLISHED
         language = self.language
-        sql = f"WITH q AS (SELECT websearch_to_tsquery('{self.config}', %s) AS q) SELECT "
-        params: list = [text]
+        query, params = self._query(text)
+        sql = f"WITH q AS (SELECT {query} AS q) SELECT "
         if negated:
             sql += articles
             params += [language, published, now, limit]
@@ -704,13 +721,14 @@ class PostgresBackend:
         # Without an excluded word, a title or alias match is a match of the whole vector
         # (it holds the same names); with one, the text must be checked too.
         negated = any(clause.negated for group in groups for clause in group)
+        query, query_params = self._query(text)
         whole_query = (
             f"AND n.id IN (SELECT id FROM glossary_term WHERE {PG_VECTOR_COLUMN} @@ q.q)"
             if negated
             else ""
         )
         sql = f"""
-            WITH q AS (SELECT websearch_to_tsquery('{self.config}', %s) AS q),
+            WITH q AS (SELECT {query} AS q),
             names AS (
                 SELECT n.id, n.sort_title,
                     (n.sort_title = %s OR position(%s in
@@ -752,7 +770,7 @@ class PostgresBackend:
         wanted = offset + limit
         published = Term.Status.PUBLISHED
         language = self.language
-        params = [text, sort_key(text, language), f"\n{text.lower()}\n"]  # names
+        params = [*query_params, sort_key(text, language), f"\n{text.lower()}\n"]  # names
         params += [language, published, now, wanted]
         params += [language, published, now, wanted, limit, offset, options, options]
         return [SearchHit.of(term, language) for term in Term.objects.raw(sql, params)]
