@@ -12,8 +12,11 @@ threads with keep-alive connections, bounded in seconds and requests. Three runs
 - ``redis``: a private redis-server (no persistence) on a free port, counters in Redis,
   then ``flush_pageviews``; skipped when ``redis-server`` is not installed.
 
-Prints requests/s, p50/p99 in ms and errors per run, and checks that the database holds
-exactly the views answered 204 (nothing lost, nothing doubled). Exit status 0 whatever
+Each request comes as one of 2,000 visitors (consent cookies with their own ids), and the
+per-client budget is lifted (every request comes from 127.0.0.1), so a view counts when it
+is its visitor's first of that term in the window. Prints requests/s, p50/p99 in ms and
+errors per run, and checks that the database holds exactly one view per distinct
+(visitor, term) answered 204 (nothing lost, nothing doubled). Exit status 0 whatever
 the figures (a benchmark, not a test); 2 when the setup fails.
 """
 
@@ -50,6 +53,7 @@ def server_env(folder: Path, redis_url: str | None) -> dict:
         redis_url,
         static_root=folder / "static",
         PAGE_CACHE_ENABLED="0",
+        PAGEVIEWS_PER_CLIENT="100000000",
     )
 
 
@@ -78,12 +82,18 @@ def start_redis(port: int, folder: Path) -> subprocess.Popen:
 
 
 def beacon_load(
-    port: int, slugs: list[str], cookie: str | None, seconds: float, concurrency: int, budget: int
+    port: int,
+    slugs: list[str],
+    cookies: list[str] | None,
+    seconds: float,
+    concurrency: int,
+    budget: int,
 ) -> dict:
     deadline = time.perf_counter() + seconds
     numbers = itertools.count()
     latencies: list[float] = []
     counts = {"ok": 0, "errors": 0}
+    views: set[tuple[int, int]] = set()  # (visitor, term) pairs answered 204
     lock = threading.Lock()
     headers = {
         "Host": f"{HOST}:{port}",
@@ -91,20 +101,23 @@ def beacon_load(
         "Sec-Fetch-Site": "same-origin",
         "Content-Type": "application/x-www-form-urlencoded;charset=UTF-8",
     }
-    if cookie:
-        headers["Cookie"] = f'cookie_consent="{cookie}"'
 
     def worker() -> None:
         connection = http.client.HTTPConnection(HOST, port, timeout=30)
-        mine, ok, failures = [], 0, 0
+        mine, ok, failures, seen = [], 0, 0, set()
         while time.perf_counter() < deadline:
             number = next(numbers)
             if number >= budget:
                 break
-            body = f"term={slugs[number % len(slugs)]}"
+            term = number % len(slugs)
+            body = f"term={slugs[term]}"
+            mine_headers = dict(headers)
+            visitor = number % len(cookies) if cookies else -1
+            if cookies:
+                mine_headers["Cookie"] = f'cookie_consent="{cookies[visitor]}"'
             started = time.perf_counter()
             try:
-                connection.request("POST", "/pageviews/", body=body, headers=headers)
+                connection.request("POST", "/pageviews/", body=body, headers=mine_headers)
                 response = connection.getresponse()
                 response.read()
             except (OSError, http.client.HTTPException):
@@ -115,6 +128,7 @@ def beacon_load(
             mine.append(time.perf_counter() - started)
             if response.status == 204:
                 ok += 1
+                seen.add((visitor, term))
             else:
                 failures += 1
         connection.close()
@@ -122,6 +136,7 @@ def beacon_load(
             latencies.extend(mine)
             counts["ok"] += ok
             counts["errors"] += failures
+            views.update(seen)
 
     started = time.perf_counter()
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
@@ -135,6 +150,7 @@ def beacon_load(
     return {
         "requests": len(latencies),
         "answered_204": counts["ok"],
+        "distinct_views": len(views),
         "errors": counts["errors"],
         "rps": round(len(latencies) / elapsed, 1),
         "p50_ms": round(cuts[49] * 1000, 2) if cuts else None,
@@ -173,8 +189,10 @@ def main() -> None:
             "shell",
             "-c",
             "import json; from django.utils import timezone; "
-            "from consent.state import cookie_value; from glossary.models import Term; "
-            "print(json.dumps({'cookie': cookie_value({'analytics': True}, timezone.now()), "
+            "from consent.state import cookie_value, new_consent_id; "
+            "from glossary.models import Term; now = timezone.now(); "
+            "print(json.dumps({'cookies': [cookie_value({'analytics': True}, now, "
+            "consent_id=new_consent_id()) for _ in range(2000)], "
             "'slugs': list(Term.objects.published().values_list('slug', flat=True))}))",
         )
         setup = json.loads(out.strip().splitlines()[-1])
@@ -188,14 +206,14 @@ def main() -> None:
             run_env["DJANGO_SECRET_KEY"] = env["DJANGO_SECRET_KEY"]
             with harness.Gunicorn(run_env) as server:
                 clear_views(folder)
-                cookie = None if name == "refused" else setup["cookie"]
+                cookies = None if name == "refused" else setup["cookies"]
                 result = beacon_load(
-                    server.port, setup["slugs"], cookie, seconds, concurrency, budget
+                    server.port, setup["slugs"], cookies, seconds, concurrency, budget
                 )
             if redis:
                 manage(run_env, "flush_pageviews")
                 harness.stop(redis)
-            expected = 0 if name == "refused" else result["answered_204"]
+            expected = 0 if name == "refused" else result["distinct_views"]
             result["stored_views"] = stored_views(folder)
             result["stored_as_expected"] = result["stored_views"] == expected
             results[name] = result

@@ -106,7 +106,12 @@ def http_figures(env: dict, probe: dict, seconds: float) -> dict:
     targets = {
         **term_page_targets(slugs),
         "A–Z index": ["/glossary/"],
-        "letter page": [f"/glossary/letter/{c}/?page={n}" for c in "mcs" for n in (1, 2, 5)],
+        # Page 1 lives at the bare address (?page=1 is a 404, one address per page).
+        "letter page": [
+            f"/glossary/letter/{c}/{'' if n == 1 else f'?page={n}'}"
+            for c in "mcs"
+            for n in (1, 2, 5)
+        ],
         "search": [f"/search/?q={word}" for word in words],
         "suggest": [f"/search/suggest/?q={word[:4]}" for word in words],
     }
@@ -165,8 +170,10 @@ def probe(env: dict) -> dict:
         capture_output=True,
         text=True,
         timeout=STEP_TIMEOUT,
-        check=True,
+        check=False,
     )
+    if done.returncode:
+        raise SystemExit(f"benchmarks/probe.py failed:\n{done.stderr}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 

@@ -328,7 +328,8 @@ GLOSSARY_SERVE_MEDIA = _env_bool("DJANGO_SERVE_MEDIA", DEBUG)
 
 # --- django-cookie-consent -------------------------------------------------------
 COOKIE_CONSENT_NAME = "cookie_consent"
-COOKIE_CONSENT_MAX_AGE = 60 * 60 * 24 * 180
+# The consent cookie lives as long as the decision it holds (CONSENT_MAX_AGE_DAYS, below).
+COOKIE_CONSENT_MAX_AGE = 60 * 60 * 24 * int(os.environ.get("CONSENT_MAX_AGE_DAYS", "180"))
 COOKIE_CONSENT_SECURE = BEHIND_HTTPS_PROXY
 COOKIE_CONSENT_HTTPONLY = False  # consent.js reads it to activate scripts without a request
 COOKIE_CONSENT_SAMESITE = "Lax"
@@ -347,6 +348,13 @@ CONSENT_RECORD_WINDOW_SECONDS = int(os.environ.get("CONSENT_RECORD_WINDOW_SECOND
 PAGEVIEWS_PER_CLIENT = int(os.environ.get("PAGEVIEWS_PER_CLIENT", "120"))
 PAGEVIEWS_WINDOW_SECONDS = int(os.environ.get("PAGEVIEWS_WINDOW_SECONDS", "1800"))
 CONSENT_GOOGLE_TAG_ID = os.environ.get("CONSENT_GOOGLE_TAG_ID", "").strip()
+# Blocked-request reports (/csp-reports/, consent/csp_reports.py): the largest body taken,
+# reports one client may send per window, and distinct (directive, origin) rows per day
+# before new origins are counted under "other".
+CSP_REPORT_MAX_BYTES = 8192
+CSP_REPORTS_PER_CLIENT = 100
+CSP_REPORT_WINDOW_SECONDS = 600
+CSP_REPORT_MAX_ROWS_PER_DAY = 500
 
 LOGGING = {
     "version": 1,

@@ -94,12 +94,17 @@ class CookieAdmin(UpstreamCookieAdmin):
 
     form = DeclaredCookieForm
     inlines = [CookieDetailsInline]
-    list_display = ("name", "cookiegroup", "lifetime", "domain", "path")
+    list_display = ("name", "cookiegroup", "provider", "lifetime", "domain", "path")
 
     @admin.display(description="Lifetime")
     def lifetime(self, obj: Cookie) -> str:
         details = getattr(obj, "details", None)
         return details.lifetime if details else "—"
+
+    @admin.display(description="Set by")
+    def provider(self, obj: Cookie) -> str:
+        details = getattr(obj, "details", None)
+        return (details.provider if details else "") or "This site"
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("cookiegroup", "details")

@@ -49,6 +49,7 @@ class DeclaredCookie:
     path: str = "/"
     domain: str = ""
     storage: str = "cookie"
+    provider: str = ""
 
     @property
     def is_pattern(self) -> bool:
@@ -157,6 +158,7 @@ def _group_rows() -> dict[str, dict]:
         "cookie__created",
         "cookie__details__lifetime",
         "cookie__details__storage",
+        "cookie__details__provider",
     )
     groups: dict[str, dict] = {}
     for varname, name, description, required, deletable, *cookie in rows:
@@ -172,7 +174,7 @@ def _group_rows() -> dict[str, dict]:
                 "cookies": [],
             },
         )
-        c_name, c_purpose, c_path, c_domain, c_created, c_lifetime, c_storage = cookie
+        c_name, c_purpose, c_path, c_domain, c_created, c_lifetime, c_storage, c_provider = cookie
         if c_name is None:
             continue
         group["cookies"].append(
@@ -183,6 +185,7 @@ def _group_rows() -> dict[str, dict]:
                 path=c_path or "/",
                 domain=c_domain or "",
                 storage=c_storage or "cookie",
+                provider=c_provider or "",
             )
         )
         if c_created and (group["version"] is None or c_created > group["version"]):

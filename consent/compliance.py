@@ -56,6 +56,8 @@ _UNIT_DAYS = {
     "month": 365.25 / 12,
     "year": 365.25,
 }
+# Host names inside a provider entry ("Google (www.googletagmanager.com)").
+_HOST_RE = re.compile(r"\b(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}\b", re.IGNORECASE)
 _DURATION_RE = re.compile(
     r"\b(\d+(?:[.,]\d+)?|an?|one)\s*(second|minute|hour|day|week|month|year)s?\b", re.IGNORECASE
 )
@@ -157,7 +159,7 @@ def provider_of(cookie: Cookie) -> str:
     """Who sets and reads the cookie: a ``provider`` on its details when the model has one,
     else its Domain. Blank: the site itself."""
     details = _details(cookie)
-    provider = (getattr(details, "provider", "") or "").strip() if details else ""
+    provider = details.provider.strip() if details else ""
     return provider or (cookie.domain or "").strip().lstrip(".").lower()
 
 
@@ -306,9 +308,7 @@ def declared_hosts(cookies: Iterable[Cookie]) -> set[str]:
         domain = (cookie.domain or "").strip().lstrip(".").lower()
         if domain:
             hosts.add(domain)
-        provider = provider_of(cookie)
-        if "." in provider and " " not in provider:
-            hosts.add(provider)
+        hosts.update(host.lower() for host in _HOST_RE.findall(provider_of(cookie)))
     return hosts
 
 

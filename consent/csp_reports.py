@@ -130,19 +130,19 @@ class BlockedRequest(models.Model):
 
 
 def max_body_bytes() -> int:
-    return int(getattr(settings, "CSP_REPORT_MAX_BYTES", 8192))
+    return settings.CSP_REPORT_MAX_BYTES
 
 
 def reports_per_client() -> int:
-    return int(getattr(settings, "CSP_REPORTS_PER_CLIENT", 100))
+    return settings.CSP_REPORTS_PER_CLIENT
 
 
 def report_window_seconds() -> int:
-    return int(getattr(settings, "CSP_REPORT_WINDOW_SECONDS", 600))
+    return settings.CSP_REPORT_WINDOW_SECONDS
 
 
 def max_rows_per_day() -> int:
-    return int(getattr(settings, "CSP_REPORT_MAX_ROWS_PER_DAY", 500))
+    return settings.CSP_REPORT_MAX_ROWS_PER_DAY
 
 
 # --- Reading reports ----------------------------------------------------------------------

@@ -53,6 +53,12 @@ class CookieDetails(models.Model):
         default=Storage.COOKIE,
         help_text="A local storage key is removed by consent.js when its category is withdrawn.",
     )
+    provider = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text='Who sets and reads it, with the host its script comes from, e.g. "Google '
+        '(www.googletagmanager.com)". Blank: this site itself.',
+    )
 
     class Meta:
         verbose_name = "cookie details"
@@ -266,6 +272,7 @@ class ConsentRecord(models.Model):
         REFUSE = "refuse", "Refuse a category"
         WITHDRAW = "withdraw", "Withdrawal"
         GPC = "gpc", "Global Privacy Control signal"
+        ERASED = "erased", "Records erased at the visitor's request"
 
     class Method(models.TextChoices):
         BANNER = "banner", "Banner"
@@ -281,7 +288,8 @@ class ConsentRecord(models.Model):
         POLICY = "policy", "Re-asked: policy changed"
         EXPIRED = "expired", "Re-asked: decision expired"
 
-    consent_id = models.CharField("consent id", max_length=32, unique=True)
+    # One browser's id for all its decisions (its history), until it is forgotten.
+    consent_id = models.CharField("consent id", max_length=32)
     decided_at = models.DateTimeField(default=timezone.now)
     action = models.CharField(max_length=16, choices=Action.choices)
     method = models.CharField(max_length=20, choices=Method.choices)
@@ -299,6 +307,7 @@ class ConsentRecord(models.Model):
         verbose_name = "consent record"
         indexes = [
             models.Index(fields=["decided_at"], name="consent_record_time"),
+            models.Index(fields=["consent_id", "decided_at"], name="consent_record_history"),
             models.Index(fields=["action", "decided_at"], name="consent_record_action_time"),
         ]
 

@@ -98,7 +98,6 @@ def _iso(moment: datetime) -> str:
 
 # An erasure keeps no trace of the erased id: its own id is this prefix and fresh random
 # characters (never a consent id: those have no "-"), its choices are empty.
-ERASED = "erased"
 ERASURE_ID_PREFIX = "erased-"
 
 
@@ -140,7 +139,7 @@ def erase(consent_id: str, method: str, policy_version: str) -> int:
         if deleted:
             ConsentRecord.objects.create(
                 consent_id=ERASURE_ID_PREFIX + new_consent_id(),
-                action=ERASED,
+                action=ConsentRecord.Action.ERASED,
                 method=method,
                 reason=ConsentRecord.Reason.CHANGE,
                 policy_version=policy_version,

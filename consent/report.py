@@ -56,7 +56,7 @@ KIND_LABELS = {
     "custom": "Custom",
     "gpc": "GPC",
 }
-DECISION_ACTIONS = frozenset(choice.value for choice in Action)  # every record but erasures
+DECISION_ACTIONS = frozenset(choice.value for choice in Action if choice != Action.ERASED)
 DECISIONS = Q(action__in=sorted(DECISION_ACTIONS))
 METHOD_GROUPS = {
     "banner": (Method.BANNER, Method.BANNER_NO_JS),

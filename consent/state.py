@@ -351,7 +351,10 @@ def decide(
     if _repeats_stored(before.stored, choices, gpc_grant):
         stored = before.stored
     else:
-        stored = _write_cookie(response, choices, gpc_grant, catalog.policy_version, now)
+        consent_id = before.stored.consent_id or new_consent_id()
+        stored = _write_cookie(
+            response, choices, gpc_grant, catalog.policy_version, now, consent_id
+        )
     after = ConsentState(
         decisions=dict(stored.choices),
         optional=before.optional,
@@ -438,11 +441,12 @@ def _write_cookie(
     gpc_grant: bool,
     policy_version: str,
     now: datetime,
+    consent_id: str,
 ) -> StoredConsent:
-    """Set the consent cookie for a new decision (a new consent id) and return what it holds."""
+    """Set the consent cookie for a new decision and return what it holds. The consent id
+    stays the browser's for all its decisions, so its records read as one history."""
     moment = format_version(now)
     values = {varname: (moment if granted else DECLINED) for varname, granted in choices.items()}
-    consent_id = new_consent_id()
     meta = {AT: moment, VERSION: policy_version, ID: consent_id}
     if gpc_grant:
         meta[GPC_GRANT] = "1"
@@ -464,9 +468,10 @@ def _reason(before: ConsentState) -> str:
 
 
 def cookie_lifetime() -> timedelta:
-    """The consent cookie outlives the decision by 90 days, so an expired decision can
-    still pre-fill the form when the visitor is asked again (browsers cap at 400 days)."""
-    return timedelta(days=min(conf.max_age_days() + 90, 400))
+    """The consent cookie lives exactly as long as the decision it holds, which is what its
+    declaration on the cookie policy says (``COOKIE_CONSENT_MAX_AGE`` follows
+    ``CONSENT_MAX_AGE_DAYS``): a cookie outliving its declared lifetime is a finding."""
+    return timedelta(days=conf.max_age_days())
 
 
 def set_consent_cookie(response: HttpResponseBase, values: dict[str, str]) -> None:

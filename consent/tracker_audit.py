@@ -611,6 +611,9 @@ class _PassRecorder:
         self.base_host = (urlsplit(base_url).hostname or "").lower()
         self.page = "/"
         self.granted: tuple[str, ...] = ()
+        # What the pass is about to grant: it counts from the decision's own POST on, since
+        # consent.js activates scripts as soon as the answer arrives, before any read-back.
+        self.deciding: tuple[str, ...] | None = None
         self.in_flight: set[Any] = set()
         self.responses: list[Any] = []
         self.by_key: dict[tuple[str, str, str], Seen] = {}
@@ -622,6 +625,8 @@ class _PassRecorder:
         if not url.startswith(("http://", "https://", "ws://", "wss://")):
             return
         origin = origin_of(url)
+        if self.deciding is not None and request.method == "POST" and origin == self.base_origin:
+            self.granted, self.deciding = self.deciding, None
         if origin != self.base_origin:
             self.result.contacts.append(
                 Contact(
@@ -723,7 +728,9 @@ class _PassRecorder:
                 quiet += 1
 
 
-def _decide(page: Any, base_url: str, plan: PassPlan, optional: tuple[str, ...]) -> None:
+def _decide(
+    page: Any, base_url: str, plan: PassPlan, optional: tuple[str, ...], recorder: _PassRecorder
+) -> None:
     """Make the plan's decision as a visitor does: the banner's buttons for reject all and
     accept all, the preferences form for one category alone."""
     if plan.grant is None:
@@ -736,6 +743,7 @@ def _decide(page: Any, base_url: str, plan: PassPlan, optional: tuple[str, ...])
         button = page.locator("[data-consent-banner]").get_by_role("button", name=label)
         where = "the banner on /"
     else:
+        recorder.page = "/cookies/"
         page.goto(f"{base_url}/cookies/", wait_until="load")
         form = page.locator("form[data-consent-preferences]")
         for box in form.locator('input[type="checkbox"][name="granted"]').all():
@@ -744,6 +752,7 @@ def _decide(page: Any, base_url: str, plan: PassPlan, optional: tuple[str, ...])
         where = "the preferences form on /cookies/"
     if button.count() != 1:
         raise AuditError(f'No "{button}" button in {where}: the decision cannot be made.')
+    recorder.deciding = tuple(plan.grant)
     with page.expect_response(posted) as answer:
         button.click()
     status = answer.value.status
@@ -779,7 +788,7 @@ def run_pass(
             page.goto(f"{base_url}/", wait_until="load")
             recorder.settle(page)
             recorder.read_page(page, context)
-            _decide(page, base_url, plan, optional)
+            _decide(page, base_url, plan, optional, recorder)
             recorder.settle(page)
             stored = next(
                 (c["value"] for c in context.cookies() if c["name"] == consent_cookie), ""

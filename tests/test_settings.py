@@ -64,6 +64,12 @@ def test_debug_is_off_unless_asked_for():
     assert "security.W018" not in result.stderr  # W018: DEBUG is on
 
 
+def test_commands_on_a_development_machine_need_no_variables():
+    result = run_check({})  # no secret key, no DJANGO_DEBUG: what a new user types
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
 def test_documented_production_settings_pass_check_deploy():
     result = run_check(PRODUCTION, "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stdout + result.stderr

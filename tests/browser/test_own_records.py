@@ -6,7 +6,6 @@ from django.conf import settings
 from playwright.sync_api import Page, expect
 
 from consent.models import ConsentRecord
-from consent.records import ERASED
 from tests.browser.test_accessibility import audit, describe
 
 
@@ -44,6 +43,8 @@ def test_a_visitor_sees_their_history_and_forgets_it_by_keyboard(page: Page, see
     expect(page.locator("[data-consent-forgotten]")).to_be_visible()
     expect(page.locator("[data-consent-own-id]")).to_have_count(0)
     assert consent_cookie(page) is None
-    assert list(ConsentRecord.objects.values_list("action", flat=True)) == [ERASED]
+    assert list(ConsentRecord.objects.values_list("action", flat=True)) == [
+        ConsentRecord.Action.ERASED
+    ]
     violations = audit(page)
     assert violations == [], describe(violations)

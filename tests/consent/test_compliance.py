@@ -35,12 +35,15 @@ def declare(
     lifetime: str | None = "1 year",
     domain: str = ".tracker.example",
     storage: str = "cookie",
+    provider: str = "",
 ) -> Cookie:
     cookie = Cookie.objects.create(
         cookiegroup=group(category), name=name, description=purpose, domain=domain
     )
     if lifetime is not None:
-        CookieDetails.objects.create(cookie=cookie, lifetime=lifetime, storage=storage)
+        CookieDetails.objects.create(
+            cookie=cookie, lifetime=lifetime, storage=storage, provider=provider
+        )
     return cookie
 
 
@@ -94,6 +97,10 @@ class TestCookieWithoutPurposeProviderOrLifetime:
         declare("_a", domain="")
         [finding] = compliance.database_findings()
         assert "provider" in finding.message
+
+    def test_a_provider_entry_names_who_sets_a_first_party_cookie(self):
+        declare("_ga", domain="", provider="Google (www.googletagmanager.com)")
+        assert check_ids() == []
 
     def test_quiet_for_a_complete_declaration(self):
         declare("_a")
@@ -191,6 +198,17 @@ class TestScriptHostNotDeclared:
         declare("_t", domain=".tracker.example")
         script()
         assert check_ids() == []
+
+    def test_quiet_when_a_provider_entry_names_the_host(self):
+        # Google Analytics: first-party cookies, a script from Google's host.
+        declare("_ga", domain="", provider="Google Ireland (www.googletagmanager.com)")
+        script(src="https://www.googletagmanager.com/gtag/js?id=G-1")
+        assert check_ids() == []
+
+    def test_a_provider_naming_another_host_does_not_cover_it(self):
+        declare("_ga", domain="", provider="Google (google-analytics.com)")
+        script(src="https://www.googletagmanager.com/gtag/js?id=G-1")
+        assert check_ids() == ["consent.W025"]
 
     def test_a_neighbouring_domain_does_not_cover_it(self):
         declare("_t", domain="tracker.example")

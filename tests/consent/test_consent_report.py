@@ -13,7 +13,7 @@ from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
 from consent.models import ConsentRecord
-from consent.records import ERASED, erase
+from consent.records import erase
 from consent.report import ConsentTally, rebuild_tallies
 
 REPORT = "/admin/consent/report/"
@@ -57,7 +57,7 @@ def records(db) -> None:
     decision(at(1, 10), "grant", "embed", {"marketing": True}, "v2")
     decision(at(1, 11), "accept_all", "preferences_no_js", ALL_ON, "v2")
     decision(at(0, 0, 5), "withdraw", "preferences", ALL_OFF, "v2")
-    decision(at(0, 0, 6), ERASED, "preferences", {}, "v2")
+    decision(at(0, 0, 6), ConsentRecord.Action.ERASED, "preferences", {}, "v2")
     decision(at(40), "accept_all", "banner", ALL_ON, "v0")
 
 

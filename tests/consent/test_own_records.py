@@ -11,7 +11,7 @@ from django.test import Client
 
 from consent.catalog import get_catalog
 from consent.models import ConsentRecord
-from consent.records import ERASED, ERASURE_ID_PREFIX
+from consent.records import ERASURE_ID_PREFIX
 
 from .conftest import SAME_ORIGIN
 
@@ -42,6 +42,24 @@ class TestHistoryOnTheCookiesPage:
         assert row.count("Allowed") == 1 and row.count("Refused") == 2
         assert get_catalog().policy_version in row
         assert "Preferences page (no-JS form)" in row
+
+    def test_every_decision_of_the_browser_is_one_history_oldest_first(self):
+        client, consent_id = visitor_who_decides(action="accept_all")
+        client.post("/cookies/", {"action": "save", "granted": ["analytics"]})
+        client.post("/cookies/", {"action": "reject_all"})
+        records = list(ConsentRecord.objects.order_by("pk"))
+        assert {item.consent_id for item in records} == {consent_id}
+        page = html(client.get("/cookies/"))
+        history = page.split("data-consent-history>")[1].split("</table>")[0]
+        assert history.count("<tr") == 1 + 3  # a header row and one row per decision
+        download = client.get("/cookies/my-records.json").json()
+        assert [item["action"] for item in download["records"]] == [
+            "accept_all",
+            "withdraw",
+            "reject_all",
+        ]
+        client.post("/cookies/forget/")
+        assert not ConsentRecord.objects.filter(consent_id=consent_id).exists()
 
     def test_a_visitor_without_a_cookie_is_told_why_there_is_nothing(self):
         page = html(Client().get("/cookies/"))
@@ -129,7 +147,7 @@ class TestForgetMe:
     def test_writes_one_erasure_record_without_the_id(self):
         client, consent_id = visitor_who_decides(action="accept_all")
         client.post("/cookies/forget/")
-        erasure = ConsentRecord.objects.get(action=ERASED)
+        erasure = ConsentRecord.objects.get(action=ConsentRecord.Action.ERASED)
         assert erasure.consent_id.startswith(ERASURE_ID_PREFIX)
         assert consent_id not in erasure.consent_id
         assert erasure.choices == {} and erasure.method == "preferences_no_js"
@@ -171,4 +189,4 @@ class TestForgetMe:
         client, _ = visitor_who_decides(action="accept_all")
         response = client.post("/cookies/forget/", headers={"Accept": "application/json"})
         assert json.loads(response.content) == {"deleted": 1}
-        assert ConsentRecord.objects.get(action=ERASED).method == "preferences"
+        assert ConsentRecord.objects.get(action=ConsentRecord.Action.ERASED).method == "preferences"

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from consent import catalog, conf, state
 from consent.catalog import get_catalog
-from consent.models import ConsentRecord, PolicySettings
+from consent.models import ConsentRecord, CookieDetails, PolicySettings
 from core import stamps
 from tests.helpers import decided
 
@@ -168,9 +168,16 @@ class TestExpiry:
         decided(client, days_ago=31, **EARLIER)
         assert BANNER in client.get(page_url).content.decode()
 
-    def test_the_cookie_outlives_the_decision_to_prefill_the_question(self, client):
+    def test_the_cookie_lives_as_long_as_its_declaration_says(self, client):
         response = client.post("/cookies/accept/", {"all": "1"})
-        assert response.cookies[NAME]["max-age"] == (180 + 90) * 86400
+        declared = CookieDetails.objects.get(cookie__name=NAME).lifetime
+        assert declared == "180 days"
+        assert response.cookies[NAME]["max-age"] == 180 * 86400
+
+    def test_the_cookie_follows_the_maximum_age_setting(self, client, settings):
+        settings.CONSENT_MAX_AGE_DAYS = 30
+        response = client.post("/cookies/accept/", {"all": "1"})
+        assert response.cookies[NAME]["max-age"] == 30 * 86400
 
     @pytest.mark.parametrize("days", [396, 1000, 0, -1, "180", 1.5])
     def test_nonsense_maximum_ages_are_refused(self, settings, days):

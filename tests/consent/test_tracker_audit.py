@@ -24,7 +24,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.management import CommandError, call_command
 
-from consent import catalog, state, tracker_audit
+from consent import catalog, tracker_audit
 from consent.models import CookieDetails, TrackingScript
 from consent.tracker_audit import (
     EARLY,
@@ -74,11 +74,6 @@ def site(chromium, live_server, transactional_db, settings) -> str:
         apps, None
     )
     importlib.import_module("glossary.migrations.0008_recent_storage").declare(apps, None)
-    # The consent cookie lives CONSENT_MAX_AGE_DAYS + 90 days; the shipped declaration says
-    # 180 days (the audit's own finding on the seed, reported): declare what it really does.
-    details = CookieDetails.objects.get(cookie__name=settings.COOKIE_CONSENT_NAME)
-    details.lifetime = f"{state.cookie_lifetime().days} days"
-    details.save()
     from glossary.seed import load_seed_content
 
     load_seed_content()
@@ -263,6 +258,28 @@ def test_another_origin_contacted_without_a_granted_category_declaring_it(
     assert contact["page"] == page
     assert contact["detail"].startswith("No category declares this host.")
     assert f"{other_origin}/stand-in.js" in contact["detail"]
+
+
+@browser
+def test_a_declared_third_party_script_is_judged_by_what_the_decision_granted(site, tmp_path):
+    # consent.js starts the script the moment the decision is answered, on the page where it
+    # was made: its requests come after the grant, not before it. (The host does not
+    # resolve: the browser's attempt is the request the audit sees.)
+    declare("_audit_stand_in", "analytics", domain="tracker.invalid")
+    TrackingScript.objects.create(
+        name="Stand-in third party",
+        category=CookieGroup.objects.get(varname="analytics"),
+        src="https://tracker.invalid/s.js",
+    )
+    catalog.invalidate()
+
+    status, report = audit(site, tmp_path=tmp_path)
+
+    origin = "https://tracker.invalid"
+    contacted = {item["name"] for item in report["passes"] if origin in item["other_origins"]}
+    assert contacted == WITH_ANALYTICS
+    assert found(report, THIRD_PARTY) == {}
+    assert status == 0
 
 
 @browser

@@ -104,4 +104,6 @@ class Command(BaseCommand):
             )
         if status == 1:
             counts = ", ".join(f"{kind} {n}" for kind, n in result.counts.items() if n)
-            raise CommandError(f"The audit found {len(result.findings)} problems ({counts}).")
+            total = len(result.findings)
+            noun = "problem" if total == 1 else "problems"
+            raise CommandError(f"The audit found {total} {noun} ({counts}).")
