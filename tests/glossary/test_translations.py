@@ -325,3 +325,45 @@ class TestSitemap:
             "en-gb": f"{HOST}/glossary/ketosis/",
             "x-default": f"{HOST}/glossary/ketosis/",
         }
+
+
+class TestSeedAndDemo:
+    def test_the_seed_article_reads_in_german_and_french(self, client, seed_translations):
+        german = seed_translations["de"]["resistance-training-neurological-benefits"]
+        french = seed_translations["fr"]["resistance-training-neurological-benefits"]
+        assert german.title == "Neurologische Effekte des Krafttrainings"
+        html = client.get(german.get_absolute_url()).content.decode()
+        assert "Blut-Hirn-Schranke" in html
+        assert 'href="/de/glossary/blut-hirn-schranke/"' in html  # linked within German
+        assert "/glossary/blood-brain-barrier/" not in html.replace('hreflang="en-gb"', "")
+        assert set(alternates_of(html).links) == {"en-gb", "de", "fr", "x-default"}
+        assert 'href="/fr/glossary/barriere-hemato-encephalique/"' in french.body_html
+        assert [t.slug for t in german.related_terms.all()] != []
+        assert {t.language for t in german.related_terms.all()} == {"de"}
+
+    def test_loading_the_seed_twice_creates_nothing_the_second_time(self, seed_translations):
+        from glossary.seed import load_seed_content
+
+        assert load_seed_content() == 0
+
+    def test_demo_terms_come_with_translations(self, db):
+        from django.core.management import call_command
+
+        call_command("generate_demo_terms", count=20, seed=5, languages="de,fr")
+        english = Term.objects.in_language("en-gb")
+        assert english.count() == 20
+        for language in ("de", "fr"):
+            versions = Term.objects.in_language(language)
+            assert versions.count() == 20
+            version = versions.filter(body_html__contains="term-link").first()
+            assert version is not None
+            assert f'href="/{language}/glossary/' in version.body_html
+            assert version.translation_of.language == "en-gb"
+            assert version.concept == version.translation_of.concept
+            assert not version.is_outdated
+
+    def test_an_unknown_demo_language_is_a_clear_error(self, db):
+        from django.core.management import CommandError, call_command
+
+        with pytest.raises(CommandError, match="not among the site's other languages"):
+            call_command("generate_demo_terms", count=5, languages="de,xx")
