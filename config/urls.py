@@ -1,7 +1,7 @@
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
-from django.conf.urls.i18n import i18n_patterns
 from django.urls import include, path
 
 from config import beacons

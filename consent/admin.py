@@ -13,8 +13,9 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from cookie_consent.admin import CookieAdmin as UpstreamCookieAdmin
-from cookie_consent.models import Cookie
+from cookie_consent.models import Cookie, CookieGroup
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -25,6 +26,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
 
 from consent import audit, records
 from consent import cookies as cookie_rules
@@ -295,6 +297,22 @@ class CategoryChoiceFilter(admin.SimpleListFilter):
         return queryset.filter(**{f"choices__{varname}": granted})
 
 
+class RecordLanguageFilter(admin.SimpleListFilter):
+    """The language the visitor decided in; choices from ``LANGUAGES``, not a DISTINCT over
+    millions of records."""
+
+    title = _("language")
+    parameter_name = "language"
+
+    def lookups(self, request, model_admin):
+        return list(settings.LANGUAGES)
+
+    def queryset(self, request, queryset):
+        if self.value() in dict(settings.LANGUAGES):
+            return queryset.filter(language=self.value())
+        return queryset
+
+
 class EstimatedCountPaginator(Paginator):
     """Counting millions of records is slow: the unfiltered list counts from PostgreSQL's
     statistics, a filtered one stops counting at COUNT_CAP (narrow it by date to see more)."""
@@ -350,11 +368,22 @@ class ConsentRecordAdmin(admin.ModelAdmin):
     """Proof of consent, read-only: no add, change or delete (old records go with
     ``manage.py prune_consent_records``). Export as CSV for a date range or a consent id."""
 
-    list_display = ("decided_at", "consent_id", "action", "method", "reason", "summary", "gpc")
+    list_display = (
+        "decided_at",
+        "consent_id",
+        "action",
+        "method",
+        "reason",
+        "language",
+        "text_version",
+        "summary",
+        "gpc",
+    )
     list_filter = (
         ("decided_at", admin.DateFieldListFilter),
         "action",
         "method",
+        RecordLanguageFilter,
         CategoryChoiceFilter,
     )
     search_fields = ("=consent_id",)
@@ -370,6 +399,8 @@ class ConsentRecordAdmin(admin.ModelAdmin):
         "method",
         "reason",
         "policy_version",
+        "language",
+        "text_version",
         "summary",
         "gpc",
     )
@@ -429,12 +460,21 @@ class ConsentRecordAdmin(admin.ModelAdmin):
 
 @admin.register(PolicySettings)
 class PolicySettingsAdmin(admin.ModelAdmin):
-    """The banner text and the "material change" action; either asks every visitor again."""
+    """The "material change" action for the whole policy: every visitor, in every language,
+    is asked again. The texts themselves are per language (``texts_admin``)."""
 
     list_display = ("__str__", "material_changes", "material_changed_at", "policy_version")
-    fields = ("banner_text", "material_changes", "material_changed_at", "policy_version")
-    readonly_fields = ("material_changes", "material_changed_at", "policy_version")
+    fields = ("texts_link", "material_changes", "material_changed_at", "policy_version")
+    readonly_fields = ("texts_link", "material_changes", "material_changed_at", "policy_version")
     actions = ["declare_material_change"]
+
+    @admin.display(description=_("Texts"))
+    def texts_link(self, obj: PolicySettings) -> str:
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:consent_consenttext_changelist"),
+            _("The banner and policy texts, in each language"),
+        )
 
     @admin.display(description="Current policy version")
     def policy_version(self, obj: PolicySettings) -> str:
@@ -472,3 +512,8 @@ from consent import csp_reports_admin  # noqa: E402,F401
 from consent import report_admin  # noqa: E402,F401
 
 compliance_admin.register(CookieAdmin, TrackingScriptAdmin)
+
+from consent import texts_admin  # noqa: E402
+
+admin.site.unregister(CookieGroup)
+admin.site.register(CookieGroup, texts_admin.with_languages(compliance_admin.CategoryAdmin))

@@ -24,7 +24,14 @@ class ConsentConfig(AppConfig):
             page_cache_keys,
             signals,
         )
-        from consent.models import CookieDetails, PolicySettings, TrackingScript
+        from consent.models import (
+            CategoryText,
+            ConsentText,
+            CookieDetails,
+            CookieText,
+            PolicySettings,
+            TrackingScript,
+        )
 
         # gunicorn runs no system checks: a consent lifetime over the limit stops startup.
         for error in conf.check_settings():
@@ -32,7 +39,16 @@ class ConsentConfig(AppConfig):
                 raise ImproperlyConfigured(error.msg)
 
         # post_save also fires for loaddata's raw saves, which upstream's save() misses.
-        for model in (CookieGroup, Cookie, CookieDetails, TrackingScript, PolicySettings):
+        for model in (
+            CookieGroup,
+            Cookie,
+            CookieDetails,
+            TrackingScript,
+            PolicySettings,
+            ConsentText,
+            CategoryText,
+            CookieText,
+        ):
             uid = f"consent-catalog-{model._meta.label_lower}"
             post_save.connect(catalog.on_model_change, sender=model, dispatch_uid=f"{uid}-save")
             post_delete.connect(catalog.on_model_change, sender=model, dispatch_uid=f"{uid}-del")

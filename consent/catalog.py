@@ -7,7 +7,15 @@ the catalog when it moved, so a change made in any process (admin, shell, comman
 another app server, raw SQL followed by ``invalidate()``) is live on the next request
 everywhere, with Redis or with per-process memory.
 
-Saves and deletes of the four models (admin, ORM, ``loaddata``), TrackingScript queryset
+Texts are per language (``consent.texts``): a catalog is built for one language, with
+every text in it (banner, policy introduction, category names and descriptions, cookie
+purposes and lifetimes) in that language, or in the default language where it is missing.
+``get_catalog()`` serves the active language's; each language has its own cache entry
+under the one stamp. What does not depend on the language (categories, declared cookies,
+scripts, the policy version, every language's text version) is the same in all of them,
+so reading a consent cookie gives the same answer whatever language is active.
+
+Saves and deletes of the models (admin, ORM, ``loaddata``), TrackingScript queryset
 ``update()``/``delete()`` and ``migrate`` bump the stamp through signal receivers
 (``on_model_change``), in the writer's transaction. ``bulk_create`` and raw SQL send no
 signals: call ``invalidate()`` (or ``manage.py consent_clear_cache``) after them.
@@ -23,7 +31,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from cookie_consent.cache import delete_cache as delete_upstream_cache
@@ -33,10 +41,12 @@ from django.db import transaction
 
 from consent import cookies as cookie_rules
 from consent import scripts as script_rules
-from consent.models import PolicySettings, TrackingScript
+from consent import texts as text_rules
+from consent.models import CategoryText, ConsentText, CookieText, PolicySettings, TrackingScript
 from core import stamps
 
-CACHE_KEY = "consent:catalog:v3"
+# One entry per language: CACHE_KEY + ":" + language code.
+CACHE_KEY = "consent:catalog:v4"
 # The version stamp of everything here (core.stamps), bumped by invalidate().
 STAMP = "consent.catalog"
 
@@ -103,9 +113,20 @@ class Catalog:
     scripts: tuple[Script, ...] = ()
     by_varname: dict[str, Category] = field(default_factory=dict, compare=False)
     banner_text: str = PolicySettings.DEFAULT_BANNER_TEXT
-    # What visitors agree to, as a short hash (``policy_version``): a decision made under
-    # another version is asked again.
+    page_text: str = PolicySettings.DEFAULT_PAGE_TEXT
+    # What visitors agree to in every language, as a short hash (``policy_version``): a
+    # decision made under another version is asked again.
     policy_version: str = ""
+    # The language of the texts above, and each enabled language's text version
+    # (``ConsentText.text_version``): a decision made in a language counts only while
+    # that language's version is the one it was made under.
+    language: str = ""
+    text_versions: dict[str, int] = field(default_factory=dict, compare=False)
+
+    @property
+    def text_version(self) -> int:
+        """The version of this catalog's language's texts."""
+        return self.text_versions.get(self.language, 1)
 
     @property
     def optional(self) -> tuple[Category, ...]:
@@ -128,18 +149,79 @@ class Catalog:
         return cookie_rules.is_necessary(name, self.necessary_names)
 
 
-def _build() -> Catalog:
-    """Three queries: categories with their cookies (one LEFT JOIN), enabled scripts, the
-    policy settings (banner text, material changes)."""
+def _build(language: str) -> Catalog:
+    """Five queries (seven outside the default language): categories with their cookies
+    (one LEFT JOIN), enabled scripts, the policy settings, every language's banner and page
+    texts, and this language's category and cookie texts."""
     categories = _categories(_group_rows())
-    policy = PolicySettings.current()
+    version = policy_version(categories, PolicySettings.current().material_changes)
+    categories = _translated(categories, language)
+    languages = text_rules.enabled_languages()
+    stored = {row.language: row for row in ConsentText.objects.filter(language__in=languages)}
+    own, default = stored.get(language), stored.get(text_rules.default_language())
     return Catalog(
         categories=tuple(categories),
         scripts=_enabled_scripts(),
         by_varname={category.varname: category for category in categories},
-        banner_text=policy.banner_text,
-        policy_version=policy_version(categories, policy.banner_text, policy.material_changes),
+        banner_text=_first_text(own, default, "banner_text", PolicySettings.DEFAULT_BANNER_TEXT),
+        page_text=_first_text(own, default, "page_text", PolicySettings.DEFAULT_PAGE_TEXT),
+        policy_version=version,
+        language=language,
+        text_versions={
+            code: stored[code].text_version if code in stored else 1 for code in languages
+        },
     )
+
+
+def _first_text(own: ConsentText | None, default: ConsentText | None, field: str, shipped: str):
+    """The language's own text, else the default language's, else the shipped one."""
+    for row in (own, default):
+        text = (getattr(row, field, "") or "").strip() if row is not None else ""
+        if text:
+            return text
+    return shipped
+
+
+def _translated(categories: list[Category], language: str) -> list[Category]:
+    """The categories with this language's names, descriptions and cookie purposes and
+    lifetimes in place of the default language's, where they exist and are not blank."""
+    if language == text_rules.default_language():
+        return categories
+    category_texts = {
+        varname: (name.strip(), description.strip())
+        for varname, name, description in CategoryText.objects.filter(
+            texts__language=language
+        ).values_list("category__varname", "name", "description")
+    }
+    cookie_texts = {
+        (varname, name): (purpose.strip(), lifetime.strip())
+        for varname, name, purpose, lifetime in CookieText.objects.filter(
+            texts__language=language
+        ).values_list("cookie__cookiegroup__varname", "cookie__name", "purpose", "lifetime")
+    }
+    translated = []
+    for category in categories:
+        name, description = category_texts.get(category.varname, ("", ""))
+        cookies = tuple(
+            _translated_cookie(cookie, cookie_texts.get((category.varname, cookie.name)))
+            for cookie in category.cookies
+        )
+        translated.append(
+            replace(
+                category,
+                name=name or category.name,
+                description=description or category.description,
+                cookies=cookies,
+            )
+        )
+    return translated
+
+
+def _translated_cookie(cookie: DeclaredCookie, text: tuple[str, str] | None) -> DeclaredCookie:
+    if text is None:
+        return cookie
+    purpose, lifetime = text
+    return replace(cookie, purpose=purpose or cookie.purpose, lifetime=lifetime or cookie.lifetime)
 
 
 def _group_rows() -> dict[str, dict]:
@@ -240,27 +322,27 @@ def _enabled_scripts() -> tuple[Script, ...]:
     return tuple(script for script in candidates if script.is_valid)
 
 
-def policy_version(categories: list[Category], banner_text: str, material_changes: int) -> str:
-    """A short hash of what a visitor agrees to: every category (name, text, whether it is
-    required), its declared cookies and storage keys, the banner text and the number of
-    material changes privacy staff declared. Tracking scripts are not part of it: which
-    scripts run within a category is what the category's text and cookies describe.
+def policy_version(categories: list[Category], material_changes: int) -> str:
+    """A short hash of what a visitor agrees to in every language: each category (whether
+    it is required), its declared cookies and storage keys (name, lifetime as declared in
+    the default language, path, domain, storage) and the number of material changes
+    privacy staff declared for the whole policy. Texts are not part of it: each language's
+    texts have their own version (``ConsentText.text_version``), raised only by a change
+    privacy staff mark as material, so a typo fixed in one language asks nobody again.
+    Tracking scripts are not part of it either: which scripts run within a category is
+    what the category's text and cookies describe.
     """
     canonical = {
         "categories": [
             {
                 "varname": category.varname,
-                "name": category.name,
-                "description": category.description,
                 "required": category.required,
                 "cookies": [
-                    [c.name, c.purpose, c.lifetime, c.path, c.domain, c.storage]
-                    for c in category.cookies
+                    [c.name, c.lifetime, c.path, c.domain, c.storage] for c in category.cookies
                 ],
             }
             for category in categories
         ],
-        "banner": banner_text,
         "material_changes": material_changes,
     }
     serialized = json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
@@ -273,7 +355,8 @@ _request_scope: ContextVar[dict | None] = ContextVar("consent_catalog_scope", de
 
 @contextmanager
 def request_scope() -> Iterator[None]:
-    """Within this block, the first ``get_catalog()`` checks the stamp; later calls reuse it."""
+    """Within this block, the first ``get_catalog()`` checks the stamp; later calls reuse
+    the answer (each language's catalog is loaded once)."""
     token = _request_scope.set({})
     try:
         yield
@@ -281,43 +364,48 @@ def request_scope() -> Iterator[None]:
         _request_scope.reset(token)
 
 
-def get_catalog() -> Catalog:
-    """The current catalog: one stamp query (once per request), a rebuild only after a change."""
+def get_catalog(language: str | None = None) -> Catalog:
+    """The current catalog in ``language`` (default: the active language, see
+    ``texts.resolve``): one stamp query (once per request), a rebuild only after a change."""
+    language = text_rules.resolve(language)
     scope = _request_scope.get()
     if scope is None:
-        return _load()
-    if "catalog" not in scope:
-        scope["catalog"] = _load()
-    return scope["catalog"]
+        return _load(language, stamps.token(STAMP))
+    if "token" not in scope:
+        scope["token"] = stamps.token(STAMP)
+    catalogs = scope.setdefault("catalogs", {})
+    if language not in catalogs:
+        catalogs[language] = _load(language, scope["token"])
+    return catalogs[language]
 
 
-# This process's copy with the token it was built for: a request whose stamp still
-# matches uses it as it is, without unpickling the shared cache's copy every time.
-_process_copy: tuple[stamps.Token, Catalog] | None = None
+# This process's copy of each language's catalog with the token it was built for: a
+# request whose stamp still matches uses it as it is, without unpickling the shared
+# cache's copy every time.
+_process_copies: dict[str, tuple[stamps.Token, Catalog]] = {}
 
 
-def _load() -> Catalog:
-    global _process_copy
-    # The stamp first, then the data (see core.stamps). changed_at makes the token unique
-    # even if a transaction that bumped the number (and built a catalog) was rolled back.
-    token = stamps.token(STAMP)
-    local = _process_copy
+def _load(language: str, token: stamps.Token) -> Catalog:
+    # The stamp first (the caller read it), then the data (see core.stamps). changed_at
+    # makes the token unique even if a transaction that bumped the number (and built a
+    # catalog) was rolled back.
+    local = _process_copies.get(language)
     if local is not None and local[0] == token:
         return local[1]
-    cached = cache.get(CACHE_KEY)
+    key = f"{CACHE_KEY}:{language}"
+    cached = cache.get(key)
     if cached is not None and cached[0] == token:
         catalog = cached[1]
     else:
-        catalog = _build()
-        cache.set(CACHE_KEY, (token, catalog), timeout=None)
-    _process_copy = (token, catalog)
+        catalog = _build(language)
+        cache.set(key, (token, catalog), timeout=None)
+    _process_copies[language] = (token, catalog)
     return catalog
 
 
 def forget_process_copy() -> None:
-    """Drop this process's copy (tests that empty the caches between them)."""
-    global _process_copy
-    _process_copy = None
+    """Drop this process's copies (tests that empty the caches between them)."""
+    _process_copies.clear()
 
 
 def invalidate() -> None:
@@ -327,7 +415,7 @@ def invalidate() -> None:
     stamps.bump(STAMP)
     scope = _request_scope.get()
     if scope is not None:
-        scope.pop("catalog", None)
+        scope.clear()
     delete_upstream_cache()
     transaction.on_commit(delete_upstream_cache)
 

@@ -36,9 +36,9 @@ from django.core import checks
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import DatabaseError
 
-from consent import conf
+from consent import conf, texts
 from consent import scripts as script_rules
-from consent.models import PolicySettings, TrackingScript
+from consent.models import ConsentText, TrackingScript
 
 EDPB = "EDPB Cookie Banner Taskforce report (2023)"
 CNIL = "CNIL guidelines on cookies and other trackers (2020)"
@@ -115,31 +115,28 @@ def _script_subject(script: TrackingScript) -> str:
 
 
 def enabled_languages() -> list[str]:
-    """Language codes visitors can be shown: every one of ``LANGUAGES`` with USE_I18N,
-    else only ``LANGUAGE_CODE`` (the site is English-only today)."""
-    default = settings.LANGUAGE_CODE
-    if not settings.USE_I18N:
-        return [default]
-    codes = [code for code, _name in settings.LANGUAGES]
-    return [default, *[code for code in codes if code != default]]
+    """Language codes visitors can be shown (``consent.texts``): every one of ``LANGUAGES``
+    with USE_I18N, else only ``LANGUAGE_CODE``."""
+    return texts.enabled_languages()
 
 
-def text_in(obj: object, field: str, language: str) -> str:
-    """A text field in ``language``: the field itself in the default language, else the
-    per-language field a translation app adds (``description_fr``, django-modeltranslation's
-    naming); none there means the text is missing in that language."""
-    if language == settings.LANGUAGE_CODE:
-        return (getattr(obj, field, "") or "").strip()
-    suffix = language.replace("-", "_").lower()
-    return (getattr(obj, f"{field}_{suffix}", "") or "").strip()
+def text_in(obj: CookieGroup | ConsentText | None, field: str, language: str) -> str:
+    """A text as stored in ``language``, without falling back (``consent.texts``): a
+    category's own field in the default language, else its ``CategoryText`` row for that
+    language; for the banner, ``obj`` is that language's ``ConsentText`` row (or None)."""
+    if obj is None:
+        return ""
+    if isinstance(obj, CookieGroup):
+        return texts.category_text(obj, field, language)
+    return (getattr(obj, field, "") or "").strip()
 
 
-def _missing_languages(obj: object, field: str, skip_default: bool = False) -> list[str]:
+def _missing_languages(group: CookieGroup, field: str, skip_default: bool = False) -> list[str]:
     return [
         language
         for language in enabled_languages()
         if not (skip_default and language == settings.LANGUAGE_CODE)
-        and not text_in(obj, field, language)
+        and not text_in(group, field, language)
     ]
 
 
@@ -227,7 +224,7 @@ def category_findings(group: CookieGroup, scripts: Iterable[TrackingScript] | No
     """W023 (no description), W024 (name or description empty in an enabled language) and
     W020 for the scripts filed under a strictly necessary category."""
     subject, url = _category_subject(group), _url("cookie_consent_cookiegroup", group.pk)
-    found = []
+    found: list[Finding] = []
     if not (group.description or "").strip():
         found.append(
             Finding(
@@ -265,15 +262,21 @@ def _empty_text_finding(subject: str, url: str, label: str, languages: list[str]
     )
 
 
-def banner_findings(policy: PolicySettings | None = None) -> list[Finding]:
-    """W024 for the banner text."""
-    policy = policy or PolicySettings.current()
-    languages = _missing_languages(policy, "banner_text")
+def banner_findings(rows: dict[str, ConsentText] | None = None) -> list[Finding]:
+    """W024 for the banner text: ``rows`` are the ``ConsentText`` rows by language (default:
+    as stored)."""
+    if rows is None:
+        rows = {row.language: row for row in ConsentText.objects.all()}
+    languages = [
+        language
+        for language in enabled_languages()
+        if not text_in(rows.get(language), "banner_text", language)
+    ]
     if not languages:
         return []
     return [
         _empty_text_finding(
-            "Cookie banner", _changelist("consent_policysettings"), "banner text", languages
+            "Cookie banner", _changelist("consent_consenttext"), "banner text", languages
         )
     ]
 
@@ -363,7 +366,7 @@ def settings_findings() -> list[Finding]:
 
 def database_findings() -> list[Finding]:
     """Every finding about what is stored: categories, cookies, scripts, banner text."""
-    groups = list(CookieGroup.objects.order_by("ordering", "pk"))
+    groups = list(CookieGroup.objects.order_by("ordering", "pk").prefetch_related("texts__texts"))
     cookies = list(
         Cookie.objects.select_related("cookiegroup", "details").order_by(
             "cookiegroup__ordering", "name", "pk"

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from consent import signals
 from consent.scripts import (
@@ -24,8 +25,11 @@ from consent.scripts import (
 )
 
 __all__ = [
+    "CategoryText",
     "ConsentRecord",
+    "ConsentText",
     "CookieDetails",
+    "CookieText",
     "PolicySettings",
     "TrackingScript",
     "TrackingScriptChange",
@@ -216,10 +220,11 @@ class TrackingScriptChange(models.Model):
 
 
 class PolicySettings(models.Model):
-    """The banner text and the "material change" counter: part of the policy version.
+    """The policy-wide "material change" counter: part of the policy version.
 
-    One row (pk=1). Saving it changes the policy version (``consent.catalog``), so every
-    visitor who decided under the old version is asked again.
+    One row (pk=1). Declaring a material change here changes the policy version
+    (``consent.catalog``), so every visitor, in every language, is asked again. The banner
+    and policy page texts are per language (``ConsentText``).
     """
 
     DEFAULT_BANNER_TEXT = (
@@ -227,11 +232,13 @@ class PolicySettings(models.Model):
         "This helps us maintain the quality of our free resources. Manage your preferences "
         "below."
     )
-
-    banner_text = models.TextField(
-        default=DEFAULT_BANNER_TEXT,
-        help_text="Plain text shown in the cookie banner. Changing it asks every visitor again.",
+    DEFAULT_PAGE_TEXT = (
+        "Cookies are small files saved on your device. Strictly necessary cookies make this "
+        "site work and are always on. The other categories are off until you switch them on, "
+        "and you can change your mind here at any time: switching a category off takes effect "
+        "at once and removes its cookies."
     )
+
     material_changes = models.PositiveIntegerField(
         default=0,
         editable=False,
@@ -259,6 +266,102 @@ class PolicySettings(models.Model):
         self.material_changes += 1
         self.material_changed_at = timezone.now()
         self.save()
+
+
+def language_choices() -> list[tuple[str, str]]:
+    return list(settings.LANGUAGES)
+
+
+class ConsentText(models.Model):
+    """The consent texts of one language: the banner and the cookie policy page's
+    introduction, and the version of that language's texts.
+
+    The version moves only when privacy staff mark a change as material; visitors who
+    decided in this language (their cookie's ``.l``) are then asked again, nobody else.
+    Category names and descriptions and cookie purposes in this language are
+    ``CategoryText`` and ``CookieText`` rows; in the default language they are the
+    category's and cookie's own fields.
+    """
+
+    language = models.CharField(_("language"), max_length=10, unique=True, choices=language_choices)
+    banner_text = models.TextField(
+        _("banner text"),
+        blank=True,
+        help_text=_("Plain text shown in the cookie banner; blank lines make paragraphs."),
+    )
+    page_text = models.TextField(
+        _("cookie policy introduction"),
+        blank=True,
+        help_text=_("Plain text at the top of the cookie policy page (/cookies/)."),
+    )
+    text_version = models.PositiveIntegerField(
+        _("text version"),
+        default=1,
+        editable=False,
+        help_text=_("Raised by each material change of this language's texts."),
+    )
+    materially_changed_at = models.DateTimeField(
+        _("last material change"), null=True, blank=True, editable=False
+    )
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("consent texts in a language")
+        verbose_name_plural = _("consent texts by language")
+
+    def __str__(self) -> str:
+        return str(dict(settings.LANGUAGES).get(self.language, self.language))
+
+    def record_material_change(self) -> None:
+        """Ask again every visitor who decided in this language (not yet saved)."""
+        self.text_version += 1
+        self.materially_changed_at = timezone.now()
+
+
+class CategoryText(models.Model):
+    """A category's name and description in a language other than the default."""
+
+    texts = models.ForeignKey(
+        ConsentText, on_delete=models.CASCADE, related_name="categories", verbose_name=_("language")
+    )
+    category = models.ForeignKey(
+        CookieGroup, on_delete=models.CASCADE, related_name="texts", verbose_name=_("category")
+    )
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        ordering = ["category__ordering", "category_id"]
+        verbose_name = _("category text")
+        verbose_name_plural = _("category texts")
+        constraints = [
+            models.UniqueConstraint(fields=["texts", "category"], name="category_text_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category_id} ({self.texts_id})"
+
+
+class CookieText(models.Model):
+    """A declared cookie's purpose and lifetime in a language other than the default."""
+
+    texts = models.ForeignKey(
+        ConsentText, on_delete=models.CASCADE, related_name="cookies", verbose_name=_("language")
+    )
+    cookie = models.ForeignKey(
+        Cookie, on_delete=models.CASCADE, related_name="texts", verbose_name=_("cookie")
+    )
+    purpose = models.TextField(_("purpose"), blank=True)
+    lifetime = models.CharField(_("lifetime"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["cookie__cookiegroup__ordering", "cookie__name"]
+        verbose_name = _("cookie text")
+        verbose_name_plural = _("cookie texts")
+        constraints = [models.UniqueConstraint(fields=["texts", "cookie"], name="cookie_text_once")]
+
+    def __str__(self) -> str:
+        return f"{self.cookie_id} ({self.texts_id})"
 
 
 class ConsentRecord(models.Model):
@@ -301,6 +404,10 @@ class ConsentRecord(models.Model):
     gpc = models.BooleanField(
         "GPC signal", default=False, help_text="The browser sent Global Privacy Control."
     )
+    # The language of the page the visitor decided on, and the version of that language's
+    # texts (``ConsentText.text_version``) they were shown; blank for records from before.
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    text_version = models.PositiveIntegerField(_("text version"), null=True, blank=True)
 
     class Meta:
         ordering = ["-decided_at", "-pk"]

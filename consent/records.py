@@ -1,7 +1,8 @@
 """Proof of consent: one ``ConsentRecord`` row per decision, written by the decision views.
 
 A record holds the consent id (also in the visitor's cookie and on /cookies/), the time,
-every optional category's state, the policy version shown, the action and how it was given.
+every optional category's state, the policy version shown, the language of the texts the
+visitor read and their version, the action and how it was given.
 Nothing network-derived is kept: no IP address, no user agent, not even hashed.
 """
 
@@ -25,6 +26,8 @@ CSV_COLUMNS = (
     "method",
     "reason",
     "policy_version",
+    "language",
+    "text_version",
     "granted",
     "refused",
     "gpc",
@@ -43,6 +46,8 @@ def record(decision: Decision, action: str, method: str) -> ConsentRecord:
         method=method,
         reason=decision.reason,
         policy_version=decision.policy_version,
+        language=decision.language,
+        text_version=decision.text_version,
         choices={varname: state.decisions[varname] for varname in state.decisions},
         gpc=decision.gpc,
     )
@@ -82,6 +87,8 @@ def csv_rows(records: Iterable[ConsentRecord]) -> Iterator[str]:
                     item.method,
                     item.reason,
                     item.policy_version,
+                    item.language,
+                    item.text_version,
                     " ".join(item.granted),
                     " ".join(item.refused),
                     "yes" if item.gpc else "no",
@@ -117,6 +124,8 @@ def record_as_data(item: ConsentRecord) -> dict[str, Any]:
         "method": item.method,
         "reason": item.reason,
         "policy_version": item.policy_version,
+        "language": item.language,
+        "text_version": item.text_version,
         "choices": dict(item.choices),
         "gpc": item.gpc,
     }

@@ -4,13 +4,16 @@ The cookie keeps django-cookie-consent's pairs, ``varname=<moment>|varname=-1`` 
 refusal), so its template filters keep working, and adds the decision's metadata as pairs
 whose keys start with a dot (never a category varname):
 
-``analytics=2026-03-01T10:00:00Z|personalization=-1|marketing=-1|.at=2026-03-01T10:00:00Z|.v=3f2a9c01b7de|.id=k3v9…``
+``analytics=2026-03-01T10:00:00Z|personalization=-1|marketing=-1|.at=2026-03-01T10:00:00Z|.v=3f2a9c01b7de|.l=de|.t=2|.id=k3v9…``
 
 ``.at`` is the moment of the decision, ``.v`` the policy version it was made under
-(``consent.catalog.policy_version``), ``.id`` the consent id of its record (``ConsentRecord``),
-and ``.g=1`` marks marketing/personalization grants made explicitly on /cookies/ while a
-Global Privacy Control signal was on. A decision counts only while ``.v`` is the current
-version and ``.at`` is younger than ``CONSENT_MAX_AGE_DAYS``; otherwise the visitor is asked
+(``consent.catalog.policy_version``), ``.l`` the language of the page it was made on and
+``.t`` the version of that language's texts (``ConsentText.text_version``), ``.id`` the
+consent id of its record (``ConsentRecord``), and ``.g=1`` marks marketing/personalization
+grants made explicitly on /cookies/ while a Global Privacy Control signal was on. A
+decision counts only while ``.v`` is the current version, ``.t`` the current version of
+the texts in ``.l`` (so a material change in German asks again only those who decided in
+German) and ``.at`` is younger than ``CONSENT_MAX_AGE_DAYS``; otherwise the visitor is asked
 again and the old choices only pre-fill the form. Parsing is strict: anything that is not
 exactly what we write means "no decision" for the category concerned (or, for the
 metadata, for the whole cookie).
@@ -40,14 +43,15 @@ CLOCK_SKEW = timedelta(minutes=5)
 _MOMENT_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\d{2})$")
 _REQUEST_ATTR = "_consent_state"
 
-AT, VERSION, ID, GPC_GRANT = ".at", ".v", ".id", ".g"
-META_KEYS = (AT, VERSION, ID, GPC_GRANT)
+AT, VERSION, LANGUAGE, TEXT_VERSION, ID, GPC_GRANT = ".at", ".v", ".l", ".t", ".id", ".g"
+META_KEYS = (AT, VERSION, LANGUAGE, TEXT_VERSION, ID, GPC_GRANT)
 # Consent ids: 22 characters of lowercase Crockford base32 (110 bits), easy to read out
 # and to quote; no "-" or "=" at the start, so a spreadsheet never reads one as a formula.
 ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 ID_LENGTH = 22
 _ID_RE = re.compile(rf"^[{ID_ALPHABET}]{{{ID_LENGTH}}}$")
 _POLICY_RE = re.compile(r"^[0-9a-f]{12}$")
+_TEXT_VERSION_RE = re.compile(r"^[1-9][0-9]{0,8}$")
 
 # Why a stored decision does or does not count (``StoredConsent.status``).
 NONE, CURRENT, OUTDATED, EXPIRED = "none", "current", "outdated", "expired"
@@ -68,6 +72,9 @@ class StoredConsent:
     choices: dict[str, bool] = field(default_factory=dict)
     decided_at: datetime | None = None
     policy_version: str = ""
+    # The language the decision was made in and the version of its texts then.
+    language: str = ""
+    text_version: int | None = None
     consent_id: str = ""
     gpc_grant: bool = False
     status: str = NONE
@@ -82,9 +89,11 @@ def read_cookie(raw: str | None, catalog: Catalog, now: datetime | None = None) 
 
     Pairs: unknown or required categories, repeated keys, separators inside values,
     non-dates and future dates are dropped. Metadata: a missing, repeated or malformed
-    ``.at`` or ``.v`` makes the cookie ``outdated`` (the choices pre-fill the form; a
-    cookie from before policy versions reads so); a ``.v`` that is not the current
-    policy version too; an ``.at`` older than CONSENT_MAX_AGE_DAYS makes it ``expired``.
+    ``.at``, ``.v``, ``.l`` or ``.t`` makes the cookie ``outdated`` (the choices pre-fill
+    the form; a cookie from before policy versions or languages reads so); so does a
+    ``.v`` that is not the current policy version, a ``.l`` that is not an enabled
+    language, or a ``.t`` that is not that language's current text version; an ``.at``
+    older than CONSENT_MAX_AGE_DAYS makes it ``expired``.
     An oversized value is ignored entirely.
     """
     if not raw or len(raw) > MAX_COOKIE_LENGTH:
@@ -118,9 +127,14 @@ def read_cookie(raw: str | None, catalog: Catalog, now: datetime | None = None) 
     version = version if _POLICY_RE.match(version) else ""
     consent_id = meta.get(ID, "")
     consent_id = consent_id if consent_id_is_valid(consent_id) else ""
+    language = meta.get(LANGUAGE, "")
+    language = language if language in catalog.text_versions else ""
+    text_version = meta.get(TEXT_VERSION, "")
+    text_version = int(text_version) if _TEXT_VERSION_RE.match(text_version) else None
+    texts_current = bool(language) and text_version == catalog.text_versions.get(language)
     if not choices:
         status = NONE
-    elif decided_at is None or version != catalog.policy_version:
+    elif decided_at is None or version != catalog.policy_version or not texts_current:
         status = OUTDATED
     elif decided_at < now - timedelta(days=conf.max_age_days()):
         status = EXPIRED
@@ -130,6 +144,8 @@ def read_cookie(raw: str | None, catalog: Catalog, now: datetime | None = None) 
         choices=choices,
         decided_at=decided_at,
         policy_version=version,
+        language=language,
+        text_version=text_version,
         consent_id=consent_id,
         gpc_grant=meta.get(GPC_GRANT) == "1",
         status=status,
@@ -315,6 +331,9 @@ class Decision:
     decided_at: datetime
     consent_id: str = ""
     policy_version: str = ""
+    # The language of the texts the visitor decided on, and their version.
+    language: str = ""
+    text_version: int | None = None
     # Why the visitor decided: first decision, a change, or asked again (outdated/expired).
     reason: str = "first"
     gpc: bool = False
@@ -352,9 +371,7 @@ def decide(
         stored = before.stored
     else:
         consent_id = before.stored.consent_id or new_consent_id()
-        stored = _write_cookie(
-            response, choices, gpc_grant, catalog.policy_version, now, consent_id
-        )
+        stored = _write_cookie(response, choices, gpc_grant, catalog, now, consent_id)
     after = ConsentState(
         decisions=dict(stored.choices),
         optional=before.optional,
@@ -373,6 +390,8 @@ def decide(
         decided_at=now if changed else stored.decided_at,
         consent_id=stored.consent_id,
         policy_version=catalog.policy_version,
+        language=stored.language,
+        text_version=stored.text_version,
         reason=_reason(before),
         gpc=gpc,
         changed=changed,
@@ -439,22 +458,31 @@ def _write_cookie(
     response: HttpResponseBase,
     choices: dict[str, bool],
     gpc_grant: bool,
-    policy_version: str,
+    catalog: Catalog,
     now: datetime,
     consent_id: str,
 ) -> StoredConsent:
-    """Set the consent cookie for a new decision and return what it holds. The consent id
-    stays the browser's for all its decisions, so its records read as one history."""
+    """Set the consent cookie for a new decision and return what it holds: made under the
+    current policy, in the catalog's (the page's) language. The consent id stays the
+    browser's for all its decisions, so its records read as one history."""
     moment = format_version(now)
     values = {varname: (moment if granted else DECLINED) for varname, granted in choices.items()}
-    meta = {AT: moment, VERSION: policy_version, ID: consent_id}
+    meta = {
+        AT: moment,
+        VERSION: catalog.policy_version,
+        LANGUAGE: catalog.language,
+        TEXT_VERSION: str(catalog.text_version),
+        ID: consent_id,
+    }
     if gpc_grant:
         meta[GPC_GRANT] = "1"
     set_consent_cookie(response, {**values, **meta})
     return StoredConsent(
         choices=dict(choices),
         decided_at=now.replace(microsecond=0),
-        policy_version=policy_version,
+        policy_version=catalog.policy_version,
+        language=catalog.language,
+        text_version=catalog.text_version,
         consent_id=consent_id,
         gpc_grant=gpc_grant,
         status=CURRENT,
@@ -493,16 +521,24 @@ def cookie_value(
     *,
     policy_version: str | None = None,
     consent_id: str | None = None,
+    language: str | None = None,
+    text_version: int | None = None,
 ) -> str:
-    """The cookie value for a set of decisions made at ``moment`` under the current policy
-    (tests and tools build cookies with it)."""
+    """The cookie value for a set of decisions made at ``moment`` under the current policy,
+    in ``language`` (default: the catalog's) at its current text version (tests and tools
+    build cookies with it)."""
     catalog = catalog or get_catalog()
+    language = language or catalog.language
+    if text_version is None:
+        text_version = catalog.text_versions.get(language, 1)
     stamp = format_version(moment)
     values = {varname: (stamp if granted else DECLINED) for varname, granted in decisions.items()}
     values.update(
         {
             AT: stamp,
             VERSION: catalog.policy_version if policy_version is None else policy_version,
+            LANGUAGE: language,
+            TEXT_VERSION: str(text_version),
             ID: consent_id or new_consent_id(),
         }
     )

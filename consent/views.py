@@ -23,7 +23,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from consent import conf, records, throttle
+from consent import conf, records, texts, throttle
 from consent import state as consent_state
 from consent.catalog import get_catalog
 from consent.forms import DecisionForm, PreferencesForm
@@ -195,14 +195,16 @@ def preferences(request: HttpRequest) -> HttpResponseBase:
     next_url = safe_next(request, request.GET.get("next"))
     if next_url and next_url.split("?")[0] == reverse("consent:preferences"):
         next_url = None
+    catalog = get_catalog()
     categories = [
         {"category": category, "granted": current.prefill(category.varname)}
-        for category in get_catalog().categories
+        for category in catalog.categories
     ]
     rendered = render(
         request,
         "consent/preferences.html",
         {
+            "page_text": catalog.page_text,
             "categories": categories,
             "next_url": next_url,
             "saved": request.GET.get("saved") == "1",
@@ -235,6 +237,7 @@ def _own_records_context(request: HttpRequest, current: consent_state.ConsentSta
     history = [
         {
             "record": item,
+            "language": texts.language_name(item.language) if item.language else "",
             "choices": [
                 {"name": category.name, "choice": item.choices.get(category.varname)}
                 for category in optional

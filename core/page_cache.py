@@ -41,7 +41,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.http.request import split_domain_port
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, ResolverMatch, resolve
 from django.utils import timezone, translation
 from django.utils.cache import (
     add_never_cache_headers,
@@ -135,6 +135,17 @@ def wants_static_file(request: HttpRequest) -> bool:
     return prefix.startswith("/") and request.path_info.startswith(prefix)
 
 
+def resolve_in_its_language(path: str) -> ResolverMatch:
+    """Resolve ``path`` with the language its prefix names active (the default language
+    for unprefixed paths), as the language middleware will: i18n_patterns resolve against
+    the active language, which before that middleware is whatever the thread's previous
+    request left, so ``/de/`` would not resolve after an English request, nor ``/`` after
+    a German one."""
+    language = translation.get_language_from_path(path) or settings.LANGUAGE_CODE
+    with translation.override(language):
+        return resolve(path)
+
+
 def lookup_key(request: HttpRequest) -> str | None:
     """The cache key of this request, or None when it may not use the cache.
 
@@ -147,12 +158,8 @@ def lookup_key(request: HttpRequest) -> str | None:
     host = canonical_host(request)
     if host is None:
         return None
-    # Resolved in the language its path names (/de/…): this runs before any middleware
-    # activates it, and i18n_patterns match only the active language's prefix.
-    language = translation.get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
     try:
-        with translation.override(language):
-            match = resolve(request.path_info)
+        match = resolve_in_its_language(request.path_info)
     except Resolver404:
         return None
     page = _pages.get(match.view_name)

@@ -48,6 +48,7 @@ def consent_config() -> SafeString:
         "maxCookieLength": consent_state.MAX_COOKIE_LENGTH,
         "clockSkewSeconds": int(consent_state.CLOCK_SKEW.total_seconds()),
         "policyVersion": catalog.policy_version,
+        "textVersions": catalog.text_versions,
         "maxAgeDays": conf.max_age_days(),
         "gpcRefuses": list(conf.gpc_refuses()),
         "googleConsentMode": bool(conf.google_tag_id()),

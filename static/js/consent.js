@@ -45,7 +45,8 @@
 
   var ID_RE = /^[0-9abcdefghjkmnpqrstvwxyz]{22}$/;
   var POLICY_RE = /^[0-9a-f]{12}$/;
-  var META = [".at", ".v", ".id", ".g"];
+  var TEXT_VERSION_RE = /^[1-9][0-9]{0,8}$/;
+  var META = [".at", ".v", ".l", ".t", ".id", ".g"];
 
   // The rules of consent/state.py read_cookie().
   function parseConsent(raw) {
@@ -80,8 +81,13 @@
     result.consentId = ID_RE.test(meta[".id"] || "") ? meta[".id"] : "";
     result.gpcGrant = meta[".g"] === "1";
     var version = POLICY_RE.test(meta[".v"] || "") ? meta[".v"] : "";
+    // The texts of the language the decision was made in must still be the ones it saw.
+    var language = meta[".l"] || "";
+    var known = Object.prototype.hasOwnProperty.call(config.textVersions, language);
+    var textVersion = TEXT_VERSION_RE.test(meta[".t"] || "") ? Number(meta[".t"]) : null;
+    var textsCurrent = known && textVersion === config.textVersions[language];
     if (!Object.keys(result.choices).length) result.status = "none";
-    else if (result.decidedAt === null || version !== config.policyVersion) result.status = "outdated";
+    else if (result.decidedAt === null || version !== config.policyVersion || !textsCurrent) result.status = "outdated";
     else if (result.decidedAt < now - config.maxAgeDays * 86400000) result.status = "expired";
     else result.status = "current";
     return result;

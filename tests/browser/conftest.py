@@ -170,7 +170,8 @@ def seeded_live_server(live_server, transactional_db):
     """The live server with the seed content and the cookie categories a real install has.
 
     Live-server tests empty every table after each test, so what the data migrations
-    created (the four cookie categories and the site's declared cookies) is put back here.
+    created (the four cookie categories, the site's declared cookies and the consent texts
+    in every language) is put back here.
     """
     import importlib
 
@@ -181,6 +182,10 @@ def seeded_live_server(live_server, transactional_db):
 
     categories = importlib.import_module("consent.migrations.0002_categories_and_declared_cookies")
     categories.create(apps, None)
+    # The consent texts in every language, as migration 0012 ships them.
+    importlib.import_module("consent.migrations.0012_consent_texts_by_language").ship_texts(
+        apps, None
+    )
     catalog.invalidate()
     load_seed_content()
     return live_server

@@ -10,7 +10,9 @@ import threading
 
 from django.http import HttpRequest, HttpResponse
 from django.template import RequestContext, Template
-from django.urls import include, path
+from django.urls import path
+
+from config import urls as site_urls
 
 HITS: list[str] = []
 _LOCK = threading.Lock()
@@ -47,7 +49,9 @@ def embed_page(request: HttpRequest) -> HttpResponse:
 urlpatterns = [
     path("test-tracker/<slug:category>.js", tracker),
     path("test-embed/", embed_page),
-    path("", include("config.urls")),
+    # The site's own patterns as they are (not include()d: i18n_patterns must stay at the
+    # root URLconf).
+    *site_urls.urlpatterns,
 ]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from consent.models import ConsentRecord, PolicySettings
+from consent.models import ConsentRecord, ConsentText
 from tests.browser import consent_urls, test_consent
 from tests.browser.test_consent import BANNER, SEED, activated, expect_trackers, settled, visit
 from tests.helpers import decided_in_browser
@@ -28,9 +28,10 @@ def test_a_policy_change_asks_again_with_earlier_choices_and_runs_nothing_until_
     visit(page, site + SEED)
     expect_trackers(page, "analytics", "marketing")
 
-    policy = PolicySettings.current()
-    policy.banner_text = "We changed what we do with cookies."
-    policy.save()
+    texts = ConsentText.objects.get(language="en-gb")  # a material change of the English texts
+    texts.banner_text = "We changed what we do with cookies."
+    texts.record_material_change()
+    texts.save()
     hits = len(consent_urls.HITS)
     visit(page, site + SEED)
     banner = page.locator(BANNER)

@@ -17,8 +17,9 @@ import time
 import pytest
 from django.http import HttpRequest, HttpResponse
 from django.template import RequestContext, Template
-from django.urls import include, path
+from django.urls import path
 
+from config import urls as site_urls
 from consent.csp_reports import BlockedRequest
 
 # What an injection (a compromised template, a tag added outside the consent mechanism)
@@ -37,7 +38,8 @@ def injected_page(request: HttpRequest) -> HttpResponse:
 
 urlpatterns = [
     path("test-injected/", injected_page),
-    path("", include("config.urls")),
+    # The site's own list, not include(): its i18n_patterns may only be at the root.
+    *site_urls.urlpatterns,
 ]
 
 

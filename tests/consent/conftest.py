@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 from django.conf import settings
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from consent.state import cookie_value
 
@@ -42,3 +42,11 @@ def raw_consent(client) -> Callable[[str], None]:
         client.cookies[settings.COOKIE_CONSENT_NAME] = value
 
     return apply
+
+
+@pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    """Requests to /de/… leave German active in this thread (the language middleware does
+    not restore it); code that runs outside a request afterwards must not inherit it."""
+    yield
+    translation.deactivate()

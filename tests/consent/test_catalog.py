@@ -36,10 +36,16 @@ def test_within_a_request_the_stamp_is_read_once(django_assert_num_queries):
         assert catalog.get_catalog() is first
 
 
-def test_cold_catalog_is_built_in_three_queries_after_the_stamp(django_assert_num_queries):
-    # categories with their cookies, enabled scripts, the policy settings (banner text)
-    with django_assert_num_queries(4):
+def test_cold_catalog_is_built_in_four_queries_after_the_stamp(django_assert_num_queries):
+    # categories with their cookies, enabled scripts, the policy settings, the banner and
+    # page texts of every language
+    with django_assert_num_queries(5):
         catalog.get_catalog()
+
+
+def test_another_language_adds_its_category_and_cookie_texts(django_assert_num_queries):
+    with django_assert_num_queries(7):
+        catalog.get_catalog("de")
 
 
 def test_warm_pages_read_the_catalog_s_stamp_and_no_consent_table(

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from io import StringIO
-from types import SimpleNamespace
 
 import pytest
 from cookie_consent.models import Cookie, CookieGroup
@@ -13,7 +12,7 @@ from django.core.management import call_command
 from django.test import override_settings
 
 from consent import compliance
-from consent.models import CookieDetails, PolicySettings, TrackingScript
+from consent.models import CategoryText, ConsentText, CookieDetails, TrackingScript
 
 pytestmark = pytest.mark.django_db
 
@@ -157,32 +156,59 @@ class TestConsentLifetime:
 
 
 class TestTextEmptyInALanguage:
+    """W024 reads the texts as stored per language (ConsentText, CategoryText), which the
+    site ships complete in all eight languages."""
+
+    def test_the_shipped_texts_are_complete_in_every_enabled_language(self):
+        assert len(compliance.enabled_languages()) == 8
+        assert "consent.W024" not in check_ids()
+
     def test_fires_for_an_empty_banner_text(self):
-        PolicySettings(banner_text=" ").save()
+        ConsentText.objects.filter(language="en-gb").update(banner_text=" ")
         [finding] = compliance.database_findings()
         assert finding.id == "consent.W024" and finding.subject == "Cookie banner"
+        assert "en-gb" in finding.message
+
+    def test_fires_for_a_banner_text_missing_in_one_language(self):
+        ConsentText.objects.filter(language="pl").update(banner_text="")
+        [finding] = compliance.database_findings()
+        assert finding.id == "consent.W024" and finding.message == "banner text is empty in pl."
 
     def test_fires_for_an_empty_category_name(self):
         CookieGroup.objects.filter(varname="analytics").update(name="")
         assert check_ids() == ["consent.W024"]
 
-    @override_settings(USE_I18N=True, LANGUAGES=[("en-gb", "English"), ("fr", "French")])
-    def test_every_enabled_language_needs_every_text(self):
-        ids = check_ids()
-        # The banner, and each of the four categories' name and description, lack French.
-        assert ids == ["consent.W024"] * 9
-        assert "fr" in compliance.database_findings()[0].message
+    def test_fires_for_a_category_description_missing_in_german(self):
+        CategoryText.objects.filter(texts__language="de", category__varname="marketing").update(
+            description=""
+        )
+        [finding] = compliance.database_findings()
+        assert finding.id == "consent.W024"
+        assert finding.subject == "Category 'Marketing'"
+        assert finding.message == "text is empty in de."
 
-    @override_settings(USE_I18N=True, LANGUAGES=[("en-gb", "English"), ("fr", "French")])
+    def test_every_enabled_language_needs_every_text(self):
+        CategoryText.objects.filter(texts__language="fr").delete()
+        ConsentText.objects.filter(language="fr").update(banner_text="")
+        # The banner, and each of the four categories' name and description, lack French.
+        assert check_ids() == ["consent.W024"] * 9
+        assert all("fr" in finding.message for finding in compliance.database_findings())
+
     def test_a_translated_text_counts_for_its_language(self):
-        translated = SimpleNamespace(banner_text="Cookies", banner_text_fr="Des cookies")
-        untranslated = SimpleNamespace(banner_text="Cookies")
-        assert compliance.text_in(translated, "banner_text", "fr") == "Des cookies"
-        assert compliance.banner_findings(translated) == []
-        assert [f.id for f in compliance.banner_findings(untranslated)] == ["consent.W024"]
+        marketing = group("marketing")
+        assert compliance.text_in(marketing, "name", "pl") == "Marketingowe"
+        assert compliance.text_in(marketing, "name", "en-gb") == "Marketing"
+        CategoryText.objects.filter(texts__language="pl", category=marketing).delete()
+        assert compliance.text_in(marketing, "name", "pl") == ""  # no fallback here
+
+    @override_settings(LANGUAGES=[("en-gb", "English"), ("de", "Deutsch")])
+    def test_a_language_that_is_not_enabled_is_not_checked(self):
+        ConsentText.objects.filter(language="fr").delete()
+        assert check_ids() == []
 
     def test_without_i18n_only_the_default_language_counts(self):
-        with override_settings(USE_I18N=False, LANGUAGES=[("en-gb", "E"), ("fr", "F")]):
+        CategoryText.objects.all().delete()
+        with override_settings(USE_I18N=False):
             assert compliance.enabled_languages() == ["en-gb"]
             assert check_ids() == []
 

@@ -99,6 +99,8 @@ class TestDownload:
                     "method": "preferences_no_js",
                     "reason": "first",
                     "policy_version": get_catalog().policy_version,
+                    "language": "en-gb",
+                    "text_version": 1,
                     "choices": {"analytics": False, "personalization": False, "marketing": False},
                     "gpc": False,
                 }

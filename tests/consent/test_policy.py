@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from consent import catalog, conf, state
 from consent.catalog import get_catalog
-from consent.models import ConsentRecord, CookieDetails, PolicySettings
+from consent.models import ConsentRecord, ConsentText, CookieDetails, PolicySettings
 from core import stamps
 from tests.helpers import decided
 
@@ -36,28 +36,49 @@ def switches(html: str) -> dict[str, bool]:
 
 
 def change_banner_text(text: str = "We now use cookies differently.") -> None:
-    policy = PolicySettings.current()
-    policy.banner_text = text
-    policy.save()
+    """Privacy staff edit the English banner text (not marked as material)."""
+    texts = ConsentText.objects.get(language="en-gb")
+    texts.banner_text = text
+    texts.save()
+
+
+def material_text_change(language: str = "en-gb") -> None:
+    """Privacy staff mark a change of this language's texts as material."""
+    texts = ConsentText.objects.get(language=language)
+    texts.record_material_change()
+    texts.save()
 
 
 class TestPolicyVersion:
-    def test_version_covers_categories_cookies_banner_and_material_changes(self):
+    def test_version_covers_categories_cookies_and_material_changes(self):
         from cookie_consent.models import Cookie, CookieGroup
 
         seen = {get_catalog().policy_version}
         group = CookieGroup.objects.get(varname="marketing")
-        group.description = "Now with partners."
+        group.is_required = True
         group.save()
         seen.add(get_catalog().policy_version)
         Cookie.objects.create(cookiegroup=group, name="_mk", description="Partner id")
         seen.add(get_catalog().policy_version)
-        change_banner_text()
-        seen.add(get_catalog().policy_version)
         PolicySettings.current().record_material_change()
         seen.add(get_catalog().policy_version)
-        assert len(seen) == 5
+        assert len(seen) == 4
         assert all(len(version) == 12 for version in seen)
+
+    def test_texts_are_not_in_the_version_they_have_their_own_per_language(self):
+        from cookie_consent.models import CookieGroup
+
+        before = get_catalog().policy_version
+        group = CookieGroup.objects.get(varname="marketing")
+        group.description = "Now with partners."
+        group.save()
+        change_banner_text()
+        assert get_catalog().policy_version == before
+        assert get_catalog().text_versions["en-gb"] == 1
+        material_text_change("en-gb")
+        assert get_catalog().policy_version == before
+        assert get_catalog().text_versions == {**get_catalog("de").text_versions, "en-gb": 2}
+        assert get_catalog("de").text_versions["de"] == 1
 
     def test_saving_the_same_text_keeps_the_version(self):
         before = get_catalog().policy_version
@@ -84,6 +105,8 @@ class TestAskedAgainAfterAPolicyChange:
         decided(client, **EARLIER)
         assert BANNER not in client.get(page_url).content.decode()
         change_banner_text()
+        assert BANNER not in client.get(page_url).content.decode()  # a wording change
+        material_text_change()
         assert BANNER in client.get(page_url).content.decode()
         current = state.state_from_cookie(client.cookies[NAME].value)
         assert current.granted_categories == () and current.asked_again == "outdated"
@@ -103,7 +126,7 @@ class TestAskedAgainAfterAPolicyChange:
 
     def test_a_partial_answer_keeps_nothing_of_the_outdated_decision(self, client):
         decided(client, **EARLIER)
-        change_banner_text()
+        material_text_change()
         response = client.post("/cookies/decline/", {"category": "marketing"})
         assert state.parse_cookie(response.cookies[NAME].value, get_catalog()) == {
             "marketing": False
@@ -136,15 +159,15 @@ class TestAskedAgainAfterAPolicyChange:
         assert get_catalog().policy_version != before
         assert BANNER in client.get(page_url).content.decode()
 
-    def test_privacy_staff_edit_the_banner_text(self, page_url):
+    def test_the_policy_page_sends_privacy_staff_to_the_texts_by_language(self, page_url):
         user = User.objects.create_user("privacy", password="x", is_staff=True)
         user.groups.add(Group.objects.get(name="Privacy"))
         staff = Client()
         staff.force_login(user)
         staff.get("/admin/consent/policysettings/")
-        response = staff.post("/admin/consent/policysettings/1/change/", {"banner_text": "New."})
-        assert response.status_code == 302
-        assert get_catalog().banner_text == "New."
+        html = staff.get("/admin/consent/policysettings/1/change/").content.decode()
+        assert 'href="/admin/consent/consenttext/"' in html
+        assert 'name="banner_text"' not in html  # edited per language (test_texts.py)
         assert staff.get("/admin/consent/policysettings/1/delete/").status_code == 403
 
 

@@ -202,7 +202,9 @@ class TestExport:
     URL = "/admin/consent/consentrecord/export/"
 
     def test_one_consent_id(self, privacy_client):
-        wanted = make_record(choices={"analytics": True, "marketing": False})
+        wanted = make_record(
+            choices={"analytics": True, "marketing": False}, language="de", text_version=3
+        )
         make_record()
         rows = exported(privacy_client.get(self.URL, {"consent_id": wanted.consent_id}))
         assert rows == [
@@ -213,6 +215,8 @@ class TestExport:
                 "method": "banner",
                 "reason": "first",
                 "policy_version": "0123456789ab",
+                "language": "de",
+                "text_version": "3",
                 "granted": "analytics",
                 "refused": "marketing",
                 "gpc": "no",

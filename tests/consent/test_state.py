@@ -23,7 +23,10 @@ def catalog(db):
 
 def current(raw: str, catalog) -> str:
     """``raw`` with the metadata of a decision made a minute ago under the current policy."""
-    return f"{raw}|.at={V}|.v={catalog.policy_version}|.id={state.new_consent_id()}"
+    return (
+        f"{raw}|.at={V}|.v={catalog.policy_version}|.l={catalog.language}"
+        f"|.t={catalog.text_version}|.id={state.new_consent_id()}"
+    )
 
 
 class TestValidCookies:
