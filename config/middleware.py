@@ -1,13 +1,16 @@
-"""Site-wide middleware that belongs to no app: the health check, Permissions-Policy and
-the language a URL names."""
+"""Site-wide middleware that belongs to no app: the health check, Permissions-Policy, the
+language a URL names and the one redirect by browser language (from ``/``)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponseBase
+from django.http import HttpRequest, HttpResponseBase, HttpResponseRedirect
 from django.utils import translation
+from django.utils.cache import patch_vary_headers
+
+from core import languages
 
 HEALTH_PATH = "/healthz"
 
@@ -58,6 +61,9 @@ class UrlLanguageMiddleware:
     ``Accept-Language`` for some paths and add ``Vary: Accept-Language`` to every
     unprefixed page, splitting shared caches for no reason: here the URL alone decides, so
     one URL is one page for everyone.
+
+    The admin has no language in its URLs and is never cached: it follows the staff
+    member's browser (``Accept-Language``), so a Dutch translator edits in Dutch.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
@@ -65,9 +71,46 @@ class UrlLanguageMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         language = translation.get_language_from_path(request.path_info)
+        staff_page = language is None and languages.is_admin_path(request.path_info)
+        if staff_page:
+            language = translation.get_language_from_request(request)
         language = language or settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = language
-        response = self.get_response(request)
+        try:
+            response = self.get_response(request)
+        finally:
+            # Nothing after this request (the next one in this thread, a warm-up) may
+            # inherit its language: URL resolving depends on the active language.
+            translation.deactivate()
         response.headers.setdefault("Content-Language", language)
+        if staff_page:
+            patch_vary_headers(response, ("Accept-Language",))
+        return response
+
+
+class HomeLanguageRedirectMiddleware:
+    """Send a visitor arriving at ``/`` to the home page in the language their browser
+    prefers, once (``core.languages.home_redirect_target``).
+
+    Sits above the page cache, whose key holds the URL only: the decision is made before
+    the lookup, and the 302 is private (``Vary: Accept-Language``), never stored. Every
+    answer for ``/`` says which request headers it depended on, so a shared cache keeps
+    the English home page apart from the redirect.
+    """
+
+    VARY = ("Accept-Language", "Sec-Fetch-Site")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        target = languages.home_redirect_target(request)
+        if target is not None:
+            response: HttpResponseBase = HttpResponseRedirect(target)
+            response["Cache-Control"] = "private"
+        else:
+            response = self.get_response(request)
+        if request.path_info == "/":
+            patch_vary_headers(response, self.VARY)
         return response

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -89,6 +90,14 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: /healthz answers from here, before host checks, redirects and sessions.
     "config.middleware.HealthCheckMiddleware",
+    # The language comes from the URL prefix only (i18n_patterns without a prefix for
+    # English): never from a cookie or Accept-Language, which would make pages differ.
+    # Above the page cache: resolving a /de/ address needs German active, and a 503 from
+    # the cache's own lookup speaks the address's language.
+    "config.middleware.UrlLanguageMiddleware",
+    # Above the page cache (keyed on the URL only): a visitor arriving at / from
+    # elsewhere whose browser prefers another language is redirected before any lookup.
+    "config.middleware.HomeLanguageRedirectMiddleware",
     # Whole-response cache (core.page_cache): keeps the final response of everything
     # below (security headers, gzip, CSP, Vary, X-Frame-Options), so a hit skips all of
     # it; answers If-None-Match on the pages it marks public with 304. Static files skip
@@ -107,9 +116,6 @@ MIDDLEWARE = [
     # After CSPMiddleware: adds tracking-script hosts/hashes to the CSP, Vary: Cookie.
     "consent.middleware.ConsentMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    # The language comes from the URL prefix only (i18n_patterns without a prefix for
-    # English): never from a cookie or Accept-Language, which would make pages differ.
-    "config.middleware.UrlLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -304,7 +310,10 @@ CONTENT_SECURITY_POLICY = {
 
 # --- Site --------------------------------------------------------------------
 SITE_NAME = os.environ.get("SITE_NAME", "Longevity Glossary")
-SITE_DESCRIPTION = "Plain-language definitions of health and longevity terms, with references."
+# Marked for translation: shown on every page in the page's language.
+SITE_DESCRIPTION = gettext_lazy(
+    "Plain-language definitions of health and longevity terms, with references."
+)
 # Used for canonical URLs in feeds, sitemaps and JSON-LD when no request is at hand.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # The admin on its own host name (consent.hosts): then /admin/ is 404 on every other host

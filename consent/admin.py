@@ -26,6 +26,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from consent import audit, records
@@ -81,8 +82,12 @@ class DeclaredCookieForm(forms.ModelForm):
             if covered:
                 self.add_error(
                     "name",
-                    f"This would cover {covered}, a cookie the site needs to work: it cannot "
-                    "be declared in an optional category (and is never deleted on withdrawal).",
+                    gettext(
+                        "This would cover %(covered)s, a cookie the site needs to work: it "
+                        "cannot be declared in an optional category (and is never deleted on "
+                        "withdrawal)."
+                    )
+                    % {"covered": covered},
                 )
         return data
 
@@ -98,15 +103,15 @@ class CookieAdmin(UpstreamCookieAdmin):
     inlines = [CookieDetailsInline]
     list_display = ("name", "cookiegroup", "provider", "lifetime", "domain", "path")
 
-    @admin.display(description="Lifetime")
+    @admin.display(description=gettext_lazy("Lifetime"))
     def lifetime(self, obj: Cookie) -> str:
         details = getattr(obj, "details", None)
         return details.lifetime if details else "—"
 
-    @admin.display(description="Set by")
+    @admin.display(description=gettext_lazy("Set by"))
     def provider(self, obj: Cookie) -> str:
         details = getattr(obj, "details", None)
-        return (details.provider if details else "") or "This site"
+        return (details.provider if details else "") or gettext("This site")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("cookiegroup", "details")
@@ -125,20 +130,22 @@ class TrackingScriptAdmin(admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("name", "category", "enabled", "placement", "order")}),
         (
-            "Script",
+            gettext_lazy("Script"),
             {
                 "fields": ("src", "code"),
-                "description": "Give an https URL or inline code. Either way, pages render the "
-                "script inert and consent.js runs it only for visitors who granted its category. "
-                "Adding a script or changing its URL, code, category or placement runs code on "
-                "this site and needs the 'change script code' permission.",
+                "description": gettext_lazy(
+                    "Give an https URL or inline code. Either way, pages render the script "
+                    "inert and consent.js runs it only for visitors who granted its category. "
+                    "Adding a script or changing its URL, code, category or placement runs code "
+                    "on this site and needs the 'change script code' permission."
+                ),
             },
         ),
     )
 
     history_shown = 10
 
-    @admin.display(description="Kind")
+    @admin.display(description=gettext_lazy("Kind"))
     def kind(self, obj: TrackingScript) -> str:
         return "external" if obj.src else "inline"
 
@@ -154,11 +161,11 @@ class TrackingScriptAdmin(admin.ModelAdmin):
             readonly += TrackingScript.CODE_FIELDS
         return readonly
 
-    @admin.display(description="Recorded changes")
+    @admin.display(description=gettext_lazy("Recorded changes"))
     def change_history(self, obj: TrackingScript) -> str:
         changes = list(obj.changes.all()[: self.history_shown])
         if not changes:
-            return "None recorded."
+            return gettext("None recorded.")
         rows = format_html_join(
             "",
             '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>',
@@ -194,7 +201,9 @@ class TrackingScriptAdmin(admin.ModelAdmin):
                 getattr(stored, field) != getattr(obj, field)
                 for field in ("src", "code", "category_id", "placement")
             ):
-                raise PermissionDenied("Changing a script's code needs change_script_code.")
+                raise PermissionDenied(
+                    gettext("Changing a script's code needs change_script_code.")
+                )
         super().save_model(request, obj, form, change)
 
     # Every write the admin makes is credited to the user in the change record.
@@ -231,18 +240,18 @@ class TrackingScriptChangeAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
-    @admin.display(description="Fields changed")
+    @admin.display(description=gettext_lazy("Fields changed"))
     def summary(self, obj: TrackingScriptChange) -> str:
         return ", ".join(obj.changed_fields)
 
-    @admin.display(description="Script")
+    @admin.display(description=gettext_lazy("Script"))
     def script_link(self, obj: TrackingScriptChange) -> str:
         if obj.script_id is None:
             return "— (deleted)"
         url = reverse("admin:consent_trackingscript_change", args=[obj.script_id])
         return format_html('<a href="{}">{}</a>', url, obj.script_name)
 
-    @admin.display(description="Before → after")
+    @admin.display(description=gettext_lazy("Before → after"))
     def diff(self, obj: TrackingScriptChange) -> str:
         before, after = obj.before or {}, obj.after or {}
         rows = format_html_join(
@@ -336,20 +345,20 @@ class EstimatedCountPaginator(Paginator):
 
 
 class ExportForm(forms.Form):
-    consent_id = forms.CharField(required=False, max_length=32, label="Consent id")
-    start = forms.DateField(required=False, label="From (date)")
-    end = forms.DateField(required=False, label="To (date, inclusive)")
+    consent_id = forms.CharField(required=False, max_length=32, label=gettext_lazy("Consent id"))
+    start = forms.DateField(required=False, label=gettext_lazy("From (date)"))
+    end = forms.DateField(required=False, label=gettext_lazy("To (date, inclusive)"))
 
     def clean(self) -> dict:
         data = super().clean()
         consent_id = (data.get("consent_id") or "").strip().lower()
         data["consent_id"] = consent_id
         if consent_id and not consent_state.consent_id_is_valid(consent_id):
-            self.add_error("consent_id", "A consent id is 22 letters and digits.")
+            self.add_error("consent_id", gettext("A consent id is 22 letters and digits."))
         if not consent_id and not (data.get("start") and data.get("end")):
-            raise forms.ValidationError("Give a consent id, or a start and an end date.")
+            raise forms.ValidationError(gettext("Give a consent id, or a start and an end date."))
         if data.get("start") and data.get("end") and data["start"] > data["end"]:
-            raise forms.ValidationError("The start date is after the end date.")
+            raise forms.ValidationError(gettext("The start date is after the end date."))
         return data
 
     def records(self):
@@ -387,7 +396,7 @@ class ConsentRecordAdmin(admin.ModelAdmin):
         CategoryChoiceFilter,
     )
     search_fields = ("=consent_id",)
-    search_help_text = "Exact consent id (22 letters and digits)."
+    search_help_text = gettext_lazy("Exact consent id (22 letters and digits).")
     date_hierarchy = None  # a date hierarchy groups the whole table: slow at millions of rows
     show_full_result_count = False
     paginator = EstimatedCountPaginator
@@ -423,7 +432,7 @@ class ConsentRecordAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
-    @admin.display(description="Choices")
+    @admin.display(description=gettext_lazy("Choices"))
     def summary(self, obj: ConsentRecord) -> str:
         parts = [f"{varname} {'on' if value else 'off'}" for varname, value in obj.choices.items()]
         return ", ".join(parts) or "—"
@@ -452,7 +461,7 @@ class ConsentRecordAdmin(admin.ModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": "Export consent records",
+            "title": gettext("Export consent records"),
             "form": form,
         }
         return TemplateResponse(request, "admin/consent/consentrecord/export.html", context)
@@ -476,7 +485,7 @@ class PolicySettingsAdmin(admin.ModelAdmin):
             _("The banner and policy texts, in each language"),
         )
 
-    @admin.display(description="Current policy version")
+    @admin.display(description=gettext_lazy("Current policy version"))
     def policy_version(self, obj: PolicySettings) -> str:
         return get_catalog().policy_version
 
@@ -493,7 +502,7 @@ class PolicySettingsAdmin(admin.ModelAdmin):
         return super().changelist_view(request, extra_context)
 
     @admin.action(
-        description="Declare a material change (every visitor is asked again)",
+        description=gettext_lazy("Declare a material change (every visitor is asked again)"),
         permissions=["change"],
     )
     def declare_material_change(self, request, queryset) -> None:
@@ -501,8 +510,11 @@ class PolicySettingsAdmin(admin.ModelAdmin):
             policy.record_material_change()
         self.message_user(
             request,
-            f"Material change recorded; the policy version is now {get_catalog().policy_version}. "
-            "Every visitor will be asked again.",
+            gettext(
+                "Material change recorded; the policy version is now %(version)s. "
+                "Every visitor will be asked again."
+            )
+            % {"version": get_catalog().policy_version},
         )
 
 

@@ -19,6 +19,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.translation import gettext
 
 from consent import compliance
 from consent.models import TrackingScript
@@ -79,7 +80,7 @@ class ComplianceView:
             raise PermissionDenied
         context = {
             **self.admin_site.each_context(request),
-            "title": "Compliance",
+            "title": gettext("Compliance"),
             "opts": self.model._meta,
             "findings": compliance.all_findings(),
         }

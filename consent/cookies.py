@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 
 MIN_PREFIX = 2
 # RFC 6265 cookie-name = token (RFC 2616): visible ASCII except separators.
@@ -33,15 +34,20 @@ def validate_declared_name(name: str) -> None:
         return
     if name.endswith("*"):
         raise ValidationError(
-            f"A name ending in * declares every cookie starting with what comes before it, "
-            f"which must be at least {MIN_PREFIX} cookie-name characters (e.g. _ga_*); "
-            "* is allowed only at the end.",
+            gettext(
+                "A name ending in * declares every cookie starting with what comes before it, "
+                "which must be at least %(min)d cookie-name characters (e.g. _ga_*); "
+                "* is allowed only at the end."
+            )
+            % {"min": MIN_PREFIX},
             code="bad_pattern",
         )
     raise ValidationError(
-        "A cookie name may contain only letters, digits and ! # $ % & ' + - . ^ _ ` | ~ "
-        "(no spaces, quotes, commas, semicolons, = or other separators), and * only at the "
-        "end after a prefix.",
+        gettext(
+            "A cookie name may contain only letters, digits and ! # $ % & ' + - . ^ _ ` | ~ "
+            "(no spaces, quotes, commas, semicolons, = or other separators), and * only at the "
+            "end after a prefix.",
+        ),
         code="bad_name",
     )
 
@@ -49,7 +55,9 @@ def validate_declared_name(name: str) -> None:
 def validate_path(path: str) -> None:
     if path and not _PATH.fullmatch(path):
         raise ValidationError(
-            "A cookie path starts with / and has no spaces, semicolons, commas or quotes.",
+            gettext(
+                "A cookie path starts with / and has no spaces, semicolons, commas or quotes.",
+            ),
             code="bad_path",
         )
 
@@ -57,7 +65,9 @@ def validate_path(path: str) -> None:
 def validate_domain(domain: str) -> None:
     if domain and not _DOMAIN.fullmatch(domain):
         raise ValidationError(
-            "A cookie domain is a host name such as example.org or .example.org.",
+            gettext(
+                "A cookie domain is a host name such as example.org or .example.org.",
+            ),
             code="bad_domain",
         )
 

@@ -17,6 +17,7 @@ from django.db.models import Count, Max, Min, Sum
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from consent.csp_reports import OTHER, BlockedRequest
 
@@ -26,8 +27,8 @@ SHOWN_ROWS = 1000
 
 
 class DayRangeForm(forms.Form):
-    start = forms.DateField(label="From", required=False)
-    end = forms.DateField(label="To (inclusive)", required=False)
+    start = forms.DateField(label=gettext_lazy("From"), required=False)
+    end = forms.DateField(label=gettext_lazy("To (inclusive)"), required=False)
 
     def clean(self) -> dict:
         data = super().clean()
@@ -35,9 +36,12 @@ class DayRangeForm(forms.Form):
         data["end"] = data.get("end") or today
         data["start"] = data.get("start") or data["end"] - timedelta(days=DEFAULT_DAYS - 1)
         if data["start"] > data["end"]:
-            raise forms.ValidationError("The start date is after the end date.")
+            raise forms.ValidationError(gettext("The start date is after the end date."))
         if (data["end"] - data["start"]).days >= MAX_DAYS:
-            raise forms.ValidationError(f"Choose at most {MAX_DAYS} days.")
+            raise forms.ValidationError(
+                ngettext("Choose at most %(days)d day.", "Choose at most %(days)d days.", MAX_DAYS)
+                % {"days": MAX_DAYS}
+            )
         return data
 
 
@@ -78,7 +82,7 @@ class BlockedRequestAdmin(admin.ModelAdmin):
         valid = form.is_valid()
         context = {
             **self.admin_site.each_context(request),
-            "title": "Blocked requests",
+            "title": gettext("Blocked requests"),
             "opts": self.model._meta,
             "form": form,
             "rows": blocked_origins(form.cleaned_data["start"], form.cleaned_data["end"])

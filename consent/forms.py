@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy
 
 from consent.catalog import get_catalog
 
@@ -42,7 +43,7 @@ class DecisionForm(forms.Form):
         coerce=bool,
         empty_value=False,
         required=False,
-        error_messages={"invalid_choice": "all must be 1 (or be left out)."},
+        error_messages={"invalid_choice": gettext_lazy("all must be 1 (or be left out).")},
     )
     category = CategoryNamesField(required=False)
     next = ReturnAddressField()
@@ -54,7 +55,9 @@ class DecisionForm(forms.Form):
         data = super().clean()
         if not data.get("all") and not data.get("category"):
             raise forms.ValidationError(
-                "Choose which cookie categories this applies to (all=1 or a known category).",
+                gettext_lazy(
+                    "Choose which cookie categories this applies to (all=1 or a known category)."
+                ),
                 code="nothing_chosen",
             )
         return data
@@ -69,9 +72,9 @@ class PreferencesForm(forms.Form):
     """The /cookies/ form: one switch per optional category, and three ways to submit."""
 
     ACTIONS = (
-        ("save", "Save preferences"),
-        ("accept_all", "Accept all"),
-        ("reject_all", "Reject all"),
+        ("save", gettext_lazy("Save preferences")),
+        ("accept_all", gettext_lazy("Accept all")),
+        ("reject_all", gettext_lazy("Reject all")),
     )
 
     granted = CategoryNamesField(required=False)

@@ -368,28 +368,28 @@ class ConsentRecord(models.Model):
     """Proof of one decision: one row per decision, never per cookie, no network data."""
 
     class Action(models.TextChoices):
-        ACCEPT_ALL = "accept_all", "Accept all"
-        REJECT_ALL = "reject_all", "Reject all"
-        SAVE = "save", "Save preferences"
-        GRANT = "grant", "Grant a category"
-        REFUSE = "refuse", "Refuse a category"
-        WITHDRAW = "withdraw", "Withdrawal"
-        GPC = "gpc", "Global Privacy Control signal"
-        ERASED = "erased", "Records erased at the visitor's request"
+        ACCEPT_ALL = "accept_all", _("Accept all")
+        REJECT_ALL = "reject_all", _("Reject all")
+        SAVE = "save", _("Save preferences")
+        GRANT = "grant", _("Grant a category")
+        REFUSE = "refuse", _("Refuse a category")
+        WITHDRAW = "withdraw", _("Withdrawal")
+        GPC = "gpc", _("Global Privacy Control signal")
+        ERASED = "erased", _("Records erased at the visitor's request")
 
     class Method(models.TextChoices):
-        BANNER = "banner", "Banner"
-        BANNER_NO_JS = "banner_no_js", "Banner (no-JS form)"
-        PREFERENCES = "preferences", "Preferences page"
-        PREFERENCES_NO_JS = "preferences_no_js", "Preferences page (no-JS form)"
-        EMBED = "embed", "Embed placeholder"
-        GPC = "gpc", "GPC signal"
+        BANNER = "banner", _("Banner")
+        BANNER_NO_JS = "banner_no_js", _("Banner (no-JS form)")
+        PREFERENCES = "preferences", _("Preferences page")
+        PREFERENCES_NO_JS = "preferences_no_js", _("Preferences page (no-JS form)")
+        EMBED = "embed", _("Embed placeholder")
+        GPC = "gpc", _("GPC signal")
 
     class Reason(models.TextChoices):
-        FIRST = "first", "First decision"
-        CHANGE = "change", "Changed a current decision"
-        POLICY = "policy", "Re-asked: policy changed"
-        EXPIRED = "expired", "Re-asked: decision expired"
+        FIRST = "first", _("First decision")
+        CHANGE = "change", _("Changed a current decision")
+        POLICY = "policy", _("Re-asked: policy changed")
+        EXPIRED = "expired", _("Re-asked: decision expired")
 
     # One browser's id for all its decisions (its history), until it is forgotten.
     consent_id = models.CharField("consent id", max_length=32)

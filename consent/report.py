@@ -36,6 +36,7 @@ from django.db.models import Count, F, Max, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 from django.db.models.signals import post_save
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from consent.models import ConsentRecord, ConsentTally, Report  # noqa: F401
 from consent.records import safe_cell
@@ -51,9 +52,9 @@ KINDS = {
     "gpc": Q(action=Action.GPC),
 }
 KIND_LABELS = {
-    "accept_all": "Accept all",
-    "reject_all": "Reject all",
-    "custom": "Custom",
+    "accept_all": gettext_lazy("Accept all"),
+    "reject_all": gettext_lazy("Reject all"),
+    "custom": gettext_lazy("Custom"),
     "gpc": "GPC",
 }
 DECISION_ACTIONS = frozenset(choice.value for choice in Action if choice != Action.ERASED)
@@ -65,10 +66,10 @@ METHOD_GROUPS = {
     "gpc": (Method.GPC,),
 }
 METHOD_LABELS = {
-    "banner": "Banner",
-    "preferences": "Preferences page",
-    "embed": "Embed placeholder",
-    "gpc": "GPC signal",
+    "banner": gettext_lazy("Banner"),
+    "preferences": gettext_lazy("Preferences page"),
+    "embed": gettext_lazy("Embed placeholder"),
+    "gpc": gettext_lazy("GPC signal"),
 }
 
 
@@ -233,7 +234,9 @@ def method_group() -> models.Case:
 
 def overall(start: date, end: date, categories: tuple[str, ...]) -> Tally:
     row = period_tallies(start, end).aggregate(**measures(categories))
-    return _tally(row, f"{start.isoformat()}..{end.isoformat()}", "Whole period", categories)
+    return _tally(
+        row, f"{start.isoformat()}..{end.isoformat()}", gettext("Whole period"), categories
+    )
 
 
 def by_day(start: date, end: date, categories: tuple[str, ...]) -> list[Tally]:
@@ -264,7 +267,7 @@ def by_method(start: date, end: date, categories: tuple[str, ...]) -> list[Tally
     found = {row["group"]: row for row in rows}
     order = [*METHOD_GROUPS, "other"]
     return [
-        _tally(found[group], group, METHOD_LABELS.get(group, "Other"), categories)
+        _tally(found[group], group, METHOD_LABELS.get(group, gettext("Other")), categories)
         for group in order
         if group in found
     ]

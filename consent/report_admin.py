@@ -18,6 +18,8 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from consent import report
 from consent.catalog import get_catalog
@@ -27,8 +29,8 @@ EARLIEST = date(2000, 1, 1)
 
 
 class PeriodForm(forms.Form):
-    start = forms.DateField(label="From", required=False)
-    end = forms.DateField(label="To (inclusive)", required=False)
+    start = forms.DateField(label=gettext_lazy("From"), required=False)
+    end = forms.DateField(label=gettext_lazy("To (inclusive)"), required=False)
 
     def clean(self) -> dict:
         data = super().clean()
@@ -38,11 +40,19 @@ class PeriodForm(forms.Form):
         end = data.get("end") or today
         start = data.get("start") or end - timedelta(days=report.DEFAULT_DAYS - 1)
         if start < EARLIEST or end > today:
-            raise forms.ValidationError(f"Choose days from {EARLIEST} to today ({today}).")
+            raise forms.ValidationError(
+                gettext("Choose days from %(earliest)s to today (%(today)s).")
+                % {"earliest": date_format(EARLIEST), "today": date_format(today)}
+            )
         if start > end:
-            raise forms.ValidationError("The start date is after the end date.")
+            raise forms.ValidationError(gettext("The start date is after the end date."))
         if (end - start).days >= report.MAX_DAYS:
-            raise forms.ValidationError(f"Choose at most {report.MAX_DAYS} days.")
+            raise forms.ValidationError(
+                ngettext(
+                    "Choose at most %(days)d day.", "Choose at most %(days)d days.", report.MAX_DAYS
+                )
+                % {"days": report.MAX_DAYS}
+            )
         data.update(start=start, end=end)
         return data
 
@@ -85,7 +95,7 @@ class ReportAdmin(admin.ModelAdmin):
             )
         context = {
             **self.admin_site.each_context(request),
-            "title": "Consent rates",
+            "title": gettext("Consent rates"),
             "opts": self.model._meta,
             "form": form,
             "report": numbers,

@@ -13,6 +13,7 @@ import hashlib
 import re
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 
 # A DNS name of at least two labels whose last label starts with a letter: no IP literals,
 # no single-label hosts such as "localhost", no wildcards, no userinfo.
@@ -72,23 +73,31 @@ def validate_script_src(value: str) -> None:
         return
     if value.startswith("/"):
         raise ValidationError(
-            "A path on this site must start with a single / (not // or /\\) and may contain "
-            "only letters, digits and - . _ ~ ! $ & ( ) + = : @ / ? % # (no spaces, quotes, "
-            "semicolons, commas, asterisks, backslashes or control characters).",
+            gettext(
+                "A path on this site must start with a single / (not // or /\\) and may contain "
+                "only letters, digits and - . _ ~ ! $ & ( ) + = : @ / ? % # (no spaces, quotes, "
+                "semicolons, commas, asterisks, backslashes or control characters).",
+            ),
             code="invalid_path",
         )
     if not value.lower().startswith("https://"):
         raise ValidationError(
-            "Use an https:// URL (or a path on this site starting with /): "
-            "scripts over plain http could be tampered with.",
+            gettext(
+                "Use an https:// URL (or a path on this site starting with /): "
+                "scripts over plain http could be tampered with.",
+            ),
             code="not_https",
         )
     authority = value[len("https://") :].split("/", 1)[0]
     if "@" in authority:
-        raise ValidationError("The URL must not contain a user name or password.", code="userinfo")
+        raise ValidationError(
+            gettext("The URL must not contain a user name or password."), code="userinfo"
+        )
     raise ValidationError(
-        "Give https:// followed by a real host name (letters, digits, hyphens, at least one "
-        "dot, e.g. cdn.example.com), an optional :port, and a path without spaces, quotes, "
-        "semicolons, commas, asterisks or backslashes.",
+        gettext(
+            "Give https:// followed by a real host name (letters, digits, hyphens, at least one "
+            "dot, e.g. cdn.example.com), an optional :port, and a path without spaces, quotes, "
+            "semicolons, commas, asterisks or backslashes.",
+        ),
         code="invalid_url",
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext, gettext_lazy
 
 from consent.tracker_audit_models import TrackerAudit
 
@@ -47,22 +48,22 @@ class TrackerAuditAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
-    @admin.display(description="Pages")
+    @admin.display(description=gettext_lazy("Pages"))
     def page_count(self, obj: TrackerAudit) -> int:
         return len(obj.pages or [])
 
-    @admin.display(description="Findings by kind")
+    @admin.display(description=gettext_lazy("Findings by kind"))
     def counts(self, obj: TrackerAudit) -> str:
         return (
             f"undeclared {obj.undeclared}, before consent {obj.early}, longer lived "
             f"{obj.longer_lived}, other origin without consent {obj.third_party}"
         )
 
-    @admin.display(description="Findings")
+    @admin.display(description=gettext_lazy("Findings"))
     def findings_table(self, obj: TrackerAudit) -> str:
         findings = obj.findings or []
         if not findings:
-            return "None."
+            return gettext("None.")
         rows = format_html_join(
             "",
             "<tr><td>{}</td><td>{}</td><td>{} <code>{}</code></td><td>{}</td><td>{}</td>"
@@ -88,7 +89,7 @@ class TrackerAuditAdmin(admin.ModelAdmin):
             rows,
         )
 
-    @admin.display(description="Passes")
+    @admin.display(description=gettext_lazy("Passes"))
     def passes_table(self, obj: TrackerAudit) -> str:
         rows = format_html_join(
             "",
@@ -113,6 +114,6 @@ class TrackerAuditAdmin(admin.ModelAdmin):
             rows,
         )
 
-    @admin.display(description="Pages visited")
+    @admin.display(description=gettext_lazy("Pages visited"))
     def pages_list(self, obj: TrackerAudit) -> str:
         return format_html_join("", "<code>{}</code><br>", ((page,) for page in obj.pages or []))

@@ -21,6 +21,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from consent import conf, records, texts, throttle
@@ -67,7 +68,7 @@ def _within_budget(request: HttpRequest) -> bool:
 
 def _too_many(request: HttpRequest) -> HttpResponse:
     """429: nothing saved, nothing recorded; the visitor may decide again a little later."""
-    message = (
+    message = gettext(
         "Too many cookie decisions from your connection in a short time. Nothing was "
         "changed: please try again in a few minutes."
     )

@@ -25,9 +25,10 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.functional import lazy
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, gettext_noop, ngettext
 from markdownx.widgets import AdminMarkdownxWidget
 from reversion.admin import VersionAdmin
 from reversion.models import Version
@@ -44,9 +45,16 @@ from glossary.models import (
 
 REVIEW_INTERVAL = datetime.timedelta(days=365)
 
-admin.site.site_header = f"{settings.SITE_NAME}: editors"
-admin.site.site_title = f"{settings.SITE_NAME} admin"
-admin.site.index_title = "Write, review and publish"
+
+def gettext_with_site(message: str) -> str:
+    """``message`` translated, with the site's name for ``%(site)s``."""
+    return gettext(message) % {"site": settings.SITE_NAME}
+
+
+# Lazy, so each request reads them in the admin's language (the staff member's browser).
+admin.site.site_header = lazy(gettext_with_site, str)(gettext_noop("%(site)s: editors"))
+admin.site.site_title = lazy(gettext_with_site, str)(gettext_noop("%(site)s admin"))
+admin.site.index_title = gettext_lazy("Write, review and publish")
 
 
 def locked_term(pk: int) -> Term | None:
@@ -72,8 +80,8 @@ class TermForm(forms.ModelForm):
     change_comment = forms.CharField(
         required=False,
         max_length=500,
-        label="Change note",
-        help_text="Optional: what you changed and why (shown in the term's history).",
+        label=gettext_lazy("Change note"),
+        help_text=gettext_lazy("Optional: what you changed and why (shown in the term's history)."),
         widget=forms.TextInput(attrs={"size": 80}),
     )
     translation_up_to_date = forms.BooleanField(
@@ -116,7 +124,7 @@ class TermForm(forms.ModelForm):
     def _refuse_stale_form(self, token: str) -> None:
         current = locked_term(self.instance.pk)
         if current is None:
-            raise ValidationError("This term was deleted while you were editing it.")
+            raise ValidationError(gettext("This term was deleted while you were editing it."))
         if token == (self.revert_base_token or str(current.edit_token)):
             return
         base = history.version_with_token(current, token) if token else None
@@ -135,24 +143,34 @@ class TermForm(forms.ModelForm):
         # Saving again on purpose (after reading what changed) replaces the other version.
         self.data = self.data.copy()
         self.data[self.add_prefix("base_token")] = str(current.edit_token)
-        who = ", ".join(editors) or "someone else"
-        changed = ", ".join(change.label for change in changes) or "the saved version"
+        who = ", ".join(editors) or gettext("someone else")
+        changed = ", ".join(str(change.label) for change in changes) or gettext("the saved version")
         raise ValidationError(
-            f"Not saved: {who} saved this term while you were editing it "
-            f"(at {timezone.localtime(current.updated_at):%H:%M on %d %b %Y}). "
-            f"Changed in between: {changed}. Your text is still in the form below; "
-            "compare it with their changes (listed above the form), merge what you need, "
-            "and save again: saving again replaces their version with yours.",
+            gettext(
+                "Not saved: %(who)s saved this term while you were editing it (at %(when)s). "
+                "Changed in between: %(changed)s. Your text is still in the form below; "
+                "compare it with their changes (listed above the form), merge what you need, "
+                "and save again: saving again replaces their version with yours."
+            )
+            % {
+                "who": who,
+                "when": date_format(timezone.localtime(current.updated_at), "DATETIME_FORMAT"),
+                "changed": changed,
+            },
             code="stale",
         )
 
 
 class StatusFilter(admin.SimpleListFilter):
-    title = "status"
+    title = gettext_lazy("status")
     parameter_name = "state"
 
     def lookups(self, request, model_admin):
-        return [("public", "Published"), ("scheduled", "Scheduled"), ("draft", "Draft")]
+        return [
+            ("public", gettext("Published")),
+            ("scheduled", gettext("Scheduled")),
+            ("draft", gettext("Draft")),
+        ]
 
     def queryset(self, request, queryset):
         now = timezone.now()
@@ -167,7 +185,7 @@ class StatusFilter(admin.SimpleListFilter):
 
 
 class LetterFilter(admin.SimpleListFilter):
-    title = "first letter"
+    title = gettext_lazy("first letter")
     parameter_name = "letter"
 
     def lookups(self, request, model_admin):
@@ -179,11 +197,11 @@ class LetterFilter(admin.SimpleListFilter):
 
 
 class NeedsReviewFilter(admin.SimpleListFilter):
-    title = "review"
+    title = gettext_lazy("review")
     parameter_name = "review"
 
     def lookups(self, request, model_admin):
-        return [("due", "Needs review"), ("ok", "Reviewed within a year")]
+        return [("due", gettext("Needs review")), ("ok", gettext("Reviewed within a year"))]
 
     def queryset(self, request, queryset):
         cutoff = timezone.localdate() - REVIEW_INTERVAL
@@ -240,35 +258,41 @@ class TermAdmin(VersionAdmin):
 
     # --- list -------------------------------------------------------------------
 
-    @admin.display(description="Title", ordering="sort_title")
+    @admin.display(description=gettext_lazy("Title"), ordering="sort_title")
     def title_column(self, term: Term) -> str:
         return term.title
 
-    @admin.display(description="Status", ordering="status")
+    @admin.display(description=gettext_lazy("Status"), ordering="status")
     def state(self, term: Term) -> str:
         if term.is_scheduled:
-            return "Scheduled"
+            return gettext("Scheduled")
         return term.get_status_display()
 
-    @admin.display(description="On the site")
+    @admin.display(description=gettext_lazy("On the site"))
     def view(self, term: Term) -> str:
-        label = "View" if term.is_public else "Preview"
+        label = gettext("View") if term.is_public else gettext("Preview")
         return format_html('<a href="{}">{}</a>', term.get_absolute_url(), label)
 
-    @admin.display(description="Public page")
+    @admin.display(description=gettext_lazy("Public page"))
     def public_page(self, term: Term) -> str:
         if not term.pk:
-            return "Save the term to preview it."
+            return gettext("Save the term to preview it.")
         if term.is_public:
-            return format_html('<a href="{0}">{0}</a> (public)', term.get_absolute_url())
-        note = "scheduled, not public yet" if term.is_scheduled else "draft, visible to staff only"
+            return format_html(
+                '<a href="{0}">{0}</a> ({1})', term.get_absolute_url(), gettext("public")
+            )
+        note = (
+            gettext("scheduled, not public yet")
+            if term.is_scheduled
+            else gettext("draft, visible to staff only")
+        )
         return format_html('<a href="{0}">{0}</a> ({1})', term.get_absolute_url(), note)
 
     @admin.display(description=gettext_lazy("Versions"))
     def translations(self, term: Term) -> str:
         """The concept's versions side by side, and where to start a missing one."""
         if not term.pk:
-            return _("Save the term first; then its translations are listed here.")
+            return gettext("Save the term first; then its translations are listed here.")
         rows = format_html_join(
             "",
             '<tr{}><td>{}</td><td><a href="{}">{}</a></td><td>{}</td><td>{}</td>'
@@ -279,14 +303,14 @@ class TermAdmin(VersionAdmin):
                     version.language_name,
                     reverse("admin:glossary_term_change", args=[version.term.pk]),
                     version.term.title,
-                    _("Scheduled")
+                    gettext("Scheduled")
                     if version.term.is_scheduled
                     else version.term.get_status_display(),
-                    _("Source")
+                    gettext("Source")
                     if version.is_source
-                    else (_("Outdated") if version.outdated else _("Up to date")),
+                    else (gettext("Outdated") if version.outdated else gettext("Up to date")),
                     version.term.get_absolute_url(),
-                    _("View") if version.term.is_public else _("Preview"),
+                    gettext("View") if version.term.is_public else gettext("Preview"),
                 )
                 for version in translations.versions_of(term)
             ),
@@ -296,17 +320,17 @@ class TermAdmin(VersionAdmin):
             start = format_html(
                 '<p><a class="button" href="{}">{}</a></p>',
                 reverse("admin:glossary_term_translate", args=[term.pk]),
-                _("Start a translation…"),
+                gettext("Start a translation…"),
             )
         return format_html(
             '<table class="term-translations"><thead><tr><th scope="col">{}</th>'
             '<th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th>'
             '<th scope="col">{}</th></tr></thead><tbody>{}</tbody></table>{}',
-            _("Language"),
-            _("Title"),
-            _("Status"),
-            _("Translation"),
-            _("On the site"),
+            gettext("Language"),
+            gettext("Title"),
+            gettext("Status"),
+            gettext("Translation"),
+            gettext("On the site"),
             rows,
             start,
         )
@@ -343,27 +367,41 @@ class TermAdmin(VersionAdmin):
             count += 1
         return count
 
-    @admin.action(description="Publish selected terms", permissions=["change"])
+    @admin.action(description=gettext_lazy("Publish selected terms"), permissions=["change"])
     def publish(self, request: HttpRequest, queryset: QuerySet) -> None:
         def change(term: Term) -> None:
             term.status = Term.Status.PUBLISHED
 
         count = self._bulk(request, queryset, "Published (bulk action).", change)
         scheduled = queryset.filter(published_at__gt=timezone.now()).count()
-        message = f"Published {count} term{'s' if count != 1 else ''}."
+        message = ngettext("Published %(count)d term.", "Published %(count)d terms.", count) % {
+            "count": count
+        }
         if scheduled:
-            message += f" {scheduled} of them have a future publication time and appear then."
+            message += " " + ngettext(
+                "%(count)d of them has a future publication time and appears then.",
+                "%(count)d of them have a future publication time and appear then.",
+                scheduled,
+            ) % {"count": scheduled}
         self.message_user(request, message, messages.SUCCESS)
 
-    @admin.action(description="Unpublish selected terms (back to draft)", permissions=["change"])
+    @admin.action(
+        description=gettext_lazy("Unpublish selected terms (back to draft)"), permissions=["change"]
+    )
     def unpublish(self, request: HttpRequest, queryset: QuerySet) -> None:
         def change(term: Term) -> None:
             term.status = Term.Status.DRAFT
 
         count = self._bulk(request, queryset, "Unpublished (bulk action).", change)
-        self.message_user(request, f"Moved {count} term{'s' if count != 1 else ''} to draft.")
+        self.message_user(
+            request,
+            ngettext("Moved %(count)d term to draft.", "Moved %(count)d terms to draft.", count)
+            % {"count": count},
+        )
 
-    @admin.action(description="Mark selected terms reviewed today", permissions=["change"])
+    @admin.action(
+        description=gettext_lazy("Mark selected terms reviewed today"), permissions=["change"]
+    )
     def mark_reviewed(self, request: HttpRequest, queryset: QuerySet) -> None:
         today = timezone.localdate()
 
@@ -372,7 +410,13 @@ class TermAdmin(VersionAdmin):
 
         count = self._bulk(request, queryset, "Marked reviewed (bulk action).", change)
         self.message_user(
-            request, f"Marked {count} term{'s' if count != 1 else ''} reviewed on {today:%d %b %Y}."
+            request,
+            ngettext(
+                "Marked %(count)d term reviewed on %(day)s.",
+                "Marked %(count)d terms reviewed on %(day)s.",
+                count,
+            )
+            % {"count": count, "day": date_format(today, "DATE_FORMAT")},
         )
 
     # --- saving -----------------------------------------------------------------
@@ -391,8 +435,11 @@ class TermAdmin(VersionAdmin):
         for broken in links.broken_internal_links(form.instance):
             messages.warning(
                 request,
-                f"Check the link to {broken.href}: {broken.reason}. "
-                "The term was saved; readers following this link will not reach a live term.",
+                gettext(
+                    "Check the link to %(href)s: %(reason)s. The term was saved; readers "
+                    "following this link will not reach a live term."
+                )
+                % {"href": broken.href, "reason": broken.reason},
             )
 
     def _comment(self, request, entry) -> None:
@@ -456,7 +503,7 @@ class TermAdmin(VersionAdmin):
             else:
                 messages.success(
                     request,
-                    _(
+                    gettext(
                         "A draft translation was started from “%(title)s”. Translate the "
                         "title, address, aliases and text, then publish it."
                     )
@@ -467,7 +514,7 @@ class TermAdmin(VersionAdmin):
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "original": term,
-            "title": _("Translate “%(title)s”") % {"title": term.title},
+            "title": gettext("Translate “%(title)s”") % {"title": term.title},
             "languages": missing,
         }
         return TemplateResponse(request, "admin/glossary/term/translate.html", context)
@@ -483,7 +530,7 @@ class TermAdmin(VersionAdmin):
             raise PermissionDenied
         pk = unquote(object_id)
         if not pk.isdigit():
-            raise Http404("No such term")
+            raise Http404(gettext("No such term"))
         return get_object_or_404(Term, pk=int(pk))
 
     def history_view(self, request, object_id, extra_context=None):
@@ -502,7 +549,7 @@ class TermAdmin(VersionAdmin):
         with transaction.atomic(using=router.db_for_write(Term)):
             current = locked_term(term.pk)
             if current is None:
-                raise Http404("No such term")
+                raise Http404(gettext("No such term"))
             if request.method == "POST":
                 stale = history.stale_revert(current, request.POST.get("base_token", ""))
                 if stale:
@@ -553,13 +600,20 @@ class TermAdmin(VersionAdmin):
             Term.objects.exclude(pk=unquote(object_id)).filter(slug=slug, language=language).first()
         )
         if taken:
-            problems.append(f"Its address /glossary/{slug}/ now belongs to “{taken.title}”.")
+            problems.append(
+                gettext("Its address /glossary/%(slug)s/ now belongs to “%(title)s”.")
+                % {"slug": slug, "title": taken.title}
+            )
         if not problems:
             return ""
         return (
-            "This version cannot be restored as it is: "
-            + " ".join(problems)
-            + " Rename the other term first, or copy what you need from “Compare with current”."
+            gettext("This version cannot be restored as it is:")
+            + " "
+            + " ".join(str(problem) for problem in problems)
+            + " "
+            + gettext(
+                "Rename the other term first, or copy what you need from “Compare with current”."
+            )
         )
 
     def compare_view(self, request, object_id: str, version_id: int) -> HttpResponse:
@@ -574,7 +628,8 @@ class TermAdmin(VersionAdmin):
             "opts": self.opts,
             "original": term,
             "object_id": term.pk,
-            "title": f"Changes since {version.revision.date_created:%d %b %Y %H:%M}",
+            "title": gettext("Changes since %(date)s")
+            % {"date": date_format(version.revision.date_created, "DATETIME_FORMAT")},
             "version": version,
             "changes": changes,
             "revert_url": reverse(
@@ -614,9 +669,9 @@ class RetiredSlugAdmin(admin.ModelAdmin):
     list_select_related = ["term"]
     readonly_fields = ["slug", "term", "title", "retired_at"]
 
-    @admin.display(description="Now")
+    @admin.display(description=gettext_lazy("Now"))
     def target(self, retired: RetiredSlug) -> str:
-        return retired.term.slug if retired.term_id else "410 Gone"
+        return retired.term.slug if retired.term_id else gettext("410 Gone")
 
     def has_add_permission(self, request):
         return False

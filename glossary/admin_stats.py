@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from glossary import pageviews
 from glossary.models import TermViews
@@ -64,7 +65,7 @@ class TermViewsAdmin(admin.ModelAdmin):
         series = pageviews.daily_series(pageviews.CHART_DAYS, today)
         context = {
             **self.admin_site.each_context(request),
-            "title": "Page views",
+            "title": gettext("Page views"),
             "opts": self.model._meta,
             "chart": pageviews.chart(series),
             "chart_days": pageviews.CHART_DAYS,

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.cache import add_never_cache_headers
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 from django.views.static import serve
 
@@ -33,9 +34,9 @@ def _editor_only(*permissions: str) -> Callable:
         def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             user = request.user
             if not (user.is_authenticated and user.is_active and user.is_staff):
-                return _error("Log in to the admin to use the editor.", 403)
+                return _error(gettext("Log in to the admin to use the editor."), 403)
             if not any(user.has_perm(permission) for permission in permissions):
-                return _error("Your account is not allowed to do this.", 403)
+                return _error(gettext("Your account is not allowed to do this."), 403)
             response = view(request, *args, **kwargs)
             add_never_cache_headers(response)
             return response
@@ -54,7 +55,7 @@ def _error(message: str, status: int) -> JsonResponse:
 def preview(request: HttpRequest) -> HttpResponse:
     """The body's HTML exactly as the public page will show it (one rendering function)."""
     if "content" not in request.POST:
-        return _error("The preview request has no “content” field.", 400)
+        return _error(gettext("The preview request has no “content” field."), 400)
     render_preview = import_string(settings.MARKDOWNX_MARKDOWNIFY_FUNCTION)
     return HttpResponse(render_preview(request.POST["content"]), content_type="text/html")
 
@@ -64,7 +65,7 @@ def preview(request: HttpRequest) -> HttpResponse:
 def upload(request: HttpRequest) -> JsonResponse:
     """Store a dropped image and answer with the markdown that shows it."""
     if len(request.FILES.getlist("image")) > 1:
-        return _error("Upload one image at a time.", 400)
+        return _error(gettext("Upload one image at a time."), 400)
     try:
         stored = store_image(request.FILES.get("image"))
     except UploadRejected as rejected:

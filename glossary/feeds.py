@@ -7,7 +7,7 @@ from django.contrib.syndication.views import Feed
 from django.urls import reverse
 from django.utils import translation
 from django.utils.feedgenerator import Atom1Feed
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy
 
 from glossary.models import Term
 
@@ -17,7 +17,7 @@ class RecentTermsFeed(Feed):
 
     feed_type = Atom1Feed
     title = settings.SITE_NAME
-    subtitle = _("Recently published or updated terms.")
+    subtitle = gettext_lazy("Recently published or updated terms.")
 
     def link(self) -> str:
         return reverse("glossary:term_index")  # in the active (the URL's) language

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.formats import date_format
+from django.utils.translation import gettext, gettext_lazy
 from reversion.models import Version
 
 from glossary.models import Category, Term
@@ -24,17 +25,17 @@ if TYPE_CHECKING:
 
 # What an editor can change, in the order the form shows it.
 COMPARED_FIELDS: list[tuple[str, str]] = [
-    ("title", "Title"),
-    ("slug", "Slug"),
-    ("aliases", "Aliases"),
-    ("summary", "Summary"),
-    ("body", "Body"),
-    ("references", "References"),
-    ("categories", "Categories"),
-    ("related_terms", "Related terms"),
-    ("status", "Status"),
-    ("published_at", "Publication time"),
-    ("last_reviewed", "Last reviewed"),
+    ("title", gettext_lazy("Title")),
+    ("slug", gettext_lazy("Slug")),
+    ("aliases", gettext_lazy("Aliases")),
+    ("summary", gettext_lazy("Summary")),
+    ("body", gettext_lazy("Body")),
+    ("references", gettext_lazy("References")),
+    ("categories", gettext_lazy("Categories")),
+    ("related_terms", gettext_lazy("Related terms")),
+    ("status", gettext_lazy("Status")),
+    ("published_at", gettext_lazy("Publication time")),
+    ("last_reviewed", gettext_lazy("Last reviewed")),
 ]
 TEXT_FIELDS = {"aliases", "summary", "body", "references"}
 M2M_FIELDS = {"categories": Category, "related_terms": Term}
@@ -87,9 +88,9 @@ def _display(name: str, value: Any, names: dict[str, dict[int, str]]) -> str:
     if name == "status":
         return Term.Status(value).label if value in Term.Status.values else str(value)
     if name == "published_at" and value is not None:
-        return date_format(timezone.localtime(value), "j F Y, H:i")
+        return date_format(timezone.localtime(value), "DATETIME_FORMAT")
     if name == "last_reviewed":
-        return date_format(value, "j F Y") if value else "—"
+        return date_format(value, "DATE_FORMAT") if value else "—"
     return "" if value is None else str(value)
 
 
@@ -164,12 +165,14 @@ def stale_revert(current: Term, token: str) -> str:
         return ""
     base = version_with_token(current, token) if token else None
     who = ", ".join(editors_since(current, base)) if base else ""
-    return (
-        f"Not restored: {who or 'someone else'} saved this term after you opened this "
-        f"version (at {timezone.localtime(current.updated_at):%H:%M on %d %b %Y}). "
-        "Their changes are kept. To restore this version over them, open it again from "
-        "the history (“Compare with current” shows what restoring it would undo)."
-    )
+    return gettext(
+        "Not restored: %(who)s saved this term after you opened this version (at %(when)s). "
+        "Their changes are kept. To restore this version over them, open it again from the "
+        "history (“Compare with current” shows what restoring it would undo)."
+    ) % {
+        "who": who or gettext("someone else"),
+        "when": date_format(timezone.localtime(current.updated_at), "DATETIME_FORMAT"),
+    }
 
 
 def version_with_token(term: Term, token: str) -> Version | None:

@@ -13,6 +13,7 @@ from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.urls import Resolver404, resolve
+from django.utils.translation import gettext
 
 from glossary.models import RetiredSlug, Term
 
@@ -62,11 +63,16 @@ def broken_internal_links(term: Term) -> list[BrokenLink]:
     for slug, href in slugs.items():
         target = found.get(slug)
         if target is None and slug in moved:
-            broken.append(BrokenLink(href, f"the term moved to /glossary/{moved[slug]}/"))
+            broken.append(
+                BrokenLink(
+                    href,
+                    gettext("the term moved to /glossary/%(slug)s/") % {"slug": moved[slug]},
+                )
+            )
         elif target is None:
-            broken.append(BrokenLink(href, "no term has this address"))
+            broken.append(BrokenLink(href, gettext("no term has this address")))
         elif target.is_scheduled:
-            broken.append(BrokenLink(href, "the term is scheduled and not public yet"))
+            broken.append(BrokenLink(href, gettext("the term is scheduled and not public yet")))
         elif not target.is_public:
-            broken.append(BrokenLink(href, "the term is a draft"))
+            broken.append(BrokenLink(href, gettext("the term is a draft")))
     return broken

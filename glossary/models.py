@@ -15,6 +15,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 from markdownx.models import MarkdownxField
 
 from glossary.rendering import term_url
@@ -349,16 +350,21 @@ def translation_problems(term: Term) -> dict[str, list[str]]:
     """Validation errors for a term's language and its place among its concept's versions."""
     errors: dict[str, list[str]] = {}
     if term.language not in dict(settings.LANGUAGES):
-        errors["language"] = [f"“{term.language}” is not one of this site's languages."]
+        errors["language"] = [
+            gettext("“%(language)s” is not one of this site's languages.")
+            % {"language": term.language}
+        ]
         return errors
     source = term.translation_of
     if source is not None:
         if term.pk and source.pk == term.pk:
-            errors["translation_of"] = ["An article cannot be a translation of itself."]
+            errors["translation_of"] = [gettext("An article cannot be a translation of itself.")]
             return errors
         if source.language == term.language:
             errors["translation_of"] = [
-                "A translation is in another language than its source: choose another language."
+                gettext(
+                    "A translation is in another language than its source: choose another language."
+                )
             ]
             return errors
     concept = source.concept if source is not None else term.concept
@@ -370,8 +376,11 @@ def translation_problems(term: Term) -> dict[str, list[str]]:
     )
     if twin is not None:
         errors.setdefault("language", []).append(
-            f"This concept already has a version in this language: “{twin.title}” "
-            f"({twin.get_absolute_url()}). Edit that one instead."
+            gettext(
+                "This concept already has a version in this language: “%(title)s” "
+                "(%(url)s). Edit that one instead."
+            )
+            % {"title": twin.title, "url": twin.get_absolute_url()}
         )
     return errors
 
@@ -412,36 +421,50 @@ def name_clashes(term: Term) -> dict[str, list[str]]:
                 by_alias.setdefault(_name_key(line), other)
 
     def describe(other: Term, how: str) -> str:
-        return f"“{other.title}” ({other.get_absolute_url()}) already uses this name as its {how}"
+        template = (
+            gettext("“%(title)s” (%(url)s) already uses this name as its title")
+            if how == "title"
+            else gettext("“%(title)s” (%(url)s) already uses this name as its alias")
+        )
+        return template % {"title": other.title, "url": other.get_absolute_url()}
 
     if title_key in by_title:
         errors.setdefault("title", []).append(
-            f"A term with this title already exists: {describe(by_title[title_key], 'title')}. "
-            "Edit that term instead, or choose a more specific title."
+            gettext(
+                "A term with this title already exists: %(other)s. Edit that term instead, "
+                "or choose a more specific title."
+            )
+            % {"other": describe(by_title[title_key], "title")}
         )
     elif title_key in by_alias:
         errors.setdefault("title", []).append(
-            f"This title is taken: {describe(by_alias[title_key], 'alias')}."
+            gettext("This title is taken: %(other)s.")
+            % {"other": describe(by_alias[title_key], "alias")}
         )
 
     seen: set[str] = set()
     for alias in own_aliases:
         key = _name_key(alias)
         if key in seen:
-            errors.setdefault("aliases", []).append(f"The alias “{alias}” is listed twice.")
+            errors.setdefault("aliases", []).append(
+                gettext("The alias “%(alias)s” is listed twice.") % {"alias": alias}
+            )
             continue
         seen.add(key)
         if key == title_key:
             errors.setdefault("aliases", []).append(
-                f"The alias “{alias}” is the same as this term's title; remove it."
+                gettext("The alias “%(alias)s” is the same as this term's title; remove it.")
+                % {"alias": alias}
             )
         elif key in by_title:
             errors.setdefault("aliases", []).append(
-                f"The alias “{alias}” is taken: {describe(by_title[key], 'title')}."
+                gettext("The alias “%(alias)s” is taken: %(other)s.")
+                % {"alias": alias, "other": describe(by_title[key], "title")}
             )
         elif key in by_alias:
             errors.setdefault("aliases", []).append(
-                f"The alias “{alias}” is taken: {describe(by_alias[key], 'alias')}."
+                gettext("The alias “%(alias)s” is taken: %(other)s.")
+                % {"alias": alias, "other": describe(by_alias[key], "alias")}
             )
     return errors
 
@@ -538,7 +561,7 @@ class TermViews(models.Model):
 
 def _https_only(url: str) -> None:
     if not url.lower().startswith("https://"):
-        raise ValidationError("Use an https:// address.")
+        raise ValidationError(gettext("Use an https:// address."))
 
 
 class PartnerSlot(models.Model):

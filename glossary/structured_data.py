@@ -19,7 +19,7 @@ def defined_term_set(request: HttpRequest) -> dict:
         "@type": "DefinedTermSet",
         "@id": _absolute(request, reverse("glossary:term_index")) + "#glossary",
         "name": settings.SITE_NAME,
-        "description": settings.SITE_DESCRIPTION,
+        "description": str(settings.SITE_DESCRIPTION),
         "url": _absolute(request, reverse("glossary:term_index")),
     }
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext
 
 from glossary.models import Term, language_position
 
@@ -69,13 +70,15 @@ def start_translation(source: Term, language: str) -> Term:
     The translator then rewrites title, slug, aliases and text in the draft; it is not
     public until they publish it."""
     if language not in dict(settings.LANGUAGES):
-        raise TranslationRefused(f"“{language}” is not one of this site's languages.")
+        raise TranslationRefused(
+            gettext("“%(language)s” is not one of this site's languages.") % {"language": language}
+        )
     with transaction.atomic():
         origin = source.translation_of or source  # translate from the original, not a copy
         if Term.objects.filter(concept=origin.concept, language=language).exists():
-            raise TranslationRefused("This term already has a version in that language.")
+            raise TranslationRefused(gettext("This term already has a version in that language."))
         if origin.language == language:
-            raise TranslationRefused("The source is already in that language.")
+            raise TranslationRefused(gettext("The source is already in that language."))
         same_language = Term.objects.filter(language=language)
         slug = origin.slug
         if same_language.filter(slug=slug).exists():

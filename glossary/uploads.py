@@ -19,6 +19,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
+from django.utils.formats import number_format
+from django.utils.translation import gettext
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 # Decoded format -> stored extension. Anything else (SVG, BMP, TIFF, PDF...) is refused.
@@ -56,14 +58,22 @@ def _decode(data: bytes) -> Image.Image:
             probe = Image.open(io.BytesIO(data))
             if probe.format not in FORMATS:
                 raise UploadRejected(
-                    f"{probe.format or 'This'} images are not accepted: upload a {ACCEPTED} image.",
+                    gettext("%(format)s images are not accepted: upload a %(accepted)s image.")
+                    % {"format": probe.format or "?", "accepted": ACCEPTED},
                     status=415,
                 )
             width, height = probe.size
             if width * height > max_pixels:
                 raise UploadRejected(
-                    f"The image is {width} × {height} pixels; the limit is "
-                    f"{max_pixels:,} pixels in total. Resize it and upload it again.",
+                    gettext(
+                        "The image is %(width)s × %(height)s pixels; the limit is %(limit)s "
+                        "pixels in total. Resize it and upload it again."
+                    )
+                    % {
+                        "width": width,
+                        "height": height,
+                        "limit": number_format(max_pixels, force_grouping=True),
+                    },
                     status=413,
                 )
             probe.verify()  # checks the structure; the object is unusable afterwards
@@ -74,22 +84,30 @@ def _decode(data: bytes) -> Image.Image:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         raise UploadRejected(
-            f"The image is too large to process ({error}). Resize it and upload it again.",
+            gettext("The image is too large to process (%(error)s). Resize it and upload it again.")
+            % {"error": error},
             status=413,
         ) from error
     except UnidentifiedImageError as error:
         if _looks_like_svg(data[:2048]):
             raise UploadRejected(
-                "SVG images are not accepted (they can carry scripts). "
-                "Export the drawing as PNG and upload that instead.",
+                gettext(
+                    "SVG images are not accepted (they can carry scripts). "
+                    "Export the drawing as PNG and upload that instead."
+                ),
                 status=415,
             ) from error
         raise UploadRejected(
-            f"This file is not an image we can read. Upload a {ACCEPTED} image.", status=415
+            gettext("This file is not an image we can read. Upload a %(accepted)s image.")
+            % {"accepted": ACCEPTED},
+            status=415,
         ) from error
     except (OSError, SyntaxError, ValueError) as error:
         raise UploadRejected(
-            f"The image file is damaged or incomplete ({error}). Save it again and re-upload.",
+            gettext(
+                "The image file is damaged or incomplete (%(error)s). Save it again and re-upload."
+            )
+            % {"error": error},
             status=400,
         ) from error
 
@@ -117,19 +135,25 @@ def _encode(image: Image.Image, data: bytes) -> bytes:
 def store_image(upload: UploadedFile | None) -> StoredImage:
     """Validate an uploaded image and store it under MEDIA_ROOT with an unguessable name."""
     if upload is None:
-        raise UploadRejected("No image was received: send the file in the “image” field.")
+        raise UploadRejected(gettext("No image was received: send the file in the “image” field."))
     max_bytes = settings.MARKDOWNX_UPLOAD_MAX_SIZE
     if upload.size is None or upload.size > max_bytes:
         raise UploadRejected(
-            f"The file is {filesizeformat(upload.size or 0)}; images may be at most "
-            f"{filesizeformat(max_bytes)}. Resize or compress it and upload it again.",
+            gettext(
+                "The file is %(size)s; images may be at most %(limit)s. Resize or compress it "
+                "and upload it again."
+            )
+            % {"size": filesizeformat(upload.size or 0), "limit": filesizeformat(max_bytes)},
             status=413,
         )
     data = upload.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise UploadRejected(f"Images may be at most {filesizeformat(max_bytes)}.", status=413)
+        raise UploadRejected(
+            gettext("Images may be at most %(limit)s.") % {"limit": filesizeformat(max_bytes)},
+            status=413,
+        )
     if not data:
-        raise UploadRejected("The file is empty. Choose the image again.")
+        raise UploadRejected(gettext("The file is empty. Choose the image again."))
     image = _decode(data)
     fmt = image.format
     encoded = _encode(image, data)

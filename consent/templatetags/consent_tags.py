@@ -18,6 +18,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.html import format_html, json_script
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext, ngettext
 
 from consent import conf
 from consent import state as consent_state
@@ -26,6 +27,38 @@ from consent.middleware import allow_frame_source
 from consent.scripts import inline_code_is_safe
 
 register = template.Library()
+
+
+def script_messages() -> dict[str, str]:
+    """What consent.js says, in the page's language: the script has no text of its own.
+    ``{choices}`` and ``{category}`` are filled in by the script."""
+    days = conf.max_age_days()
+    return {
+        "askedAgainExpired": ngettext(
+            "Your last cookie choice is more than %(days)d day old, so we ask you again.",
+            "Your last cookie choice is more than %(days)d days old, so we ask you again.",
+            days,
+        )
+        % {"days": days},
+        "askedAgainOutdated": gettext(
+            "Our cookie policy has changed since you last chose, so we ask you again."
+        ),
+        "earlierChoices": gettext("Your earlier choices: %(choices)s.") % {"choices": "{choices}"},
+        "categoryOn": gettext("%(category)s on") % {"category": "{category}"},
+        "categoryOff": gettext("%(category)s off") % {"category": "{category}"},
+        "keepEarlier": gettext("Keep my earlier choices"),
+        "acceptedAll": gettext("You’ve accepted all cookies."),
+        "rejectedOptional": gettext("You’ve rejected optional cookies."),
+        "acceptedWithGpc": gettext(
+            "You’ve accepted analytics cookies; marketing and personalization stay off "
+            "because your browser sent a Global Privacy Control signal."
+        ),
+        "keptEarlier": gettext("You’ve kept your earlier choices."),
+        "saved": gettext("Your cookie preferences were saved."),
+        "embedFailed": gettext(
+            "The content could not be loaded: your choice was not saved. Please try again."
+        ),
+    }
 
 
 @register.simple_tag
@@ -70,7 +103,11 @@ def consent_config() -> SafeString:
             for category in catalog.categories
         ],
     }
-    return consent_mode() + json_script(data, "consent-config")
+    return (
+        consent_mode()
+        + json_script(data, "consent-config")
+        + json_script(script_messages(), "consent-messages")
+    )
 
 
 @register.simple_tag

@@ -15,6 +15,23 @@
     return;
   }
 
+  // Every sentence the script shows comes from the page, in the page's language
+  // ({% consent_config %} renders it next to the configuration).
+  var messages = {};
+  var messagesBlock = document.getElementById("consent-messages");
+  try {
+    if (messagesBlock) messages = JSON.parse(messagesBlock.textContent);
+  } catch (error) {
+    messages = {};
+  }
+  function say(key, values) {
+    var text = messages[key] || "";
+    Object.keys(values || {}).forEach(function (name) {
+      text = text.split("{" + name + "}").join(values[name]);
+    });
+    return text;
+  }
+
   document.documentElement.classList.add("consent-js");
 
   var VERSION_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\d{2})$/;
@@ -162,14 +179,13 @@
     if (!banner || (stored.status !== "outdated" && stored.status !== "expired")) return;
     var notice = banner.querySelector("[data-consent-asked-again]");
     if (!notice) return;
-    var why = stored.status === "expired"
-      ? "Your last cookie choice is more than " + config.maxAgeDays + " days old, so we ask you again."
-      : "Our cookie policy has changed since you last chose, so we ask you again.";
+    var why = say(stored.status === "expired" ? "askedAgainExpired" : "askedAgainOutdated");
     var earlier = optionalNames().map(function (name) {
-      return categories[name].name + " " + (stored.choices[name] === true ? "on" : "off");
+      var key = stored.choices[name] === true ? "categoryOn" : "categoryOff";
+      return say(key, { category: categories[name].name });
     });
     var text = document.createElement("p");
-    text.textContent = why + " Your earlier choices: " + earlier.join(", ") + ".";
+    text.textContent = why + " " + say("earlierChoices", { choices: earlier.join(", ") });
     notice.replaceChildren(text);
     var form = document.createElement("form");
     form.method = "post";
@@ -189,7 +205,7 @@
     button.name = "action";
     button.value = "save";
     button.className = "consent-button";
-    button.textContent = "Keep my earlier choices";
+    button.textContent = say("keepEarlier");
     form.appendChild(button);
     notice.appendChild(form);
     notice.hidden = false;
@@ -275,14 +291,14 @@
   function confirmationText(form, submitter) {
     var action = form.getAttribute("action") || "";
     if (gpc && action === config.acceptUrl) {
-      return "You’ve accepted analytics cookies; marketing and personalization stay off because your browser sent a Global Privacy Control signal.";
+      return say("acceptedWithGpc");
     }
-    if (action === config.acceptUrl) return "You’ve accepted all cookies.";
-    if (action === config.declineUrl) return "You’ve rejected optional cookies.";
-    if (submitter && submitter.value === "accept_all") return "You’ve accepted all cookies.";
-    if (submitter && submitter.value === "reject_all") return "You’ve rejected optional cookies.";
-    if (form.hasAttribute("data-consent-keep")) return "You’ve kept your earlier choices.";
-    return "Your cookie preferences were saved.";
+    if (action === config.acceptUrl) return say("acceptedAll");
+    if (action === config.declineUrl) return say("rejectedOptional");
+    if (submitter && submitter.value === "accept_all") return say("acceptedAll");
+    if (submitter && submitter.value === "reject_all") return say("rejectedOptional");
+    if (form.hasAttribute("data-consent-keep")) return say("keptEarlier");
+    return say("saved");
   }
 
   function showBannerConfirmation(text) {
@@ -387,7 +403,16 @@
         var state = currentState();
         apply(state);
         announce(state);
-      }, function () {});
+      }, function () {
+        var failed = embed.querySelector("[data-consent-embed-error]");
+        if (!failed) {
+          failed = document.createElement("p");
+          failed.setAttribute("role", "alert");
+          failed.setAttribute("data-consent-embed-error", "");
+          load.parentNode.insertAdjacentElement("afterend", failed);
+        }
+        failed.textContent = say("embedFailed");
+      });
     }
   });
 

@@ -21,7 +21,9 @@
       var parsed = JSON.parse(response);
       if (parsed && parsed.error) return parsed.error;
     } catch (ignored) { /* not JSON */ }
-    return "The image could not be uploaded.";
+    // The words come from the page, in the admin's language (term/change_form.html).
+    var messages = document.querySelector("[data-editor-messages]");
+    return messages ? messages.getAttribute("data-upload-failed") : "";
   }
 
   function init() {

@@ -22,7 +22,8 @@
     list.id = listId;
     list.className = "search-suggestions";
     list.setAttribute("role", "listbox");
-    list.setAttribute("aria-label", "Suggested terms");
+    // The page gives the words, in its language (templates/includes/search_form.html).
+    list.setAttribute("aria-label", input.getAttribute("data-suggest-label") || "");
     list.hidden = true;
     status.className = "visually-hidden";
     status.setAttribute("role", "status");
@@ -82,9 +83,8 @@
       });
       if (suggestions.length && document.activeElement === input) {
         open();
-        status.textContent =
-          suggestions.length + (suggestions.length === 1 ? " suggestion" : " suggestions") +
-          ": use the up and down arrows to choose.";
+        status.textContent = (input.getAttribute("data-suggest-status") || "")
+          .split("{count}").join(String(suggestions.length));
       } else {
         close();
         status.textContent = "";

@@ -114,7 +114,7 @@
     titleEl.textContent = data.title;
     summaryEl.textContent = data.summary;
     moreLink.href = link.href;
-    moreLink.textContent = "Read the full entry";
+    moreLink.textContent = link.closest(".term-body").getAttribute("data-preview-more") || "";
     moreEl.hidden = how !== "tap";
     current = link;
     mode = how;

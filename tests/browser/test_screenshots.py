@@ -136,3 +136,39 @@ def test_screenshot_of_an_open_term_preview(browser, seeded_live_server, artifac
             assert len(colours(shown)) > 10  # its title and summary are drawn, not a blank box
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("scheme", sorted(BACKGROUNDS))
+def test_screenshot_of_an_arabic_term_page(browser, seeded_live_server, artifacts_dir, scheme):
+    """Right to left: the page mirrors (logical CSS properties), in both themes."""
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, color_scheme=scheme, device_scale_factor=1
+    )
+    page = context.new_page()
+    try:
+        page.goto(seeded_live_server.url + "/ar" + PAGES["term"][0])
+        banner = page.locator("[data-consent-banner]")
+        banner.get_by_role("button", name="رفض الكل").click()
+        expect(banner.get_by_role("button", name="رفض الكل")).to_be_hidden(timeout=5_000)
+        page.reload()
+        assert page.evaluate("document.documentElement.dir") == "rtl"
+        background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+        assert background == BACKGROUNDS[scheme]
+        # Mirrored: the site name starts at the right edge, the contents' accent bar is on
+        # the right of the box, the breadcrumbs run from the right.
+        name = page.locator(".site-name").bounding_box()
+        assert name["x"] + name["width"] > 1280 / 2
+        toc = page.locator(".toc")
+        assert toc.evaluate("e => getComputedStyle(e).borderRightWidth") == "4px"
+        assert toc.evaluate("e => getComputedStyle(e).borderLeftWidth") == "0px"
+        crumbs = page.locator(".breadcrumbs li").first.bounding_box()
+        assert crumbs["x"] > 1280 / 2
+
+        target = screenshots_dir(artifacts_dir) / f"term-ar-desktop-{scheme}.png"
+        page.screenshot(path=str(target), full_page=False)
+        with Image.open(target) as image:
+            count, dominant = colours(image)[0]
+            assert dominant == rgb(BACKGROUNDS[scheme])
+            assert count > 1280 * 900 // 4
+    finally:
+        context.close()
