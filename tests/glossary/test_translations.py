@@ -203,6 +203,7 @@ class TestPages:
         self, client, insulin, warm_caches, django_assert_max_num_queries
     ):
         warm_caches()
+        client.get("/de/glossary/insulin/", {"warm": "1"})  # the German consent catalog
         with django_assert_max_num_queries(2 + 6):
             assert client.get("/de/glossary/insulin/", {"q": "1"}).status_code == 200
 
