@@ -531,9 +531,7 @@ def ensure_search_index(connection: BaseDatabaseWrapper) -> bool:
 
 
 def _ensure(connection: BaseDatabaseWrapper) -> bool:
-    if "glossary_term" in connection.introspection.table_names() and not _has_languages(
-        connection
-    ):
+    if "glossary_term" in connection.introspection.table_names() and not _has_languages(connection):
         return False  # migrated back before 0013: its layout is restored by 0013 again
     if connection.vendor == "postgresql":
         return _ensure_postgres(connection)
