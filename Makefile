@@ -27,6 +27,7 @@ install-test: $(STAMP_TEST)
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_seed_content --if-empty
+	$(BIN)/python manage.py load_editorial_seed
 
 # The development server, with DEBUG on (it is off unless DJANGO_DEBUG=1).
 run: export DJANGO_DEBUG = 1
@@ -37,6 +38,8 @@ run: migrate
 	@echo "      $(BIN)/python manage.py createsuperuser"
 	@echo "  Then add writers (Editors group, password printed once):"
 	@echo "      $(BIN)/python manage.py create_editor <username>"
+	@echo "  or accounts for the review workflow (docs/editorial-workflow.md):"
+	@echo "      $(BIN)/python manage.py create_editor <username> --role writer|reviewer|publisher"
 	@echo ""
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "core",
     "glossary",
     "consent",
+    "editorial",
 ]
 
 MIDDLEWARE = [
@@ -307,6 +308,21 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
     }
 }
+
+# --- Email (editorial workflow notifications) -------------------------------
+# Development prints messages on the console; production sends through SMTP.
+EMAIL_BACKEND = os.environ.get(
+    "DJANGO_EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS", True)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "glossary@localhost")
 
 # --- Site --------------------------------------------------------------------
 SITE_NAME = os.environ.get("SITE_NAME", "Longevity Glossary")

@@ -38,6 +38,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", include("consent.urls")),
     path("", include("glossary.urls")),
+    path("", include("editorial.urls")),
     prefix_default_language=False,
 )
 

@@ -352,7 +352,8 @@ class CookieText(models.Model):
         Cookie, on_delete=models.CASCADE, related_name="texts", verbose_name=_("cookie")
     )
     purpose = models.TextField(_("purpose"), blank=True)
-    lifetime = models.CharField(_("lifetime"), max_length=100, blank=True)
+    # Longer than CookieDetails.lifetime (100): translations often run longer than English.
+    lifetime = models.CharField(_("lifetime"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["cookie__cookiegroup__ordering", "cookie__name"]

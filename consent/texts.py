@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from cookie_consent.models import Cookie, CookieGroup
 from django.conf import settings
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from consent.models import CategoryText, ConsentText, CookieText
 
@@ -89,20 +90,25 @@ def gaps(languages: list[str] | None = None) -> list[Gap]:
     found = []
     for language in languages:
         row = stored.get(language)
-        for field, label in (("banner_text", "banner text"), ("page_text", "policy introduction")):
+        for field, label in (
+            ("banner_text", _("banner text")),
+            ("page_text", _("policy introduction")),
+        ):
             if not (getattr(row, field, "") or "").strip():
-                found.append(Gap(language, "Cookie banner and policy", label))
+                found.append(Gap(language, _("Cookie banner and policy"), label))
         if language == default:
             continue  # the objects' own fields: W021/W023 and the forms require them
         for group in categories:
             text = category_texts.get((language, group.pk))
-            for field in ("name", "description"):
+            for field, label in (("name", _("name")), ("description", _("description"))):
                 if not (getattr(text, field, "") or "").strip():
-                    found.append(Gap(language, f"Category {group.name or group.varname!r}", field))
+                    subject = _("Category %(name)r") % {"name": group.name or group.varname}
+                    found.append(Gap(language, subject, label))
         for cookie in cookies:
             text = cookie_texts.get((language, cookie.pk))
             if not (getattr(text, "purpose", "") or "").strip():
-                found.append(Gap(language, f"Cookie {cookie.name!r}", "purpose"))
+                subject = _("Cookie %(name)r") % {"name": cookie.name}
+                found.append(Gap(language, subject, _("purpose")))
     return found
 
 

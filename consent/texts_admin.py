@@ -163,13 +163,14 @@ class ConsentTextAdmin(admin.ModelAdmin):
     def get_formset_kwargs(self, request, obj, inline, prefix):
         """New rows are offered for every category and cookie without a text yet."""
         kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
-        if request.method != "POST" and obj is not None:
+        if obj is not None:
+            # Also on POST: an offered row left as it was is then unchanged, so not saved.
             kwargs["initial"] = untranslated(obj, inline)
         return kwargs
 
     def get_formsets_with_inlines(self, request, obj=None):
         for inline in self.get_inline_instances(request, obj):
-            extra = 0 if request.method == "POST" else len(untranslated(obj, inline))
+            extra = len(untranslated(obj, inline)) if obj is not None else 0
             yield inline.get_formset(request, obj, extra=extra), inline
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -10,7 +10,6 @@ saves based on the same version only one is written (docs/editing.md).
 from __future__ import annotations
 
 import contextlib
-import datetime
 
 import reversion
 from django import forms
@@ -42,8 +41,6 @@ from glossary.models import (
     letter_label,
     name_clashes,
 )
-
-REVIEW_INTERVAL = datetime.timedelta(days=365)
 
 
 def gettext_with_site(message: str) -> str:
@@ -98,7 +95,7 @@ class TermForm(forms.ModelForm):
         fields = [
             "title", "slug", "language", "translation_of", "aliases", "summary", "body",
             "references", "categories", "related_terms", "status", "published_at",
-            "last_reviewed",
+            "review_interval_months",
         ]  # fmt: skip
         widgets = {
             "body": AdminMarkdownxWidget(attrs={"rows": 24}),
@@ -201,11 +198,10 @@ class NeedsReviewFilter(admin.SimpleListFilter):
     parameter_name = "review"
 
     def lookups(self, request, model_admin):
-        return [("due", gettext("Needs review")), ("ok", gettext("Reviewed within a year"))]
+        return [("due", gettext("Needs review")), ("ok", gettext("Review not due"))]
 
     def queryset(self, request, queryset):
-        cutoff = timezone.localdate() - REVIEW_INTERVAL
-        due = Q(last_reviewed__isnull=True) | Q(last_reviewed__lt=cutoff)
+        due = Q(review_due__isnull=True) | Q(review_due__lte=timezone.localdate())
         if self.value() == "due":
             return queryset.filter(due)
         if self.value() == "ok":
@@ -234,14 +230,23 @@ class TermAdmin(VersionAdmin):
         (
             "Publishing",
             {
-                "fields": ["status", "published_at", "last_reviewed", "public_page"],
+                "fields": [
+                    "status",
+                    "published_at",
+                    "public_page",
+                    "last_reviewed",
+                    "review_due",
+                    "review_interval_months",
+                ],
                 "description": "A draft is visible to staff only. A published term with a "
-                "future publication time appears on the site on its own at that time.",
+                "future publication time appears on the site on its own at that time. "
+                "Medical review and publication go through the editorial workflow (below); "
+                "only editors who may publish directly change the status here.",
             },
         ),
         ("Save", {"fields": ["change_comment", "base_token"]}),
     ]
-    readonly_fields = ["public_page", "translations"]
+    readonly_fields = ["public_page", "last_reviewed", "review_due", "translations"]
     prepopulated_fields = {"slug": ("title",)}
     autocomplete_fields = ["categories", "related_terms", "translation_of"]
     search_fields = ["title", "aliases", "body"]
@@ -253,7 +258,7 @@ class TermAdmin(VersionAdmin):
     show_facets = admin.ShowFacets.ALWAYS
     list_per_page = 50
     ordering = ["sort_title", "pk"]
-    actions = ["publish", "unpublish", "mark_reviewed"]
+    actions = ["publish", "unpublish"]
     history_latest_first = True
 
     # --- list -------------------------------------------------------------------
@@ -367,7 +372,22 @@ class TermAdmin(VersionAdmin):
             count += 1
         return count
 
-    @admin.action(description=gettext_lazy("Publish selected terms"), permissions=["change"])
+    # Publishing outside the workflow (the Editors group): the status field and the bulk
+    # actions. Writers, reviewers and publishers go through editorial.workflow instead.
+    DIRECT_PUBLISHING = "glossary.publish_directly"
+
+    def has_publish_directly_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(self.DIRECT_PUBLISHING)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not self.has_publish_directly_permission(request):
+            fields += ["status", "published_at"]
+        return fields
+
+    @admin.action(
+        description=gettext_lazy("Publish selected terms"), permissions=["publish_directly"]
+    )
     def publish(self, request: HttpRequest, queryset: QuerySet) -> None:
         def change(term: Term) -> None:
             term.status = Term.Status.PUBLISHED
@@ -386,7 +406,8 @@ class TermAdmin(VersionAdmin):
         self.message_user(request, message, messages.SUCCESS)
 
     @admin.action(
-        description=gettext_lazy("Unpublish selected terms (back to draft)"), permissions=["change"]
+        description=gettext_lazy("Unpublish selected terms (back to draft)"),
+        permissions=["publish_directly"],
     )
     def unpublish(self, request: HttpRequest, queryset: QuerySet) -> None:
         def change(term: Term) -> None:
@@ -397,26 +418,6 @@ class TermAdmin(VersionAdmin):
             request,
             ngettext("Moved %(count)d term to draft.", "Moved %(count)d terms to draft.", count)
             % {"count": count},
-        )
-
-    @admin.action(
-        description=gettext_lazy("Mark selected terms reviewed today"), permissions=["change"]
-    )
-    def mark_reviewed(self, request: HttpRequest, queryset: QuerySet) -> None:
-        today = timezone.localdate()
-
-        def change(term: Term) -> None:
-            term.last_reviewed = today
-
-        count = self._bulk(request, queryset, "Marked reviewed (bulk action).", change)
-        self.message_user(
-            request,
-            ngettext(
-                "Marked %(count)d term reviewed on %(day)s.",
-                "Marked %(count)d terms reviewed on %(day)s.",
-                count,
-            )
-            % {"count": count, "day": date_format(today, "DATE_FORMAT")},
         )
 
     # --- saving -----------------------------------------------------------------

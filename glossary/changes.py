@@ -49,6 +49,11 @@ STATE_FIELDS = ("title", "aliases", "status", "published_at", "slug", "language"
 PREVIEW_FIELDS = ("summary",)
 # Not names, but part of what decides whether translations are outdated.
 TEXT_FIELDS = ("body", "references", "content_version", "concept")
+# The editorial workflow's record on the term: written only by its own UPDATEs
+# (editorial.workflow, editorial.due). Every save keeps them as stored, so a form opened
+# earlier or a revert to an older revision never rewinds a review date or the number of
+# the newest publication.
+WORKFLOW_FIELDS = ("last_reviewed", "review_due", "publication_number")
 
 
 @dataclass(frozen=True)
@@ -82,9 +87,8 @@ class _PendingSave:
 
 def state_of(term_id: int) -> dict | None:
     """The stored state that decides a term's names and address (before a change)."""
-    return (
-        Term.objects.filter(pk=term_id).values(*STATE_FIELDS, *PREVIEW_FIELDS, *TEXT_FIELDS).first()
-    )
+    fields = (*STATE_FIELDS, *PREVIEW_FIELDS, *TEXT_FIELDS, *WORKFLOW_FIELDS)
+    return Term.objects.filter(pk=term_id).values(*fields).first()
 
 
 def before_save(term: Term) -> None:
@@ -92,6 +96,8 @@ def before_save(term: Term) -> None:
     before_values = getattr(term, "_state_before_revert", None)
     if before_values is None and term.pk:
         before_values = state_of(term.pk)
+    for name in WORKFLOW_FIELDS if before_values else ():
+        setattr(term, name, before_values[name])
     term.sort_title = sort_key(term.title, term.language)[:200]
     term.letter = letter_group(term.title, term.language)
     term.edit_token = uuid.uuid4()

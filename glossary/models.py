@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 import unicodedata
 import uuid
 from functools import reduce
@@ -16,6 +17,7 @@ from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from markdownx.models import MarkdownxField
 
 from glossary.rendering import term_url
@@ -111,6 +113,12 @@ class Category(models.Model):
     name = models.CharField(max_length=120, unique=True)
     slug = models.SlugField(max_length=140, unique=True)
     description = models.TextField(blank=True)
+    review_interval_months = models.PositiveSmallIntegerField(
+        _("review interval (months)"),
+        null=True,
+        blank=True,
+        help_text=_("How often its terms are medically reviewed; blank: every 12 months."),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -215,7 +223,19 @@ class Term(models.Model):
         default=timezone.now,
         help_text="A future time schedules the term: it becomes public on its own at that time.",
     )
-    last_reviewed = models.DateField(null=True, blank=True)
+    # The date of the medical review behind the public version: written by the editorial
+    # workflow when a version is published (editorial.workflow), never by hand.
+    last_reviewed = models.DateField(null=True, blank=True, editable=False)
+    review_due = models.DateField(null=True, blank=True, editable=False, db_index=True)
+    # The number of its newest Publication (0: none), so a term outside the editorial
+    # workflow costs its page no query for publications (glossary.publications).
+    publication_number = models.PositiveIntegerField(default=0, editable=False)
+    review_interval_months = models.PositiveSmallIntegerField(
+        _("review interval (months)"),
+        null=True,
+        blank=True,
+        help_text=_("How often this term is medically reviewed; blank: its categories' interval."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -245,7 +265,10 @@ class Term(models.Model):
 
     class Meta:
         ordering = ["sort_title", "pk"]
-        permissions = [("upload_image", "Can upload images from the term editor")]
+        permissions = [
+            ("upload_image", "Can upload images from the term editor"),
+            ("publish_directly", "Can publish and unpublish terms outside the review workflow"),
+        ]
         constraints = [
             models.UniqueConstraint(Lower("title"), "language", name="term_title_unique_ci"),
             models.UniqueConstraint(fields=["language", "slug"], name="term_language_slug_unique"),
@@ -334,6 +357,13 @@ class Term(models.Model):
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], *self.DERIVED_FIELDS}
         super().save(*args, **kwargs)
+
+    def content_hash(self) -> str:
+        """A fingerprint of what a reader reads and a reviewer approves (the source text).
+
+        A review and a publication remember it, so an edit since is seen by comparing."""
+        parts = (self.title, self.aliases, self.summary, self.body, self.references)
+        return hashlib.sha256("\x1f".join(p or "" for p in parts).encode()).hexdigest()
 
     def clean(self) -> None:
         """Titles and aliases name one term only in a language (case-insensitive), so links
@@ -586,3 +616,62 @@ class PartnerSlot(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class PublicationQuerySet(models.QuerySet):
+    def public(self) -> PublicationQuerySet:
+        """Publications readers may see: their time has come (a scheduled one has not)."""
+        return self.filter(published_at__lte=timezone.now())
+
+
+class Publication(models.Model):
+    """One published version of a term, as readers saw it: numbered 1, 2, 3… per term.
+
+    Written by the editorial workflow (``editorial.workflow.publish``), never edited. The
+    term page serves the newest one when the live row holds changes not yet reviewed and
+    published (``glossary.publications``); ``/glossary/<slug>/v/<number>/`` shows each.
+    The review is copied in as it was (names and credentials at that time), so a later
+    change of a profile never rewrites what a reader was told.
+    """
+
+    term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="publications")
+    number = models.PositiveIntegerField()
+    published_at = models.DateTimeField()
+    source_hash = models.CharField(max_length=64)  # Term.content_hash() of the version
+    title = models.CharField(max_length=200)
+    summary = models.TextField()
+    body_html = models.TextField(blank=True)
+    references_html = models.TextField(blank=True)
+    toc = models.JSONField(default=list, blank=True)
+    # [{"name", "credentials", "job_title", "path"}]: the term's authors at the time.
+    authors = models.JSONField(default=list, blank=True)
+    reviewer_name = models.CharField(max_length=200, blank=True)
+    reviewer_credentials = models.CharField(max_length=100, blank=True)
+    reviewer_job_title = models.CharField(max_length=200, blank=True)
+    reviewer_path = models.CharField(max_length=300, blank=True)  # the profile's address
+    reviewed_on = models.DateField(null=True, blank=True)
+    non_medical = models.BooleanField(
+        default=False, help_text="Published without a new medical review (a typo, a link)."
+    )
+    non_medical_reason = models.CharField(max_length=500, blank=True)
+    note = models.CharField(
+        _("changelog note"), max_length=300, blank=True, help_text=_("Shown to readers.")
+    )
+
+    objects = PublicationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["term", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["term", "number"], name="publication_term_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} v{self.number}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("glossary:term_version", args=[self.term.slug, self.number])
+
+    @property
+    def reviewed(self) -> bool:
+        return bool(self.reviewer_name and self.reviewed_on)

@@ -6,7 +6,8 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 
-from glossary.models import Term
+from glossary.models import Publication, Term
+from glossary.publications import ShownVersion
 
 
 def _absolute(request: HttpRequest, path: str) -> str:
@@ -24,13 +25,53 @@ def defined_term_set(request: HttpRequest) -> dict:
     }
 
 
-def term_page(term: Term, request: HttpRequest) -> dict:
+def _person(request: HttpRequest, name: str, credentials: str, job_title: str, path: str) -> dict:
+    person = {"@type": "Person", "name": name}
+    if credentials:
+        person["honorificSuffix"] = credentials
+    if job_title:
+        person["jobTitle"] = job_title
+    if path:
+        person["url"] = _absolute(request, path)
+    return person
+
+
+def _review_and_authors(request: HttpRequest, publication: Publication) -> dict:
+    """``reviewedBy``, ``lastReviewed`` and ``author`` as the publication recorded them."""
+    found: dict = {}
+    if publication.reviewed:
+        found["reviewedBy"] = _person(
+            request,
+            publication.reviewer_name,
+            publication.reviewer_credentials,
+            publication.reviewer_job_title,
+            publication.reviewer_path,
+        )
+        found["lastReviewed"] = publication.reviewed_on.isoformat()
+    if publication.authors:
+        found["author"] = [
+            _person(
+                request,
+                a.get("name", ""),
+                a.get("credentials", ""),
+                a.get("job_title", ""),
+                a.get("path", ""),
+            )
+            for a in publication.authors
+        ]
+    return found
+
+
+def term_page(term: Term, request: HttpRequest, shown: ShownVersion | None = None) -> dict:
+    """A ``MedicalWebPage`` about the ``DefinedTerm``, with its review and authors."""
     url = _absolute(request, term.get_absolute_url())
+    title = shown.title if shown else term.title
+    summary = shown.summary if shown else term.summary
     defined_term = {
         "@type": "DefinedTerm",
         "@id": url + "#term",
-        "name": term.title,
-        "description": term.summary,
+        "name": title,
+        "description": summary,
         "url": url,
         "termCode": term.slug,
         "inLanguage": term.language,
@@ -39,17 +80,41 @@ def term_page(term: Term, request: HttpRequest) -> dict:
     if term.alias_list:
         defined_term["alternateName"] = term.alias_list
     page = {
-        "@type": "WebPage",
+        "@type": "MedicalWebPage",
         "@id": url,
         "url": url,
-        "name": term.title,
-        "description": term.summary,
+        "name": title,
+        "description": summary,
+        "about": {"@id": url + "#term"},
         "mainEntity": {"@id": url + "#term"},
         "inLanguage": term.language,
         "dateModified": term.updated_at.isoformat(),
         "datePublished": term.published_at.isoformat(),
     }
-    if term.last_reviewed:
+    publication = shown.publication if shown else None
+    if publication is not None:
+        page["dateModified"] = publication.published_at.isoformat()
+        page.update(_review_and_authors(request, publication))
+    elif term.last_reviewed:
         page["lastReviewed"] = term.last_reviewed.isoformat()
     defined_term["inDefinedTermSet"].pop("@context")
     return {"@context": "https://schema.org", "@graph": [page, defined_term]}
+
+
+def version_page(publication: Publication, request: HttpRequest) -> dict:
+    """One publication: a ``MedicalWebPage`` of that version, part of the live page."""
+    term = publication.term
+    live = _absolute(request, term.get_absolute_url())
+    page = {
+        "@type": "MedicalWebPage",
+        "@id": _absolute(request, publication.get_absolute_url()),
+        "url": _absolute(request, publication.get_absolute_url()),
+        "name": publication.title,
+        "description": publication.summary,
+        "version": str(publication.number),
+        "datePublished": publication.published_at.isoformat(),
+        "isPartOf": {"@id": live},
+        "about": {"@type": "DefinedTerm", "@id": live + "#term", "name": publication.title},
+        **_review_and_authors(request, publication),
+    }
+    return {"@context": "https://schema.org", "@graph": [page]}

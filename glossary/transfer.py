@@ -110,8 +110,13 @@ class ExportRefused(Exception):
 # --- The fields that travel ----------------------------------------------------------------
 
 
+# Not editable in the admin (the editorial workflow writes it), but content that travels.
+TRAVELLING_RECORD = {"last_reviewed"}
+
+
 def term_fields() -> list[models.Field]:
-    """Editable fields plus created/updated times; derived fields (HTML, TOC...) are rebuilt."""
+    """Editable fields plus created/updated times and the review date; derived fields (HTML,
+    TOC...) are rebuilt."""
     fields = []
     for model_field in Term._meta.concrete_fields:
         if model_field.primary_key or model_field.is_relation:
@@ -119,7 +124,7 @@ def term_fields() -> list[models.Field]:
         timestamp = getattr(model_field, "auto_now", False) or getattr(
             model_field, "auto_now_add", False
         )
-        if model_field.editable or timestamp:
+        if model_field.editable or timestamp or model_field.name in TRAVELLING_RECORD:
             fields.append(model_field)
     return fields
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("glossary/", views.term_index, name="term_index"),
     path("glossary/letter/<str:letter>/", views.letter_detail, name="letter_detail"),
     path("glossary/<slug:slug>/", views.term_detail, name="term_detail"),
+    path("glossary/<slug:slug>/v/<int:number>/", views.term_version, name="term_version"),
     path("glossary/<slug:slug>/related/", views.term_related, name="term_related"),
     path("categories/<slug:slug>/", views.category_detail, name="category_detail"),
     path("search/", views.search, name="search"),

@@ -52,6 +52,8 @@ def register_pages() -> None:
     term_page = (NAMES, PARTNER, TERM_PAGES)
     page_cache.register("glossary:term_detail", stamps=term_page, version=term_page_version)
     page_cache.register("glossary:term_related", stamps=(LISTINGS,), paginated=True)
+    # A publication never changes; a newer one, an unpublished or deleted term move LISTINGS.
+    page_cache.register("glossary:term_version", stamps=(LISTINGS,))
     for name in ("glossary:letter_detail", "glossary:category_detail"):
         page_cache.register(name, stamps=(LISTINGS,), paginated=True)
     for name in ("glossary:home", "glossary:term_index", "glossary:feed", "glossary:robots_txt"):

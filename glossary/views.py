@@ -14,9 +14,9 @@ from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.views.decorators.http import require_safe
 
 from core import visitors
-from glossary import retired, structured_data, term_page
+from glossary import publications, retired, structured_data, term_page
 from glossary import search as glossary_search
-from glossary.models import Category, Term, letter_groups, letter_label
+from glossary.models import Category, Publication, Term, letter_groups, letter_label
 from glossary.navigation import letter_bar, listing_page, page_or_last, term_groups_preview
 
 
@@ -98,11 +98,13 @@ def term_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if term is None:
         return retired.response_for_unknown_slug(request, slug, reading_language())
     around = term_page.surroundings(term)
+    shown = publications.shown_version(term, preview=visitors.is_staff(request))
     response = render(
         request,
         "glossary/term_detail.html",
         {
             "term": term,
+            "shown": shown,
             "previous": around.previous,
             "next": around.next,
             "categories": around.categories,
@@ -113,12 +115,36 @@ def term_detail(request: HttpRequest, slug: str) -> HttpResponse:
             # .language and .url (a path), every published version, this one included.
             "alternates": around.alternates,
             "x_default": term_page.x_default(around.alternates),
-            "jsonld": structured_data.term_page(term, request),
+            "jsonld": structured_data.term_page(term, request, shown),
         },
     )
     if not term.is_public:
         add_never_cache_headers(response)
     return response
+
+
+@require_safe
+def term_version(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    """A permanent link to one published version: what a reader saw, to cite it."""
+    publication = (
+        Publication.objects.public()
+        .filter(term__slug=slug, number=number, term__in=Term.objects.published())
+        .select_related("term")
+        .first()
+    )
+    if publication is None:
+        raise Http404("No such published version")
+    newest = publications.public_publications(publication.term)[0]
+    return render(
+        request,
+        "glossary/term_version.html",
+        {
+            "publication": publication,
+            "term": publication.term,
+            "is_newest": newest.number == publication.number,
+            "jsonld": structured_data.version_page(publication, request),
+        },
+    )
 
 
 @require_safe

@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("config", "core", "glossary", "consent")
+PACKAGES = ("config", "core", "glossary", "consent", "editorial")
 
 
 def project_modules() -> dict[str, Path]:
@@ -99,7 +99,7 @@ def test_rendering_reads_no_database():
     ]
 
 
-APP_PACKAGES = ("config", "core", "glossary", "consent")
+APP_PACKAGES = ("config", "core", "glossary", "consent", "editorial")
 # Documented despite the underscore: Model._meta (the Options API) and Model._state.
 DOCUMENTED = {"_meta", "_state"}
 

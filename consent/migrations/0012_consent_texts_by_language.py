@@ -636,7 +636,7 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("purpose", models.TextField(blank=True, verbose_name="purpose")),
-                ("lifetime", models.CharField(blank=True, max_length=100, verbose_name="lifetime")),
+                ("lifetime", models.CharField(blank=True, max_length=200, verbose_name="lifetime")),
                 (
                     "cookie",
                     models.ForeignKey(

@@ -1,13 +1,13 @@
 """Consent in German and Arabic in a real browser: the banner and /cookies/ show that
 language's texts from the database, with the page's ``lang`` and ``dir``; deciding, with
 and without JavaScript, records that language and its text version; axe finds nothing,
-in light and dark. Interface strings (button labels) are not asserted here: the site's
-gettext catalogs translate them."""
+in light and dark; the buttons carry the labels of the language's gettext catalog."""
 
 from __future__ import annotations
 
 import pytest
 from cookie_consent.models import Cookie
+from django.utils import translation
 from playwright.sync_api import Page, expect
 
 from consent.models import CategoryText, ConsentRecord, ConsentText, CookieText
@@ -24,6 +24,14 @@ def first_paragraph(text: str) -> str:
     return text.split("\n\n")[0].strip()
 
 
+def label(text: str, language: str) -> str:
+    """An interface string in ``language`` (from its gettext catalog): never the English."""
+    with translation.override(language):
+        translated = translation.gettext(text)
+    assert translated != text, f"{text!r} has no {language} translation"
+    return translated
+
+
 def expect_language(page: Page, language: str) -> None:
     expect(page.locator("html")).to_have_attribute("lang", language)
     expect(page.locator("html")).to_have_attribute("dir", DIRECTION[language])
@@ -38,6 +46,8 @@ def expect_cookies_page_in(page: Page, language: str) -> None:
     """/xx/cookies/: the policy introduction, every category's name and description, and
     the declared cookies' purposes as stored in that language."""
     expect_language(page, language)
+    for text in ("Save preferences", "Accept all", "Reject all"):
+        expect(page.get_by_role("button", name=label(text, language))).to_be_visible()
     stored = ConsentText.objects.get(language=language)
     expect(page.locator("[data-consent-page-text]")).to_contain_text(
         first_paragraph(stored.page_text)
@@ -65,7 +75,8 @@ def test_banner_and_cookies_page_in_the_language_with_javascript(
     expect(banner).to_contain_text(first_paragraph(banner_text))
     expect_clean(page)
 
-    banner.locator("form[action$='/cookies/accept/'] button").click()
+    expect(banner.get_by_role("link", name=label("Manage preferences", language))).to_be_visible()
+    banner.get_by_role("button", name=label("Accept all", language)).click()
     expect(page.locator("[data-consent-confirmation]")).to_be_visible()  # saved by consent.js
     record = ConsentRecord.objects.get()
     assert (record.language, record.text_version, record.method) == (language, 1, "banner")
@@ -95,7 +106,7 @@ def test_the_no_javascript_consent_path_in_the_language(
     expect(banner).to_contain_text(first_paragraph(banner_text))
     expect_clean(page)
 
-    banner.locator("form[action$='/cookies/decline/'] button").click()
+    banner.get_by_role("button", name=label("Reject all", language)).click()
     page.wait_for_url(url)
     expect(page.locator(BANNER)).to_have_count(0)  # the server rendered the page without it
     expect_language(page, language)

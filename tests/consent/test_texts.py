@@ -157,6 +157,18 @@ class TestPagesInTheirLanguage:
         assert "Schützt die Formulare dieser Website" in html
         assert "Cookies are small files saved on your device." not in html
 
+    def test_a_warm_german_page_reads_the_stamp_and_no_consent_table(
+        self, django_assert_max_num_queries
+    ):
+        client = visitor()
+        client.get("/de/", {"uncached": "1"})  # builds the German catalog once
+        with django_assert_max_num_queries(8) as page:
+            html = client.get("/de/", {"uncached": "1"}).content.decode()
+        assert GERMAN_BANNER in html
+        read = " ".join(query["sql"] for query in page.captured_queries)
+        assert "consent.catalog" in read
+        assert "cookie_consent_" not in read and '"consent_' not in read
+
     def test_an_english_page_keeps_the_english_texts(self):
         html = visitor().get("/").content.decode()
         assert ENGLISH_BANNER in html and GERMAN_BANNER not in html
@@ -202,6 +214,31 @@ class TestAdminShowsWhatIsIncomplete:
         assert 'name="categories-TOTAL_FORMS" value="4"' in html
         assert 'name="categories-INITIAL_FORMS" value="3"' in html
 
+    def test_a_missing_category_text_is_added_on_the_language_s_page(self, privacy_client):
+        CategoryText.objects.filter(texts__language="de", category__varname="marketing").delete()
+        url = f"{TEXTS_URL}{texts_of('de').pk}/change/"
+        marketing = CookieGroup.objects.get(varname="marketing")
+        offered = {
+            "categories-TOTAL_FORMS": "4",
+            "categories-3-texts": str(texts_of("de").pk),
+            "categories-3-category": str(marketing.pk),
+            "categories-3-name": "",
+            "categories-3-description": "",
+        }
+        response = privacy_client.post(url, {**texts_form("de"), **offered})
+        assert response.status_code == 302
+        # Left as offered, the row is not saved (no blank German text)…
+        assert not CategoryText.objects.filter(texts__language="de", category=marketing).exists()
+        filled = {**offered, "categories-3-name": "Werbung", "categories-3-description": "Text."}
+        response = privacy_client.post(url, {**texts_form("de"), **filled})
+        assert response.status_code == 302
+        # …filled in, it is, and German pages show it.
+        assert get_catalog("de").category("marketing").name == "Werbung"
+        assert (
+            '<h2 id="category-marketing">Werbung</h2>'
+            in visitor().get("/de/cookies/").content.decode()
+        )
+
     def test_the_category_list_and_form_name_the_missing_languages(self, privacy_client):
         CategoryText.objects.filter(texts__language="de", category__varname="marketing").delete()
         marketing = CookieGroup.objects.get(varname="marketing")
@@ -213,6 +250,11 @@ class TestAdminShowsWhatIsIncomplete:
         form = privacy_client.get(f"{url}{marketing.pk}/change/").content.decode()
         assert "Missing, so the default language is shown, in:" in form
         assert f'href="{TEXTS_URL}{texts_of("de").pk}/change/">Deutsch</a>' in form
+
+    def test_a_new_category_s_form_says_every_other_language_is_missing(self, privacy_client):
+        page = privacy_client.get("/admin/cookie_consent/cookiegroup/add/")
+        assert page.status_code == 200
+        assert "Missing, so the default language is shown, in:" in page.content.decode()
 
     def test_the_default_language_page_has_no_category_rows(self, privacy_client):
         html = privacy_client.get(f"{TEXTS_URL}{texts_of('en-gb').pk}/change/").content.decode()

@@ -21,6 +21,10 @@ def ensure_editors_group() -> Group:
     """The group the data migration creates (recreated after a transactional flush)."""
     migration = importlib.import_module("glossary.migrations.0004_editors_group")
     migration.create_editors(django_apps, None)
+    # Editors publish directly (outside the review workflow): glossary 0013.
+    importlib.import_module("glossary.migrations.0013_publications").keep_editors_publishing(
+        django_apps, None
+    )
     return Group.objects.get(name="Editors")
 
 
@@ -72,9 +76,13 @@ def term_form_data(term: Term | None = None, **overrides) -> dict:
         "status": "published",
         "published_at_0": "2026-01-01",
         "published_at_1": "10:00:00",
-        "last_reviewed": "",
         "change_comment": "",
         "base_token": "",
+        # The authors inline (editorial.admin), for users who may see it: none posted.
+        "authorships-TOTAL_FORMS": "0",
+        "authorships-INITIAL_FORMS": "0",
+        "authorships-MIN_NUM_FORMS": "0",
+        "authorships-MAX_NUM_FORMS": "1000",
     }
     if term is not None:
         data.update(

@@ -237,7 +237,7 @@ class TestPublishing:
         newest_first = editor_client.get(LIST_URL, {"o": "-3"}).context["cl"].result_list
         assert [t.title for t in newest_first] == ["Beta", "Alpha"]
 
-    def test_bulk_publish_unpublish_and_mark_reviewed_record_a_revision_each(
+    def test_bulk_publish_and_unpublish_record_a_revision_each(
         self, editor_client, editor, make_term
     ):
         one = make_term("One", status=Term.Status.DRAFT)
@@ -251,10 +251,6 @@ class TestPublishing:
             "published"
         }
 
-        editor_client.post(LIST_URL, {"action": "mark_reviewed", "_selected_action": pks})
-        assert set(Term.objects.filter(pk__in=pks).values_list("last_reviewed", flat=True)) == {
-            timezone.localdate()
-        }
         editor_client.post(LIST_URL, {"action": "unpublish", "_selected_action": [one.pk]})
         one.refresh_from_db()
         assert one.status == Term.Status.DRAFT
@@ -262,7 +258,6 @@ class TestPublishing:
         versions = Version.objects.get_for_object(one)
         assert [v.revision.get_comment() for v in versions] == [
             "Unpublished (bulk action).",
-            "Marked reviewed (bulk action).",
             "Published (bulk action).",
         ]
         assert all(v.revision.user == editor for v in versions)

@@ -53,6 +53,7 @@ KNOWN_RECORD = {
     "status": "published",
     "published_at": "2025-01-02T03:04:05+00:00",
     "last_reviewed": "2026-11-01",
+    "review_interval_months": None,
     "created_at": "2024-01-01T00:00:00+00:00",
     "updated_at": "2025-06-07T08:09:10+00:00",
     "categories": ["sleep"],
@@ -73,6 +74,7 @@ references:
 status: published
 published_at: '2025-01-02T03:04:05+00:00'
 last_reviewed: '2026-11-01'
+review_interval_months: null
 created_at: '2024-01-01T00:00:00+00:00'
 updated_at: '2025-06-07T08:09:10+00:00'
 categories:
@@ -210,6 +212,7 @@ class TestRoundTrip:
                     "status": "draft",
                     "published_at": "2025-02-01T00:00:00+00:00",
                     "last_reviewed": None,
+                    "review_interval_months": None,
                     "created_at": "2024-01-01T00:00:00+00:00",
                     "updated_at": "2024-01-01T00:00:00+00:00",
                     "categories": [],

@@ -85,8 +85,8 @@ class TestTermPage:
         graph = json.loads(block.group(1))["@graph"]
         types = {node["@type"]: node for node in graph}
         assert types["DefinedTerm"]["inDefinedTermSet"]["@type"] == "DefinedTermSet"
-        assert types["WebPage"]["lastReviewed"] == "2026-11-01"
-        assert "dateModified" in types["WebPage"]
+        assert types["MedicalWebPage"]["lastReviewed"] == "2026-11-01"
+        assert "dateModified" in types["MedicalWebPage"]
 
     def test_previous_and_next_terms_alphabetically(self, client, make_term):
         make_term("Alpha", slug="alpha")

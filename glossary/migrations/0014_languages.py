@@ -37,7 +37,7 @@ def rebuild_search_index(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("glossary", "0012_suggest_indexes"),
+        ("glossary", "0013_publications"),
     ]
 
     operations = [

@@ -1,0 +1,267 @@
+"""What readers see: the published version (kept while an edit waits for review), the
+review badge, permanent version pages, the changelog and the JSON-LD, over HTTP with the
+page cache on."""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+import extruct
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from editorial import due
+from glossary.models import Publication, Term
+
+pytestmark = pytest.mark.django_db
+URL = "/glossary/autophagy/"
+
+
+def reader_html(path: str = URL) -> str:
+    response = Client().get(path)
+    assert response.status_code == 200, path
+    return response.content.decode()
+
+
+def jsonld_nodes(html: str) -> dict[str, dict]:
+    data = extruct.extract(html, base_url="http://testserver/", syntaxes=["json-ld"])["json-ld"]
+    return {node["@type"]: node for block in data for node in block["@graph"]}
+
+
+class TestPublishedVersionStaysUntilReviewed:
+    def test_an_edit_waits_for_review_and_publication(
+        self, published, writer, reviewer, publisher, as_user, step
+    ):
+        assert "First text." in reader_html()  # and now in the page cache
+        published.body = published.body.replace("First text.", "Second text, unreviewed.")
+        published.save()
+
+        html = reader_html()
+        assert "First text." in html and "Second text" not in html
+        # Staff see the live row, with a notice that readers see version 1.
+        staff = as_user(writer).get(URL).content.decode()
+        assert "Second text, unreviewed." in staff and "Readers see the published version" in staff
+
+        step(as_user(writer), published, "submit")
+        assert "First text." in reader_html()
+        step(as_user(reviewer), published, "approve")
+        assert "First text." in reader_html()  # approved is not yet public
+        step(as_user(publisher), published, "publish", note="Rewrote the mechanism.")
+
+        html = reader_html()
+        assert "Second text, unreviewed." in html and "First text." not in html
+        assert Publication.objects.filter(term=published).count() == 2
+        # The first version stays readable at its permanent address.
+        assert "First text." in reader_html("/glossary/autophagy/v/1/")
+
+    def test_a_term_outside_the_workflow_shows_its_live_row(self, make_term):
+        term = make_term("Legacy", slug="legacy", body="Live words.")
+        html = reader_html("/glossary/legacy/")
+        assert "Live words." in html and "Medically reviewed by" not in html
+        term.body = "Edited live words."
+        term.save()
+        assert "Edited live words." in reader_html("/glossary/legacy/")
+
+    def test_a_new_publication_renews_the_cached_page(self, published, publisher, as_user, step):
+        before = Client().get(URL)
+        published.summary = "The cell's own recycling."
+        published.save()
+        step(
+            as_user(publisher),
+            published,
+            "publish",
+            non_medical="1",
+            non_medical_reason="Wording only.",
+        )
+        after = Client().get(URL)
+        assert before["ETag"] != after["ETag"]
+        assert "The cell&#x27;s own recycling." in after.content.decode()
+
+
+def test_a_published_version_costs_its_page_one_query(
+    published, client, warm_caches, django_assert_max_num_queries
+):
+    """The term page budget of tests/consent/test_catalog.py, with the publications read."""
+    warm_caches()
+    with django_assert_max_num_queries(8) as page:
+        assert client.get(URL, {"uncached": "1"}).status_code == 200
+    assert sum("glossary_publication" in q["sql"] for q in page.captured_queries) == 1
+
+
+class TestReviewBadge:
+    def test_reviewed_by_written_by_and_next_review(self, published):
+        html = reader_html()
+        today = timezone.localdate()
+        assert re.search(
+            r'Medically reviewed by <a href="/people/rita-review/">Dr\. Rita Review, MD, PhD</a>'
+            rf' on <time datetime="{today:%Y-%m-%d}">',
+            html,
+        )
+        assert 'Written by <a href="/people/wendy-writer/">Wendy Writer</a>' in html
+        next_review = due.add_months(today, 12)
+        assert f'Next review due: <time datetime="{next_review:%Y-%m-%d}">' in html
+        assert '<a href="/editorial-policy/">How we write and review</a>' in html
+
+    def test_the_category_and_the_term_set_the_review_interval(self, published, make_category):
+        fast = make_category("Fast-moving", review_interval_months=6)
+        published.categories.add(fast)
+        today = timezone.localdate()
+        published.refresh_from_db()
+        assert published.review_due == due.add_months(today, 6)
+        assert f'datetime="{due.add_months(today, 6):%Y-%m-%d}"' in reader_html()
+        published.review_interval_months = 3
+        published.save()
+        published.refresh_from_db()
+        assert published.review_due == due.add_months(today, 3)
+
+    def test_a_non_medical_publication_of_a_never_reviewed_term_has_no_badge(
+        self, draft, publisher, as_user, step
+    ):
+        step(as_user(publisher), draft, "publish", non_medical="1", non_medical_reason="Stub.")
+        html = reader_html()
+        assert "Medically reviewed by" not in html and "Not yet medically reviewed." in html
+
+    def test_every_term_links_to_the_editorial_policy(self, make_term):
+        make_term("Plain", slug="plain")
+        assert 'href="/editorial-policy/"' in reader_html("/glossary/plain/")
+
+
+class TestStructuredData:
+    def test_medical_web_page_with_reviewer_author_and_about(self, published):
+        nodes = jsonld_nodes(reader_html())
+        page = nodes["MedicalWebPage"]
+        assert page["reviewedBy"] == {
+            "@type": "Person",
+            "name": "Dr. Rita Review",
+            "honorificSuffix": "MD, PhD",
+            "jobTitle": "Neurologist",
+            "url": "http://testserver/people/rita-review/",
+        }
+        assert page["lastReviewed"] == timezone.localdate().isoformat()
+        assert page["author"][0]["name"] == "Wendy Writer"
+        assert page["about"] == {"@id": "http://testserver/glossary/autophagy/#term"}
+        assert nodes["DefinedTerm"]["@id"] == page["about"]["@id"]
+
+    def test_the_version_page_describes_that_version(self, published):
+        page = jsonld_nodes(reader_html("/glossary/autophagy/v/1/"))["MedicalWebPage"]
+        assert page["version"] == "1"
+        assert page["reviewedBy"]["name"] == "Dr. Rita Review"
+        assert page["isPartOf"] == {"@id": "http://testserver/glossary/autophagy/"}
+
+
+class TestVersionPages:
+    def test_noindex_canonical_and_its_own_review(self, published):
+        html = reader_html("/glossary/autophagy/v/1/")
+        assert '<meta name="robots" content="noindex">' in html
+        assert '<link rel="canonical" href="http://testserver/glossary/autophagy/">' in html
+        assert "Medically reviewed by" in html and "This is the current version." in html
+
+    def test_an_older_version_points_to_the_current_page(
+        self, published, reviewer, publisher, writer, as_user, step
+    ):
+        published.body += "\nMore.\n"
+        published.save()
+        step(as_user(writer), published, "submit")
+        step(as_user(reviewer), published, "approve")
+        step(as_user(publisher), published, "publish")
+        html = reader_html("/glossary/autophagy/v/1/")
+        assert "A newer version exists" in html and "More." not in html
+
+    @pytest.mark.parametrize("path", ["/glossary/autophagy/v/2/", "/glossary/nope/v/1/"])
+    def test_unknown_versions_are_404(self, published, path):
+        assert Client().get(path).status_code == 404
+
+    def test_an_unpublished_term_has_no_public_versions(self, published, publisher, as_user, step):
+        step(as_user(publisher), published, "unpublish")
+        assert Client().get("/glossary/autophagy/v/1/").status_code == 404
+
+
+class TestChangelog:
+    def test_lists_publications_with_notes_and_marks_non_medical_changes(
+        self, published, publisher, as_user, step
+    ):
+        published.summary = "The cell's recycling process, fixed."
+        published.save()
+        step(
+            as_user(publisher),
+            published,
+            "publish",
+            non_medical="1",
+            non_medical_reason="Typo.",
+            note="Fixed a typo.",
+        )
+        html = reader_html()
+        changelog = html[html.index('id="changelog-heading"') :]
+        assert '<a href="/glossary/autophagy/v/2/">Version 2</a>' in changelog
+        assert "(non-medical change)</span>: Fixed a typo." in changelog
+        assert "(medically reviewed)</span>: First version." in changelog
+        assert "Typo." not in html  # the reason is internal
+
+    def test_edits_waiting_for_review_are_not_in_the_changelog(self, published):
+        published.body += "\nUnreviewed.\n"
+        published.save()
+        html = reader_html()
+        assert html.count('href="/glossary/autophagy/v/') == 1
+
+    def test_a_scheduled_publication_is_not_listed_before_its_time(self, published):
+        Publication.objects.create(
+            term=published,
+            number=2,
+            published_at=timezone.now() + datetime.timedelta(days=1),
+            source_hash="x" * 64,
+            title="Future",
+            summary="Not yet.",
+        )
+        html = reader_html()
+        assert "/glossary/autophagy/v/2/" not in html and "Not yet." not in html
+        assert Client().get("/glossary/autophagy/v/2/").status_code == 404
+        assert Term.objects.get(pk=published.pk).is_public
+
+
+class TestTheWorkflowsRecordIsKept:
+    """Review dates and publication numbers are the workflow's: no save rewinds them."""
+
+    def test_a_save_carrying_older_values_does_not_rewind_it(
+        self, draft, writer, reviewer, publisher, as_user, step
+    ):
+        step(as_user(writer), draft, "submit")
+        step(as_user(reviewer), draft, "approve")
+        step(as_user(publisher), draft, "publish")
+        edited = Term.objects.get(pk=draft.pk)
+        # As a copy read before the publication would carry them:
+        edited.publication_number, edited.last_reviewed, edited.review_due = 0, None, None
+        edited.body += "\nA later edit.\n"
+        edited.save()
+        stored = Term.objects.get(pk=draft.pk)
+        assert stored.publication_number == 1 and stored.last_reviewed == timezone.localdate()
+        html = reader_html()
+        assert "A later edit." not in html and "Medically reviewed by" in html
+        step(as_user(publisher), draft, "publish", non_medical="1", non_medical_reason="Typo.")
+        assert list(Publication.objects.filter(term=draft).values_list("number", flat=True)) == [
+            2,
+            1,
+        ]
+
+    def test_a_revert_to_an_older_revision_keeps_the_publications(
+        self, published, publisher, as_user, step, admin_client
+    ):
+        from reversion.models import Version
+
+        from tests.glossary.editor_helpers import term_form_data
+
+        change = f"/admin/glossary/term/{published.pk}/change/"
+        data = term_form_data(published, body="## Mechanism\n\nEdited.\n")
+        data["base_token"] = str(published.edit_token)
+        assert admin_client.post(change, data).status_code == 302
+        step(as_user(publisher), published, "publish", non_medical="1", non_medical_reason="x")
+        old = Version.objects.get_for_object(published).last()
+        assert old.field_dict["publication_number"] == 1
+        url = f"/admin/glossary/term/{published.pk}/history/{old.pk}/"
+        form = admin_client.get(url)
+        data = term_form_data(Term.objects.get(pk=published.pk), body=old.field_dict["body"])
+        data["base_token"] = form.context["adminform"].form["base_token"].value()
+        assert admin_client.post(url, data).status_code == 302
+        assert Term.objects.get(pk=published.pk).publication_number == 2
+        assert "Edited." in reader_html()
