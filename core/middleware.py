@@ -31,6 +31,9 @@ class PageCacheMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if page_cache.wants_static_file(request):
             return self.get_response(request)
+        # The moment the page's data is read from: an entry may not outlive the next
+        # publication after it (a term coming due while the view runs is not in the page).
+        started = timezone.now()
         try:
             cache_key = page_cache.lookup_key(request)
         except faults.DATABASE_ERRORS as error:
@@ -46,7 +49,7 @@ class PageCacheMiddleware:
         elif cache_key is not None and page_cache.is_public(response):
             page_cache.mark_public(response)
             try:
-                if page_cache.store(cache_key, response, timezone.now()):
+                if page_cache.store(cache_key, response, started):
                     response["X-Page-Cache"] = "miss"
             except faults.DATABASE_ERRORS:
                 logger.warning("page cache: the database does not answer; page not stored")

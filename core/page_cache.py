@@ -42,7 +42,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.http.request import split_domain_port
 from django.urls import Resolver404, ResolverMatch, resolve
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.cache import (
     add_never_cache_headers,
     get_conditional_response,
@@ -230,8 +230,10 @@ def is_public(response: HttpResponseBase) -> bool:
 
 
 def store(cache_key: str, response: HttpResponseBase, now: datetime.datetime) -> bool:
-    """Keep the response until the ceiling or the earliest moment an app named."""
-    seconds = lifetime(now)
+    """Keep the response until the ceiling or the earliest moment an app named after
+    ``now``, the moment its data was read from (the time since is taken off)."""
+    elapsed = max((timezone.now() - now).total_seconds(), 0.0)
+    seconds = int(lifetime(now) - elapsed)
     if seconds < 1:
         return False
     cache.set(cache_key, Entry(response.content, tuple(response.items())), seconds)

@@ -26,20 +26,20 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import lazy
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, gettext_lazy, gettext_noop, ngettext
 from markdownx.widgets import AdminMarkdownxWidget
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
-from glossary import changes, history, links, lookup, references
+from glossary import changes, history, links, lookup, references, translations
 from glossary.models import (
-    LETTER_GROUPS,
     Category,
     Reference,
     RetiredSlug,
     Term,
     TermReference,
+    letter_groups,
     letter_label,
     name_clashes,
 )
@@ -83,12 +83,20 @@ class TermForm(forms.ModelForm):
         help_text=gettext_lazy("Optional: what you changed and why (shown in the term's history)."),
         widget=forms.TextInput(attrs={"size": 80}),
     )
+    translation_up_to_date = forms.BooleanField(
+        required=False,
+        label=gettext_lazy("Up to date with its source"),
+        help_text=gettext_lazy(
+            "Tick when this translation says what its source says now: the source's later "
+            "changes mark it outdated again."
+        ),
+    )
 
     class Meta:
         model = Term
         fields = [
-            "title", "slug", "aliases", "summary", "body", "categories",
-            "related_terms", "status", "published_at", "review_interval_months",
+            "title", "slug", "language", "translation_of", "aliases", "summary", "body",
+            "categories", "related_terms", "status", "published_at", "review_interval_months",
         ]  # fmt: skip
         widgets = {
             "body": AdminMarkdownxWidget(attrs={"rows": 24}),
@@ -178,7 +186,8 @@ class LetterFilter(admin.SimpleListFilter):
     parameter_name = "letter"
 
     def lookups(self, request, model_admin):
-        return [(group, letter_label(group)) for group in LETTER_GROUPS]
+        groups = dict.fromkeys(g for code, _ in settings.LANGUAGES for g in letter_groups(code))
+        return [(group, letter_label(group)) for group in groups]
 
     def queryset(self, request, queryset):
         return queryset.filter(letter=self.value()) if self.value() else queryset
@@ -296,6 +305,10 @@ class TermAdmin(VersionAdmin):
     inlines = [TermReferenceInline]
     fieldsets = [
         (None, {"fields": ["title", "slug", "aliases", "summary"]}),
+        (
+            gettext_lazy("Language and translations"),
+            {"fields": ["language", "translation_of", "translation_up_to_date", "translations"]},
+        ),
         ("Article", {"fields": ["body"]}),
         ("Connections", {"fields": ["categories", "related_terms"]}),
         (
@@ -317,13 +330,15 @@ class TermAdmin(VersionAdmin):
         ),
         ("Save", {"fields": ["change_comment", "base_token"]}),
     ]
-    readonly_fields = ["public_page", "last_reviewed", "review_due"]
+    readonly_fields = ["public_page", "last_reviewed", "review_due", "translations"]
     prepopulated_fields = {"slug": ("title",)}
-    autocomplete_fields = ["categories", "related_terms"]
+    autocomplete_fields = ["categories", "related_terms", "translation_of"]
     search_fields = ["title", "aliases", "body"]
-    list_display = ["title_column", "state", "published_at", "updated_at", "last_reviewed", "view"]
+    list_display = [
+        "title_column", "state", "published_at", "updated_at", "last_reviewed", "view", "language",
+    ]  # fmt: skip
     list_display_links = ["title_column"]
-    list_filter = [StatusFilter, "categories", LetterFilter, NeedsReviewFilter]
+    list_filter = [StatusFilter, "language", "categories", LetterFilter, NeedsReviewFilter]
     show_facets = admin.ShowFacets.ALWAYS
     list_per_page = 50
     ordering = ["sort_title", "pk"]
@@ -361,6 +376,53 @@ class TermAdmin(VersionAdmin):
             else gettext("draft, visible to staff only")
         )
         return format_html('<a href="{0}">{0}</a> ({1})', term.get_absolute_url(), note)
+
+    @admin.display(description=gettext_lazy("Versions"))
+    def translations(self, term: Term) -> str:
+        """The concept's versions side by side, and where to start a missing one."""
+        if not term.pk:
+            return gettext("Save the term first; then its translations are listed here.")
+        rows = format_html_join(
+            "",
+            '<tr{}><td>{}</td><td><a href="{}">{}</a></td><td>{}</td><td>{}</td>'
+            '<td><a href="{}">{}</a></td></tr>',
+            (
+                (
+                    ' aria-current="true"' if version.is_current else "",
+                    version.language_name,
+                    reverse("admin:glossary_term_change", args=[version.term.pk]),
+                    version.term.title,
+                    gettext("Scheduled")
+                    if version.term.is_scheduled
+                    else version.term.get_status_display(),
+                    gettext("Source")
+                    if version.is_source
+                    else (gettext("Outdated") if version.outdated else gettext("Up to date")),
+                    version.term.get_absolute_url(),
+                    gettext("View") if version.term.is_public else gettext("Preview"),
+                )
+                for version in translations.versions_of(term)
+            ),
+        )
+        start = ""
+        if translations.missing_languages(term):
+            start = format_html(
+                '<p><a class="button" href="{}">{}</a></p>',
+                reverse("admin:glossary_term_translate", args=[term.pk]),
+                gettext("Start a translation…"),
+            )
+        return format_html(
+            '<table class="term-translations"><thead><tr><th scope="col">{}</th>'
+            '<th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th>'
+            '<th scope="col">{}</th></tr></thead><tbody>{}</tbody></table>{}',
+            gettext("Language"),
+            gettext("Title"),
+            gettext("Status"),
+            gettext("Translation"),
+            gettext("On the site"),
+            rows,
+            start,
+        )
 
     def get_search_fields(self, request):
         # The autocomplete widgets search names only: matching every body of 50,000
@@ -446,6 +508,8 @@ class TermAdmin(VersionAdmin):
 
     def save_model(self, request, obj, form, change):
         request._glossary_change_comment = form.cleaned_data.get("change_comment", "").strip()
+        if form.cleaned_data.get("translation_up_to_date"):
+            changes.mark_translated(obj)
         state = getattr(request, "_glossary_state_before_revert", None)
         if state is not None:
             obj._state_before_revert = state
@@ -503,8 +567,46 @@ class TermAdmin(VersionAdmin):
                 self.admin_site.admin_view(self.compare_view),
                 name="{}_{}_compare".format(*info),
             ),
+            path(
+                "<path:object_id>/translate/",
+                self.admin_site.admin_view(self.translate_view),
+                name="{}_{}_translate".format(*info),
+            ),
             *super().get_urls(),
         ]
+
+    def translate_view(self, request, object_id: str) -> HttpResponse:
+        """Start a translation: a draft in the chosen language, prefilled from the source."""
+        term = self._term_or_404(request, object_id, change=True)
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        missing = translations.missing_languages(term)
+        if request.method == "POST":
+            language = request.POST.get("language", "")
+            try:
+                draft = translations.start_translation(term, language)
+            except translations.TranslationRefused as error:
+                messages.error(request, str(error))
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                messages.success(
+                    request,
+                    gettext(
+                        "A draft translation was started from “%(title)s”. Translate the "
+                        "title, address, aliases and text, then publish it."
+                    )
+                    % {"title": term.title},
+                )
+                return HttpResponseRedirect(reverse("admin:glossary_term_change", args=[draft.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": term,
+            "title": gettext("Translate “%(title)s”") % {"title": term.title},
+            "languages": missing,
+        }
+        return TemplateResponse(request, "admin/glossary/term/translate.html", context)
 
     def _term_or_404(self, request, object_id: str, *, change: bool) -> Term:
         """The term behind an id in a history URL: permission first, then a 404 for junk."""
@@ -574,12 +676,18 @@ class TermAdmin(VersionAdmin):
         if version is None:
             return ""
         fields = version.field_dict
+        language = fields.get("language") or settings.LANGUAGE_CODE
         candidate = Term(
-            pk=unquote(object_id), title=fields.get("title", ""), aliases=fields.get("aliases", "")
+            pk=unquote(object_id),
+            title=fields.get("title", ""),
+            aliases=fields.get("aliases", ""),
+            language=language,
         )
         problems = [problem for found in name_clashes(candidate).values() for problem in found]
         slug = fields.get("slug", "")
-        taken = Term.objects.exclude(pk=unquote(object_id)).filter(slug=slug).first()
+        taken = (
+            Term.objects.exclude(pk=unquote(object_id)).filter(slug=slug, language=language).first()
+        )
         if taken:
             problems.append(
                 gettext("Its address /glossary/%(slug)s/ now belongs to “%(title)s”.")

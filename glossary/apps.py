@@ -7,6 +7,7 @@ class GlossaryConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.db.backends.signals import connection_created
         from django.db.models.signals import post_migrate
 
         from core import page_cache
@@ -15,5 +16,6 @@ class GlossaryConfig(AppConfig):
         versions.register_pages()
         page_cache.cap_lifetime(schedule.next_publication)
 
+        connection_created.connect(search_index.register_sqlite_functions)
         post_migrate.connect(search_index.restore_after_migrate, sender=self)
         post_migrate.connect(planner.refresh_after_migrate, sender=self)

@@ -120,10 +120,16 @@ def add_categories(pairs: Iterable[tuple[int, int]], *, progress: Progress | Non
     )
 
 
-def release_slugs(slugs: Sequence[str]) -> None:
-    """A live term owns its slug: drop redirects or 410s left at these addresses."""
-    for start in range(0, len(slugs), 2000):
-        RetiredSlug.objects.filter(slug__in=slugs[start : start + 2000]).delete()
+def release_slugs(addresses: Sequence[tuple[str, str]]) -> None:
+    """A live term owns its (language, slug) address: drop redirects or 410s left there."""
+    by_language: dict[str, list[str]] = {}
+    for language, slug in addresses:
+        by_language.setdefault(language, []).append(slug)
+    for language, slugs in by_language.items():
+        for start in range(0, len(slugs), 2000):
+            RetiredSlug.objects.filter(
+                language=language, slug__in=slugs[start : start + 2000]
+            ).delete()
 
 
 def recount_inbound(term_ids: Iterable[int] | None) -> None:

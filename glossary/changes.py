@@ -44,9 +44,11 @@ from glossary import bulk, name_index, planner, references, relinking, term_page
 from glossary.models import NameChange, RetiredSlug, Term, letter_group, sort_key
 from glossary.rendering import NameRow, forms_of_names, render_body
 
-STATE_FIELDS = ("title", "aliases", "status", "published_at", "slug")
+STATE_FIELDS = ("title", "aliases", "status", "published_at", "slug", "language")
 # Shown on other terms' pages too, but no name: those pages are invalidated.
 PREVIEW_FIELDS = ("summary",)
+# Not names, but part of what decides whether translations are outdated.
+TEXT_FIELDS = ("body", "references", "content_version", "concept")
 # The editorial workflow's record on the term: written only by its own UPDATEs
 # (editorial.workflow, editorial.due). Every save keeps them as stored, so a form opened
 # earlier or a revert to an older revision never rewinds a review date or the number of
@@ -61,6 +63,7 @@ class NameState:
     public: bool
     slug: str
     forms: frozenset[str]
+    language: str = ""
 
     @classmethod
     def of(cls, values: dict | None) -> NameState:
@@ -68,7 +71,7 @@ class NameState:
             return cls(False, "", frozenset())
         public = Term.is_public_state(values["status"], values["published_at"])
         forms = forms_of_names(values["title"], values["aliases"]) if public else set()
-        return cls(public, values["slug"], frozenset(forms))
+        return cls(public, values["slug"], frozenset(forms), values["language"])
 
 
 @dataclass
@@ -84,7 +87,7 @@ class _PendingSave:
 
 def state_of(term_id: int) -> dict | None:
     """The stored state that decides a term's names and address (before a change)."""
-    fields = (*STATE_FIELDS, *PREVIEW_FIELDS, *WORKFLOW_FIELDS)
+    fields = (*STATE_FIELDS, *PREVIEW_FIELDS, *TEXT_FIELDS, *WORKFLOW_FIELDS)
     return Term.objects.filter(pk=term_id).values(*fields).first()
 
 
@@ -95,12 +98,15 @@ def before_save(term: Term) -> None:
         before_values = state_of(term.pk)
     for name in WORKFLOW_FIELDS if before_values else ():
         setattr(term, name, before_values[name])
-    term.sort_title = sort_key(term.title)[:200]
-    term.letter = letter_group(term.title)
+    term.sort_title = sort_key(term.title, term.language)[:200]
+    term.letter = letter_group(term.title, term.language)
     term.edit_token = uuid.uuid4()
+    _keep_translation_state(term, before_values)
     sources = references.sources_for(term.pk, term.body)
     index = name_index.current()
-    rendered = render_body(term.title, term.aliases, term.body, index, term.pk, sources)
+    rendered = render_body(
+        term.title, term.aliases, term.body, index, term.pk, sources, term.language
+    )
     term.body_html = rendered.body_html
     term.toc = rendered.toc
     term.references_html = rendered.references_html
@@ -111,6 +117,36 @@ def before_save(term: Term) -> None:
     term._pending_save = _PendingSave(
         NameState.of(before_values), before_values, rendered.linked_term_ids, schedule_changed
     )
+
+
+def _keep_translation_state(term: Term, before_values: dict | None) -> None:
+    """A translation joins its source's concept and remembers the source's text version
+    it was made from; an article whose text changed gets a new text version (its
+    translations are then outdated, see Term.is_outdated)."""
+    if term.translation_of_id:
+        source = (
+            Term.objects.filter(pk=term.translation_of_id)
+            .values("concept", "content_version")
+            .first()
+        )
+        if source is not None:
+            term.concept = source["concept"]
+            if term.source_version is None:
+                term.source_version = source["content_version"]
+    if before_values is not None and any(
+        before_values.get(name) != getattr(term, name) for name in Term.TRANSLATED_FIELDS
+    ):
+        term.content_version = (before_values.get("content_version") or term.content_version) + 1
+
+
+def mark_translated(term: Term) -> None:
+    """The translator brought this translation up to date with its source's text now."""
+    if term.translation_of_id:
+        term.source_version = (
+            Term.objects.filter(pk=term.translation_of_id)
+            .values_list("content_version", flat=True)
+            .first()
+        )
 
 
 def after_save(term: Term) -> list[int]:
@@ -131,13 +167,19 @@ def after_save(term: Term) -> list[int]:
     if after != pending.before or pending.schedule_changed:
         # A newly scheduled time changes no name now, but every process's index must
         # learn when to take the term in: the stamp makes them look.
-        row: NameRow | None = (term.pk, term.slug, term.title, term.aliases)
+        row: NameRow | None = (term.pk, term.slug, term.title, term.aliases, term.language)
         _names_changed({term.pk: row if after.public else None})
         affected = relinking.linking_to([term.pk]) if after != pending.before else set()
         if after != pending.before:
-            affected |= set(
-                relinking.mentioning(pending.before.forms | after.forms, exclude_ids=[term.pk])
-            )
+            languages = {pending.before.language, after.language} - {""}
+            for language in languages:
+                affected |= set(
+                    relinking.mentioning(
+                        pending.before.forms | after.forms,
+                        exclude_ids=[term.pk],
+                        language=language,
+                    )
+                )
         affected.discard(term.pk)
         rerendered = relinking.rerender(affected, name_index.current())
     if _preview_changed(term, pending.before_values):
@@ -167,6 +209,7 @@ def after_delete(term: Term) -> list[int]:
     if getattr(term, "_was_public", term.is_public):
         RetiredSlug.objects.update_or_create(
             slug=term.slug,
+            language=term.language,
             defaults={"term": None, "title": term.title, "retired_at": timezone.now()},
         )
         _names_changed({term.pk: None})
@@ -177,14 +220,15 @@ def after_delete(term: Term) -> list[int]:
 
 def _retire_moved_address(term: Term, before_values: dict | None) -> None:
     """A live term owns its slug; a public term that moved leaves a 301 at its old one."""
-    RetiredSlug.objects.filter(slug=term.slug).delete()
+    RetiredSlug.objects.filter(slug=term.slug, language=term.language).delete()
     if (
         before_values
-        and before_values["slug"] != term.slug
+        and (before_values["slug"], before_values["language"]) != (term.slug, term.language)
         and Term.is_public_state(before_values["status"], before_values["published_at"])
     ):
         RetiredSlug.objects.update_or_create(
             slug=before_values["slug"],
+            language=before_values["language"],
             defaults={"term": term, "title": before_values["title"], "retired_at": timezone.now()},
         )
 
@@ -212,15 +256,17 @@ def terms_loaded(term_ids: list[int], *, previously_linking: Iterable[int] = ())
     NameChange.record(stamp, None)  # "many terms": other processes rebuild their index
     index = name_index.current()
     loaded = set(term_ids)
-    rows = Term.objects.filter(pk__in=term_ids).values_list("title", "aliases")
-    forms: set[str] = set()
-    for title, aliases in rows.iterator(chunk_size=5000):
-        forms |= forms_of_names(title, aliases)
-    others = set(relinking.mentioning(forms, exclude_ids=loaded)) | set(previously_linking)
+    rows = Term.objects.filter(pk__in=term_ids).values_list("title", "aliases", "language")
+    forms: dict[str, set[str]] = {}
+    for title, aliases, language in rows.iterator(chunk_size=5000):
+        forms.setdefault(language, set()).update(forms_of_names(title, aliases))
+    others = set(previously_linking)
+    for language, language_forms in forms.items():
+        others.update(relinking.mentioning(language_forms, exclude_ids=loaded, language=language))
     others -= loaded
     written = relinking.rerender(loaded, index, whole=True)
     written += relinking.rerender(others, index)
-    bulk.release_slugs(list(Term.objects.filter(pk__in=term_ids).values_list("slug", flat=True)))
+    bulk.release_slugs(list(Term.objects.filter(pk__in=term_ids).values_list("language", "slug")))
     planner.refresh_statistics()
     return len(written)
 
@@ -242,10 +288,12 @@ def publish_due(since: datetime.datetime) -> int:
     )
     if not due:
         return 0
-    forms: set[str] = set()
-    for _, _, title, aliases in due:
-        forms |= forms_of_names(title, aliases)
-    affected = set(relinking.mentioning(forms))
+    forms: dict[str, set[str]] = {}
+    for _, _, title, aliases, language in due:
+        forms.setdefault(language, set()).update(forms_of_names(title, aliases))
+    affected: set[int] = set()
+    for language, language_forms in forms.items():
+        affected.update(relinking.mentioning(language_forms, language=language))
     # Laid over explicitly: the index may not have noticed the time yet.
     index = name_index.current().with_changes({row[0]: row for row in due})
     written = relinking.rerender(affected, index)

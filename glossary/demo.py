@@ -14,8 +14,10 @@ import datetime
 import itertools
 import random
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.text import slugify
 
@@ -375,9 +377,14 @@ def _ensure_categories() -> list[Category]:
 
 
 def generate_terms(
-    count: int, seed: int | None = None, *, progress: Progress | None = None
+    count: int,
+    seed: int | None = None,
+    *,
+    progress: Progress | None = None,
+    languages: Sequence[str] = (),
 ) -> list[Term]:
-    """Create `count` published demo terms (with links, related terms and categories).
+    """Create `count` published demo terms (with links, related terms and categories),
+    and a translation of each in every one of `languages` (codes from LANGUAGES).
 
     Titles and slugs already in the database are skipped, so running it again adds new
     terms rather than clashing. Returns the new terms (with primary keys). `progress`
@@ -391,11 +398,11 @@ def generate_terms(
     with transaction.atomic():
         categories = _ensure_categories()
         _ensure_demo_library()
-        existing = name_index.published_rows()
+        existing = [row for row in name_index.published_rows() if row[4] == settings.LANGUAGE_CODE]
         taken_names = _taken_names()
         chosen = _choose_titles(rng, count, taken_names)
         mentions = [_mention_form(p.title) for p in chosen[: max(2000, count // 10)]]
-        mentions += [_mention_form(title) for _, _, title, _ in existing[:2000]]
+        mentions += [_mention_form(row[2]) for row in existing[:2000]]
         terms = _compose_terms(rng, chosen, mentions, taken_names, report)
         bulk.create_terms(terms, progress=report)
         related, term_categories = _connections(
@@ -403,17 +410,101 @@ def generate_terms(
         )
         bulk.add_related(related, progress=report)
         bulk.add_categories(term_categories, progress=report)
+        translated = _translations(rng, terms, languages)
+        bulk.create_terms(translated, progress=report)
+        bulk.add_categories(_translated_pairs(translated, term_categories), progress=report)
+        bulk.add_related(_translated_pairs(translated, related, both=True), progress=report)
         # Rendered, linked and announced the way every bulk load is.
         with reported_to(report):
-            changes.terms_loaded([t.pk for t in terms])
+            changes.terms_loaded([t.pk for t in [*terms, *translated]])
     planner.reclaim_after_bulk_load()
     return terms
 
 
+# Demo text of the translations: (summary, body) per language, around the term's title.
+TRANSLATED_TEXT = {
+    "de": (
+        "{title} ist ein Demo-Begriff der Alternsforschung; diese Fassung richtet sich an "
+        "deutschsprachige Leserinnen und Leser.",
+        "## Herkunft\n\n{title} wurde zuerst im Zusammenhang mit {mention} beschrieben.\n\n"
+        "## Wirkmechanismus\n\n{title} hängt von Ernährung, körperlicher Aktivität und "
+        "Genetik ab und steht in Wechselwirkung mit {mention}.\n",
+    ),
+    "fr": (
+        "{title} est un terme de démonstration de la recherche sur le vieillissement, "
+        "rédigé pour les lecteurs francophones.",
+        "## Origine\n\n{title} a d’abord été décrit en lien avec {mention}.\n\n"
+        "## Mécanisme\n\n{title} dépend de l’alimentation, de l’activité physique et de "
+        "la génétique, et interagit avec {mention}.\n",
+    ),
+}
+GENERIC_TEXT = (
+    "{title} (demo term, {language}).",
+    "## Origin\n\n{title} and {mention} ({language}).\n\n## Mechanism\n\n{title}.\n",
+)
+
+
+def _translations(rng: random.Random, terms: list[Term], languages: Sequence[str]) -> list[Term]:
+    """A version of each new term in each language, linked to it as its translation; the
+    title stays (the scientific name), the text is the language's own."""
+    enabled = dict(settings.LANGUAGES)
+    translated: list[Term] = []
+    for language in languages:
+        if language not in enabled or language == settings.LANGUAGE_CODE:
+            raise ValueError(f"--languages: {language!r} is not another language of the site")
+        same_language = Term.objects.in_language(language)
+        taken_titles = {t.lower() for t in same_language.values_list("title", flat=True)}
+        taken_slugs = set(same_language.values_list("slug", flat=True))
+        summary, body = TRANSLATED_TEXT.get(language, GENERIC_TEXT)
+        for term in terms:
+            if term.title.lower() in taken_titles:
+                continue
+            mention = rng.choice(terms).title
+            text = {"title": term.title, "mention": mention, "language": language}
+            translated.append(
+                Term(
+                    title=term.title,
+                    slug=_unique_slug(term.title, taken_slugs),
+                    language=language,
+                    concept=term.concept,
+                    translation_of_id=term.pk,
+                    source_version=term.content_version,
+                    summary=summary.format(**text),
+                    body=body.format(**text),
+                    status=Term.Status.PUBLISHED,
+                    published_at=term.published_at,
+                    last_reviewed=term.last_reviewed,
+                    created_at=term.created_at,
+                    updated_at=term.updated_at,
+                )
+            )
+    return translated
+
+
+def _translated_pairs(
+    translated: list[Term], pairs: list[tuple[int, int]], *, both: bool = False
+) -> list[tuple[int, int]]:
+    """Category pairs (or, with `both`, related-term pairs) of the sources, for their
+    translations: a related pair joins two versions in the same language."""
+    versions: dict[tuple[int, str], int] = {
+        (t.translation_of_id, t.language): t.pk for t in translated
+    }
+    result = []
+    for language in {t.language for t in translated}:
+        for first, second in pairs:
+            mine = versions.get((first, language))
+            other = versions.get((second, language)) if both else second
+            if mine is not None and other is not None:
+                result.append((mine, other))
+    return result
+
+
 def _taken_names() -> set[str]:
-    """Every title and alias in the database, lower-cased: a new term may use none of them."""
-    taken = {t.lower() for t in Term.objects.values_list("title", flat=True)}
-    for aliases in Term.objects.values_list("aliases", flat=True):
+    """Every title and alias in the default language, lower-cased: a new term may use
+    none of them."""
+    english = Term.objects.in_language(settings.LANGUAGE_CODE)
+    taken = {t.lower() for t in english.values_list("title", flat=True)}
+    for aliases in english.values_list("aliases", flat=True):
         taken |= {a.strip().lower() for a in aliases.splitlines() if a.strip()}
     return taken
 
@@ -459,7 +550,9 @@ def _compose_terms(
     report: Progress,
 ) -> list[Term]:
     """Unsaved terms for these titles: body, summary, references, dates and an alias."""
-    taken_slugs = set(Term.objects.values_list("slug", flat=True))
+    taken_slugs = set(
+        Term.objects.in_language(settings.LANGUAGE_CODE).values_list("slug", flat=True)
+    )
     terms: list[Term] = []
     for parts in chosen:
         abbreviation = _abbreviation(parts.title)

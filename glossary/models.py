@@ -10,12 +10,13 @@ import uuid
 from functools import reduce
 from operator import or_
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, models
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from markdownx.models import MarkdownxField
@@ -26,11 +27,39 @@ from glossary.rendering import term_url
 RELATED_ON_PAGE = 12
 DIGITS_GROUP = "0-9"
 OTHER_GROUP = "other"
-LETTER_GROUPS: list[str] = [chr(c) for c in range(ord("a"), ord("z") + 1)] + [
-    DIGITS_GROUP,
-    OTHER_GROUP,
-]
+LATIN_LETTERS = [chr(c) for c in range(ord("a"), ord("z") + 1)]
+# Letters that a language files apart from their base letter, right after it ("ł" after
+# "l" in Polish, "ñ" after "n" in Spanish); every other mark is folded ("Ä" with "A").
+OWN_LETTERS: dict[str, str] = {"pl": "ąćęłńóśźż", "es": "ñ"}
+_BASE_OF = {"ą": "a", "ć": "c", "ę": "e", "ł": "l", "ń": "n", "ó": "o", "ś": "s", "ź": "z",
+            "ż": "z", "ñ": "n"}  # fmt: skip
+# Written after the base letter in the sort title: above every letter in binary order, so
+# "łódź" sorts after every "l…" word and before "m", on SQLite and PostgreSQL alike.
+OWN_LETTER_MARK = "~"
+# ż after ź: the second own letter of a base letter takes two marks.
+_MARKS = {"ż": OWN_LETTER_MARK * 2}
+# The Arabic alphabet in its usual (hijāʾī) order, which is also its code point order;
+# hamza forms of alif (أ إ آ) decompose to alif, so they file under "ا".
+ARABIC_LETTERS = list("ابتثجحخدذرزسشصضطظعغفقكلمنهوي")
 LETTER_LABELS = {DIGITS_GROUP: "0–9", OTHER_GROUP: "#"}
+
+
+def _alphabet(language: str) -> list[str]:
+    if language == "ar":
+        return ARABIC_LETTERS + LATIN_LETTERS
+    letters = list(LATIN_LETTERS)
+    for own in OWN_LETTERS.get(language, ""):
+        letters.insert(letters.index(_BASE_OF[own]) + 1 + (own == "ż"), own)
+    return letters
+
+
+def letter_groups(language: str | None = None) -> list[str]:
+    """The A–Z groups of a language's index, in its alphabet's order."""
+    return [*_alphabet(language or settings.LANGUAGE_CODE), DIGITS_GROUP, OTHER_GROUP]
+
+
+# The default language's groups (a–z, 0–9, other), for code that names no language.
+LETTER_GROUPS: list[str] = [*LATIN_LETTERS, DIGITS_GROUP, OTHER_GROUP]
 
 
 def alias_lines(aliases: str) -> list[str]:
@@ -42,20 +71,40 @@ def letter_label(group: str) -> str:
     return LETTER_LABELS.get(group, group.upper())
 
 
-def sort_key(title: str) -> str:
-    """Accent-free, case-free form of a title, so "Ångström" sorts with the A's."""
+# Latin letters that Unicode does not decompose into a base letter and a mark.
+_UNDECOMPOSED = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ı": "i", "ŧ": "t"})
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text).translate(_UNDECOMPOSED)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def sort_key(title: str, language: str | None = None) -> str:
+    """Accent-free, case-free form of a title in its language's sort order: "Ångström"
+    sorts with the A's; in Polish "Łódź" after every "L…" (see OWN_LETTER_MARK)."""
     if title.isascii():  # nothing to decompose: most titles, and every suggestion's words
         return title.casefold().strip()
-    decomposed = unicodedata.normalize("NFKD", title)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return stripped.casefold().strip()
+    own = OWN_LETTERS.get(language or "", "")
+    text = unicodedata.normalize("NFC", title).casefold().strip()
+    if not own:
+        return _fold(text)
+    return "".join(
+        _BASE_OF[c] + _MARKS.get(c, OWN_LETTER_MARK) if c in own else _fold(c) for c in text
+    )
 
 
-def letter_group(title: str) -> str:
-    """The A–Z group a title is listed under: a Latin letter, "0-9" or "other"."""
-    key = sort_key(title)
+def letter_group(title: str, language: str | None = None) -> str:
+    """The A–Z group a title is listed under in its language: a letter of the language's
+    alphabet, "0-9" or "other"."""
+    key = sort_key(title, language)
     first = key[:1]
-    if first.isascii() and first.isalpha():
+    if OWN_LETTERS.get(language or "") and key[1:2] == OWN_LETTER_MARK:
+        marks = len(key[1:]) - len(key[1:].lstrip(OWN_LETTER_MARK))
+        for own in OWN_LETTERS[language]:
+            if _BASE_OF[own] == first and len(_MARKS.get(own, OWN_LETTER_MARK)) == marks:
+                return own
+    if first in _alphabet(language or settings.LANGUAGE_CODE):
         return first
     if first.isdigit():
         return DIGITS_GROUP
@@ -105,8 +154,26 @@ class TermQuerySet(models.QuerySet):
         return self.filter(status=Term.Status.PUBLISHED, published_at__lte=timezone.now())
 
     def name_rows(self) -> models.QuerySet:
-        """(id, slug, title, aliases) rows by id: what the name index needs of each term."""
-        return self.order_by("pk").values_list("pk", "slug", "title", "aliases")
+        """(id, slug, title, aliases, language) rows by id: what the name index needs."""
+        return self.order_by("pk").values_list("pk", "slug", "title", "aliases", "language")
+
+    def in_language(self, language: str) -> TermQuerySet:
+        """Terms written in this language (a code from settings.LANGUAGES)."""
+        return self.filter(language=language)
+
+
+def language_choices() -> list[tuple[str, str]]:
+    return list(settings.LANGUAGES)
+
+
+def default_language() -> str:
+    return settings.LANGUAGE_CODE
+
+
+def language_position(language: str) -> int:
+    """Where a language stands in settings.LANGUAGES (the order versions are listed in)."""
+    codes = [code for code, _ in settings.LANGUAGES]
+    return codes.index(language) if language in codes else len(codes)
 
 
 class Term(models.Model):
@@ -115,7 +182,26 @@ class Term(models.Model):
         PUBLISHED = "published", "Published"
 
     title = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=220, unique=True)
+    slug = models.SlugField(max_length=220, help_text="Unique within the term's language.")
+    # Each version of a concept is an article of its own in one language; all versions of
+    # one concept share `concept` (one per language). See docs/translations.md.
+    language = models.CharField(
+        max_length=10, choices=language_choices, default=default_language, db_index=True
+    )
+    concept = models.UUIDField(default=uuid.uuid4, editable=False, db_index=True)
+    translation_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="translations",
+        help_text="The article this one was translated from (same concept, another language).",
+    )
+    # Freshness: the source's content_version this translation was made from; the source's
+    # content_version grows whenever its text (title, aliases, summary, body, references)
+    # changes, so a translation is outdated when the source's number is higher.
+    source_version = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    content_version = models.PositiveIntegerField(default=1, editable=False)
     aliases = models.TextField(
         blank=True,
         help_text="Other names and abbreviations, one per line (for example “BDNF”).",
@@ -191,26 +277,47 @@ class Term(models.Model):
             ("publish_directly", "Can publish and unpublish terms outside the review workflow"),
         ]
         constraints = [
-            models.UniqueConstraint(Lower("title"), name="term_title_unique_ci"),
+            models.UniqueConstraint(Lower("title"), "language", name="term_title_unique_ci"),
+            models.UniqueConstraint(fields=["language", "slug"], name="term_language_slug_unique"),
+            models.UniqueConstraint(
+                fields=["concept", "language"], name="term_concept_language_unique"
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "published_at"], name="term_visibility_idx"),
             # Covering indexes: a letter page and "recently updated" are answered from the
             # index alone, without reading the (large) rows of terms that are not shown.
             models.Index(
-                fields=["letter", "sort_title", "status", "published_at"],
-                name="term_letter_visible_idx",
+                fields=["language", "letter", "sort_title", "status", "published_at"],
+                name="term_lang_letter_visible_idx",
             ),
             models.Index(
-                fields=["-updated_at", "status", "published_at"], name="term_recent_visible_idx"
+                fields=["language", "-updated_at", "status", "published_at"],
+                name="term_lang_recent_visible_idx",
             ),
+            # Neighbours A–Z walk a language's titles in order.
+            models.Index(fields=["language", "sort_title", "id"], name="term_lang_sort_idx"),
         ]
 
     def __str__(self) -> str:
         return self.title
 
     def get_absolute_url(self) -> str:
-        return term_url(self.slug)
+        return term_url(self.slug, self.language)
+
+    @property
+    def is_outdated(self) -> bool:
+        """A translation whose source's text changed after it was translated."""
+        source = self.translation_of
+        return (
+            source is not None
+            and self.source_version is not None
+            and source.content_version > self.source_version
+        )
+
+    def versions(self) -> TermQuerySet:
+        """Every version of this concept, this one included, in LANGUAGES order."""
+        return Term.objects.filter(concept=self.concept)
 
     @property
     def alias_list(self) -> list[str]:
@@ -233,7 +340,8 @@ class Term(models.Model):
         return self.status == self.Status.PUBLISHED and self.published_at > timezone.now()
 
     def get_related_url(self) -> str:
-        return reverse("glossary:term_related", args=[self.slug])
+        with translation.override(self.language):
+            return reverse("glossary:term_related", args=[self.slug])
 
     def related_ordered(self) -> TermQuerySet:
         """Published related terms, the most linked-to first (InboundLinks), then A–Z."""
@@ -246,8 +354,10 @@ class Term(models.Model):
 
     DERIVED_FIELDS = (
         "sort_title", "letter", "body_html", "references_html", "cited_sources", "toc",
-        "updated_at", "edit_token",
+        "updated_at", "edit_token", "concept", "content_version", "source_version",
     )  # fmt: skip
+    # A change to any of these makes the translations made from this article outdated.
+    TRANSLATED_FIELDS = ("title", "aliases", "summary", "body")
 
     def save(self, *args, **kwargs) -> None:
         """A partial save writes the derived fields too (glossary.changes fills them in)."""
@@ -264,11 +374,53 @@ class Term(models.Model):
         return hashlib.sha256("\x1f".join(p or "" for p in parts).encode()).hexdigest()
 
     def clean(self) -> None:
-        """Titles and aliases name one term only (case-insensitive), so links are unambiguous."""
+        """Titles and aliases name one term only in a language (case-insensitive), so links
+        are unambiguous; a concept has one version per language."""
         super().clean()
         errors = name_clashes(self)
+        for field_name, messages in translation_problems(self).items():
+            errors.setdefault(field_name, []).extend(messages)
         if errors:
             raise ValidationError(errors)
+
+
+def translation_problems(term: Term) -> dict[str, list[str]]:
+    """Validation errors for a term's language and its place among its concept's versions."""
+    errors: dict[str, list[str]] = {}
+    if term.language not in dict(settings.LANGUAGES):
+        errors["language"] = [
+            gettext("“%(language)s” is not one of this site's languages.")
+            % {"language": term.language}
+        ]
+        return errors
+    source = term.translation_of
+    if source is not None:
+        if term.pk and source.pk == term.pk:
+            errors["translation_of"] = [gettext("An article cannot be a translation of itself.")]
+            return errors
+        if source.language == term.language:
+            errors["translation_of"] = [
+                gettext(
+                    "A translation is in another language than its source: choose another language."
+                )
+            ]
+            return errors
+    concept = source.concept if source is not None else term.concept
+    twin = (
+        Term.objects.filter(concept=concept, language=term.language)
+        .exclude(pk=term.pk)
+        .only("title", "slug", "language")
+        .first()
+    )
+    if twin is not None:
+        errors.setdefault("language", []).append(
+            gettext(
+                "This concept already has a version in this language: “%(title)s” "
+                "(%(url)s). Edit that one instead."
+            )
+            % {"title": twin.title, "url": twin.get_absolute_url()}
+        )
+    return errors
 
 
 def _name_key(name: str) -> str:
@@ -290,7 +442,8 @@ def name_clashes(term: Term) -> dict[str, list[str]]:
     if not names:
         return errors
 
-    others = Term.objects.exclude(pk=term.pk) if term.pk else Term.objects.all()
+    same_language = Term.objects.filter(language=term.language or default_language())
+    others = same_language.exclude(pk=term.pk) if term.pk else same_language
     # Narrow in the database (lower() title match, or the name somewhere in the aliases),
     # then decide exactly in Python, line by line.
     lowered = {name.lower() for name in names}
@@ -466,7 +619,8 @@ class RetiredSlug(models.Model):
     Pointing at the term (not at its next slug) collapses chains: A→B→C serves A→C.
     """
 
-    slug = models.SlugField(max_length=220, unique=True)
+    slug = models.SlugField(max_length=220)
+    language = models.CharField(max_length=10, choices=language_choices, default=default_language)
     term = models.ForeignKey(
         Term, null=True, blank=True, on_delete=models.SET_NULL, related_name="retired_slugs"
     )
@@ -475,6 +629,9 @@ class RetiredSlug(models.Model):
 
     class Meta:
         ordering = ["slug"]
+        constraints = [
+            models.UniqueConstraint(fields=["language", "slug"], name="retiredslug_language_slug")
+        ]
 
     def __str__(self) -> str:
         target = self.term.slug if self.term_id else "gone"

@@ -18,15 +18,16 @@ from django.db.models import Count, F, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404, HttpRequest
 from django.urls import reverse
+from django.utils import translation
 
 from core import page_cache, stamps
 from glossary import schedule, versions
-from glossary.models import LETTER_GROUPS, Term, letter_label
+from glossary.models import Term, default_language, letter_groups, letter_label
 from glossary.rendering import term_url
 
 PREVIEW_TERMS_PER_LETTER = 8
-LETTER_COUNTS_KEY = "glossary:letter-counts:v1"
-INDEX_PREVIEW_KEY = "glossary:index-preview:v1"
+LETTER_COUNTS_KEY = "glossary:letter-counts:v2"
+INDEX_PREVIEW_KEY = "glossary:index-preview:v2"
 # Keys change with every stamp and publication; old entries just expire.
 NAVIGATION_CACHE_SECONDS = 3600
 
@@ -37,9 +38,10 @@ class TermLink:
 
     title: str
     slug: str
+    language: str = ""  # "" is the default language
 
     def get_absolute_url(self) -> str:
-        return term_url(self.slug)
+        return term_url(self.slug, self.language or None)
 
 
 @dataclass
@@ -59,39 +61,54 @@ class Letter:
         return max(self.count - len(self.terms), 0)
 
 
-def _key(name: str) -> str:
+def _key(name: str, language: str) -> str:
     latest, _ = schedule.bounds()
-    return f"{name}:{stamps.key_part(versions.LISTINGS)}:{latest.timestamp() if latest else 0}"
+    stamp = stamps.key_part(versions.LISTINGS)
+    return f"{name}:{language}:{stamp}:{latest.timestamp() if latest else 0}"
 
 
-def letter_bar() -> list[Letter]:
-    """Every letter group with its count of published terms (one query, then cached)."""
-    key = _key(LETTER_COUNTS_KEY)
+def letter_bar(language: str | None = None) -> list[Letter]:
+    """Every letter group of the language's alphabet with its count of published terms in
+    that language (one query, then cached)."""
+    language = language or default_language()
+    key = _key(LETTER_COUNTS_KEY, language)
     counts = cache.get(key)
     if counts is None:
         counts = dict(
-            Term.objects.published().order_by().values_list("letter").annotate(n=Count("pk"))
+            Term.objects.published()
+            .in_language(language)
+            .order_by()
+            .values_list("letter")
+            .annotate(n=Count("pk"))
         )
         cache.set(key, counts, NAVIGATION_CACHE_SECONDS)
     return [
-        Letter(key=key, label=letter_label(key), count=counts.get(key, 0), url=_letter_url(key))
-        for key in LETTER_GROUPS
+        Letter(
+            key=key,
+            label=letter_label(key),
+            count=counts.get(key, 0),
+            url=_letter_url(key, language),
+        )
+        for key in letter_groups(language)
     ]
 
 
 @functools.cache
-def _letter_url(key: str) -> str:
+def _letter_url(key: str, language: str) -> str:
     """Every page shows the letter bar: reversing 28 URLs per request cost a millisecond."""
-    return reverse("glossary:letter_detail", args=[key])
+    with translation.override(language):
+        return reverse("glossary:letter_detail", args=[key])
 
 
-def term_groups_preview(letters: list[Letter]) -> list[Letter]:
+def term_groups_preview(letters: list[Letter], language: str | None = None) -> list[Letter]:
     """The first few terms of each non-empty letter (one window-function query, cached)."""
-    key = _key(INDEX_PREVIEW_KEY)
+    language = language or default_language()
+    key = _key(INDEX_PREVIEW_KEY, language)
     by_letter = cache.get(key)
     if by_letter is None:
         ranked = (
             Term.objects.published()
+            .in_language(language)
             .annotate(
                 position=Window(
                     RowNumber(), partition_by=[F("letter")], order_by=[F("sort_title"), F("pk")]
@@ -103,7 +120,9 @@ def term_groups_preview(letters: list[Letter]) -> list[Letter]:
         )
         by_letter = {}
         for letter_key, title, slug in ranked:
-            by_letter.setdefault(letter_key, []).append(TermLink(title=title, slug=slug))
+            by_letter.setdefault(letter_key, []).append(
+                TermLink(title=title, slug=slug, language=language)
+            )
         cache.set(key, by_letter, NAVIGATION_CACHE_SECONDS)
     for letter in letters:
         letter.terms = by_letter.get(letter.key, [])

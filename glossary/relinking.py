@@ -38,9 +38,14 @@ WORDS = re.compile(r"\w+")
 
 
 def mentioning(
-    forms: set[str], exclude_ids: Iterable[int] = (), *, progress: Progress | None = None
+    forms: set[str],
+    exclude_ids: Iterable[int] = (),
+    *,
+    progress: Progress | None = None,
+    language: str | None = None,
 ) -> list[int]:
-    """Ids of the articles whose body mentions one of these name forms as a whole word.
+    """Ids of the articles (in this language, or in any) whose body mentions one of these
+    name forms as a whole word.
 
     `progress` (by default the `reported_to` listener) hears of each batch of candidate
     articles read ("Finding mentions").
@@ -50,14 +55,15 @@ def mentioning(
     if matcher.empty:
         return []
     excluded = set(exclude_ids)
+    articles = Term.objects.in_language(language) if language else Term.objects.all()
     if len(forms) <= MAX_INDEXED_FORMS and all(WORDS.search(form) for form in forms):
-        candidates = _indexed_candidates(forms)
+        candidates = _indexed_candidates(forms, language)
     else:  # one pass over the bodies beats a full-text query per form
-        candidates = list(Term.objects.order_by("pk").values_list("pk", flat=True))
+        candidates = list(articles.order_by("pk").values_list("pk", flat=True))
     candidates = [pk for pk in candidates if pk not in excluded]
     found = []
     for start in range(0, len(candidates), BATCH_SIZE):
-        rows = Term.objects.filter(pk__in=candidates[start : start + BATCH_SIZE]).values_list(
+        rows = articles.filter(pk__in=candidates[start : start + BATCH_SIZE]).values_list(
             "pk", "body"
         )
         found += [pk for pk, body in rows if matcher.found_in(body)]
@@ -65,49 +71,67 @@ def mentioning(
     return sorted(found)
 
 
-def _indexed_candidates(forms: set[str]) -> list[int]:
-    """Articles whose indexed text holds the words of a form in a row (a superset)."""
+def _indexed_candidates(forms: set[str], language: str | None) -> list[int]:
+    """Articles whose indexed text holds the words of a form in a row (a superset).
+
+    Each language's bodies are indexed with its own stemming (glossary.search_index), so
+    the forms are looked up as that language writes them; with no language, in each."""
+    if language is None:
+        found: set[int] = set()
+        for code in Term.objects.order_by().values_list("language", flat=True).distinct():
+            found.update(_indexed_candidates(forms, code))
+        return sorted(found)
     if connection.vendor == "postgresql":
-        return _postgres_candidates(forms)
+        return _postgres_candidates(forms, language)
     if connection.vendor == "sqlite":
-        return _sqlite_candidates(forms)
-    return list(Term.objects.order_by("pk").values_list("pk", flat=True))
+        return _sqlite_candidates(forms, language)
+    return list(Term.objects.in_language(language).order_by("pk").values_list("pk", flat=True))
 
 
-def _sqlite_candidates(forms: set[str]) -> list[int]:
-    from glossary.search_index import FTS_TABLE
+def _sqlite_candidates(forms: set[str], language: str) -> list[int]:
+    from glossary.search_index import FTS_TABLE, indexed_text
 
-    phrases = " OR ".join('"' + " ".join(WORDS.findall(form)) + '"' for form in sorted(forms))
+    phrases = " OR ".join(
+        '"' + " ".join(WORDS.findall(indexed_text(language, form))) + '"' for form in sorted(forms)
+    )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s ORDER BY rowid",
-            [f"body : ({phrases})"],
+            f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s AND language = %s "
+            "ORDER BY rowid",
+            [f"body : ({phrases})", language],
         )
         return [row[0] for row in cursor.fetchall()]
 
 
-def _postgres_candidates(forms: set[str]) -> list[int]:
-    from glossary.search_index import PG_CONFIG, PG_VECTOR_COLUMN
+def _postgres_candidates(forms: set[str], language: str) -> list[int]:
+    from glossary.search_index import PG_VECTOR_COLUMN, pg_config
 
+    config = pg_config(language)
     ordered = sorted(forms)
     with connection.cursor() as cursor:
         # A form made only of stop words ("it") has an empty query: look for it literally.
         cursor.execute(
             "SELECT form FROM unnest(%s::text[]) AS form "
-            f"WHERE numnode(phraseto_tsquery('{PG_CONFIG}', form)) = 0",
+            f"WHERE numnode(phraseto_tsquery('{config}', form)) = 0",
             [ordered],
         )
         literal = [row[0] for row in cursor.fetchall()]
         indexed = [form for form in ordered if form not in literal]
         ids: set[int] = set()
         if indexed:
-            query = " || ".join([f"phraseto_tsquery('{PG_CONFIG}', %s)"] * len(indexed))
+            query = " || ".join([f"phraseto_tsquery('{config}', %s)"] * len(indexed))
             cursor.execute(
-                f"SELECT id FROM glossary_term WHERE {PG_VECTOR_COLUMN} @@ ({query})", indexed
+                f"SELECT id FROM glossary_term WHERE language = %s "
+                f"AND {PG_VECTOR_COLUMN} @@ ({query})",
+                [language, *indexed],
             )
             ids |= {row[0] for row in cursor.fetchall()}
         for form in literal:
-            ids |= set(Term.objects.filter(body__icontains=form).values_list("pk", flat=True))
+            ids |= set(
+                Term.objects.in_language(language)
+                .filter(body__icontains=form)
+                .values_list("pk", flat=True)
+            )
     return sorted(ids)
 
 
@@ -134,14 +158,15 @@ def links_of(term_id: int) -> set[int]:
 # --- Re-rendering ---------------------------------------------------------------------
 
 _worker_index: TermIndex | None = None
-# (title, aliases, body, its references, own id): what rendering needs of one article.
-RenderInput = tuple[str, str, str, ArticleSources, int]
+# (title, aliases, body, its references, own id, language): what rendering needs of one
+# article.
+RenderInput = tuple[str, str, str, ArticleSources, int, str]
 
 
 def _render_one(item: RenderInput) -> RenderedTerm:
-    title, aliases, body, sources, own_id = item
+    title, aliases, body, sources, own_id, language = item
     assert _worker_index is not None
-    return render_body(title, aliases, body, _worker_index, own_id, sources)
+    return render_body(title, aliases, body, _worker_index, own_id, sources, language)
 
 
 # How often rendering reports how many articles it has done.
@@ -239,12 +264,12 @@ def _rerender_batch(
     batch = list(
         Term.objects.filter(pk__in=ids)
         .order_by("pk")
-        .only("pk", "title", "aliases", "body", *BODY_FIELDS)
+        .only("pk", "title", "aliases", "body", "language", *BODY_FIELDS)
     )
     old_links = _links_from([t.pk for t in batch])
     sources = references.sources_for_many((t.pk, t.body) for t in batch)
     results = render_many(
-        [(t.title, t.aliases, t.body, sources[t.pk], t.pk) for t in batch],
+        [(t.title, t.aliases, t.body, sources[t.pk], t.pk, t.language) for t in batch],
         index,
         rendered=rendered,
     )
@@ -266,8 +291,8 @@ def _rerender_batch(
         term.cited_sources = result.cited_sources
         term.page_token = page_token  # its page in the page cache is invalidated
         if whole:
-            term.sort_title = sort_key(term.title)[:200]
-            term.letter = letter_group(term.title)
+            term.sort_title = sort_key(term.title, term.language)[:200]
+            term.letter = letter_group(term.title, term.language)
             term.edit_token = uuid.uuid4()  # forms opened before the load are stale
         changed.append(term)
         link_rows += [(term.pk, target) for target in result.linked_term_ids]

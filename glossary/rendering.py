@@ -26,6 +26,7 @@ import markdown
 import nh3
 from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 from django.utils.text import slugify
 from django.utils.translation import gettext
 
@@ -73,6 +74,11 @@ class RenderedTerm:
 class LinkTarget:
     term_id: int
     slug: str
+    language: str
+
+
+def default_language() -> str:
+    return settings.LANGUAGE_CODE
 
 
 # --- The term-name index -------------------------------------------------------
@@ -132,35 +138,48 @@ def forms_of_names(title: str, aliases: str) -> set[str]:
     return forms
 
 
-# (term id, slug, title, aliases): what the index needs of one published term.
-NameRow = tuple[int, str, str, str]
+# (term id, slug, title, aliases, language): what the index needs of one published term.
+# A row of four is in the default language.
+NameRow = tuple[int, str, str, str, str]
+
+
+def _row_language(row: tuple) -> str:
+    return row[4] if len(row) > 4 else default_language()
 
 
 class _Layer:
-    """One automaton over the forms of some terms."""
+    """One automaton over the forms of some terms, in every language at once.
+
+    A form maps to one target per language, so "Insulin" links an English article to the
+    English term and a German article to the German one, never across languages."""
 
     def __init__(self, rows: Iterable[NameRow]) -> None:
         self.automaton = ahocorasick.Automaton()
         self.forms_by_term: dict[int, set[str]] = {}
-        self.terms_by_form: dict[str, set[int]] = {}
-        taken: set[str] = set()
-        for term_id, slug, title, aliases in rows:
+        self.terms_by_form: dict[tuple[str, str], set[int]] = {}
+        targets_by_form: dict[str, dict[str, LinkTarget]] = {}
+        for row in rows:
+            term_id, slug, title, aliases = row[:4]
+            language = _row_language(row)
             forms = forms_of_names(title, aliases)
             self.forms_by_term[term_id] = forms
-            target = LinkTarget(term_id, slug)
+            target = LinkTarget(term_id, slug, language)
             for form in forms:
-                self.terms_by_form.setdefault(form, set()).add(term_id)
-                if form not in taken:
-                    taken.add(form)
-                    self.automaton.add_word(form, (len(form), target))
-        self.empty = not taken
+                self.terms_by_form.setdefault((language, form), set()).add(term_id)
+                targets_by_form.setdefault(form, {}).setdefault(language, target)
+        for form, targets in targets_by_form.items():
+            self.automaton.add_word(form, (len(form), targets))
+        self.empty = not targets_by_form
         if not self.empty:
             self.automaton.make_automaton()
 
-    def candidates(self, lowered: str, text: str, hidden: frozenset[int]):
+    def candidates(self, lowered: str, text: str, hidden: frozenset[int], language: str):
         if self.empty:
             return
-        for end, (length, target) in self.automaton.iter(lowered):
+        for end, (length, targets) in self.automaton.iter(lowered):
+            target = targets.get(language)
+            if target is None:
+                continue
             start = end - length + 1
             if target.term_id not in hidden and _is_whole_word(text, start, end):
                 yield start, length, target
@@ -197,14 +216,16 @@ class TermIndex:
         derived._hidden = frozenset(derived._overlay_rows)
         return derived
 
-    def matches(self, text: str) -> list[tuple[int, int, LinkTarget]]:
-        """Non-overlapping whole-word matches, longest first at each position."""
+    def matches(self, text: str, language: str | None = None) -> list[tuple[int, int, LinkTarget]]:
+        """Non-overlapping whole-word matches of terms in this language (default: the
+        default language), longest first at each position."""
         if self.empty:
             return []
+        language = language or default_language()
         lowered = _lower_same_length(text)
         found = [
-            *self._base.candidates(lowered, text, self._hidden),
-            *self._overlay.candidates(lowered, text, frozenset()),
+            *self._base.candidates(lowered, text, self._hidden, language),
+            *self._overlay.candidates(lowered, text, frozenset(), language),
         ]
         found.sort(key=lambda c: (c[0], -c[1]))
         chosen = []
@@ -215,12 +236,13 @@ class TermIndex:
                 covered_until = start + length
         return chosen
 
-    def terms_named(self, forms: set[str]) -> set[int]:
-        """Ids of the terms that have any of these name forms."""
+    def terms_named(self, forms: set[str], language: str | None = None) -> set[int]:
+        """Ids of the terms in this language that have any of these name forms."""
+        language = language or default_language()
         found: set[int] = set()
         for form in forms:
-            found |= self._base.terms_by_form.get(form, set()) - self._hidden
-            found |= self._overlay.terms_by_form.get(form, set())
+            found |= self._base.terms_by_form.get((language, form), set()) - self._hidden
+            found |= self._overlay.terms_by_form.get((language, form), set())
         return found
 
 
@@ -315,10 +337,12 @@ class _Linker(HTMLParser):
         index: TermIndex | None,
         exclude_ids: set[int],
         numbering: CitationNumbering | None = None,
+        language: str = "",
     ) -> None:
         super().__init__(convert_charrefs=True)
         self.index = index
         self.numbering = numbering
+        self.language = language or default_language()
         self.exclude_ids = exclude_ids
         self.out: list[str] = []
         self.stack: list[str] = []
@@ -398,12 +422,12 @@ class _Linker(HTMLParser):
             self.out.append(html.escape(data, quote=False))
             return
         position = 0
-        for start, end, target in self.index.matches(data):
+        for start, end, target in self.index.matches(data, self.language):
             if target.term_id in self.exclude_ids or target.term_id in self.linked:
                 continue
             self.linked[target.term_id] = target.slug
             self.out.append(html.escape(data[position:start], quote=False))
-            url = term_url(target.slug)
+            url = term_url(target.slug, target.language)
             self.out.append(
                 f'<a href="{html.escape(url)}" class="term-link" '
                 f'data-term="{html.escape(target.slug)}">'
@@ -414,18 +438,21 @@ class _Linker(HTMLParser):
 
 
 @functools.cache
-def _term_url_template() -> tuple[str, str]:
+def _term_url_template(language: str) -> tuple[str, str]:
     marker = "term-slug-marker"
-    before, _, after = reverse("glossary:term_detail", args=[marker]).partition(marker)
+    with translation.override(language):
+        url = reverse("glossary:term_detail", args=[marker])
+    before, _, after = url.partition(marker)
     return before, after
 
 
-def term_url(slug: str) -> str:
-    """reverse() for a term page, without resolving the URLconf for every link.
+def term_url(slug: str, language: str | None = None) -> str:
+    """reverse() for a term page in its language (default: the default language, at the
+    unprefixed address), without resolving the URLconf for every link.
 
     Term pages list dozens of other terms (links, related, previous/next); reverse() costs
     about 50 microseconds each, which added up to a fifth of an uncached page."""
-    before, after = _term_url_template()
+    before, after = _term_url_template(language or default_language())
     return f"{before}{quote(slug)}{after}"
 
 
@@ -441,8 +468,9 @@ def link_and_outline(
     index: TermIndex | None,
     exclude_ids: set[int] | None = None,
     numbering: CitationNumbering | None = None,
+    language: str | None = None,
 ) -> tuple[str, list[dict], dict[int, str]]:
-    linker = _Linker(index, exclude_ids or set(), numbering)
+    linker = _Linker(index, exclude_ids or set(), numbering, language or default_language())
     linker.feed(safe_html)
     linker.close()
     return "".join(linker.out), linker.toc, linker.linked
@@ -453,12 +481,14 @@ def render_markdown(
     index: TermIndex | None,
     exclude_ids: set[int] | None = None,
     numbering: CitationNumbering | None = None,
+    language: str | None = None,
 ) -> tuple[str, list[dict], dict[int, str]]:
-    """Sanitized, cross-linked HTML, its table of contents and the terms it links to.
+    """Sanitized HTML cross-linked to terms in its language, its table of contents and the
+    terms it links to.
 
     With a `numbering`, `[@key]` citations become numbered superscripts (docs/citations.md).
     """
-    return link_and_outline(markdown_to_safe_html(source), index, exclude_ids, numbering)
+    return link_and_outline(markdown_to_safe_html(source), index, exclude_ids, numbering, language)
 
 
 # --- Citations and the reference list ---------------------------------------------------
@@ -548,8 +578,10 @@ def render_body(
     index: TermIndex,
     own_id: int | None = None,
     sources: ArticleSources | None = None,
+    language: str | None = None,
 ) -> RenderedTerm:
-    """The article: body with its citations, and its reference list.
+    """The article: body with its citations (cross-linked to terms in its own language),
+    and its reference list.
 
     `sources` holds the references it needs (the library entries its body cites, the ones
     listed on the term); without it every citation renders as "citation needed".
@@ -557,9 +589,9 @@ def render_body(
     sources = sources or ArticleSources()
     # A term never links to itself, even under a name it is about to take.
     exclude = {own_id} if own_id else set()
-    exclude |= index.terms_named(forms_of_names(title, aliases))
+    exclude |= index.terms_named(forms_of_names(title, aliases), language)
     numbering = CitationNumbering(sources.library)
-    body_html, toc, linked = render_markdown(body, index, exclude, numbering)
+    body_html, toc, linked = render_markdown(body, index, exclude, numbering, language)
     shown = shown_sources(numbering, sources.listed)
     return RenderedTerm(
         body_html=body_html,

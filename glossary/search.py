@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Protocol, overload
 
 import snowballstemmer
+from django.conf import settings
 from django.core.cache import cache
 from django.db import NotSupportedError, connection
 from django.utils import timezone
@@ -37,7 +38,6 @@ from glossary.search_index import (
     FTS_TABLE,
     NAME_WORDS_TABLE,
     NAME_WORDS_VOCAB,
-    PG_CONFIG,
     PG_NAMES_COLUMN,
     PG_NAMES_TABLE,
     PG_NAMES_WORDS,
@@ -45,10 +45,13 @@ from glossary.search_index import (
     PG_SUGGEST_BUCKET,
     PG_VECTOR_COLUMN,
     PG_WORDS_TABLE,
+    SNOWBALL_ALGORITHMS,
     SUGGEST_BUCKET,
     SUGGEST_INDEX,
     TITLES_COLUMN,
     TITLES_TABLE,
+    indexed_text,
+    pg_config,
 )
 
 MAX_QUERY_LENGTH = 200
@@ -85,7 +88,12 @@ RESULTS_CACHE_SECONDS = 60
 START, STOP = "\ue000", "\ue001"
 WORD = re.compile(r"\w+")
 _QUERY_PART = re.compile(r'(-?)"([^"]*)"?|(\S+)')
-_STEMMER = snowballstemmer.stemmer("english")
+
+
+@functools.cache
+def _stemmer(language: str):
+    """The Snowball stemmer of a language (English for one Snowball has no algorithm for)."""
+    return snowballstemmer.stemmer(SNOWBALL_ALGORITHMS.get(language, "english"))
 
 
 # --- Query text ---------------------------------------------------------------------
@@ -150,28 +158,36 @@ def words_of(text: str) -> list[str]:
     return WORD.findall(sort_key(text).replace("_", " "))
 
 
+def prefix_of(words: list[str], language: str) -> str:
+    """The typed words as the sort titles of the language begin (Polish "ł" is "l~")."""
+    return sort_key(" ".join(words), language)
+
+
 @functools.lru_cache(maxsize=65536)
-def stem_of(word: str) -> str:
-    """The word's English (Snowball) stem: ``exercises`` and ``exercise``, ``exercis``."""
-    return _STEMMER.stemWord(word)
+def stem_of(word: str, language: str = "") -> str:
+    """The word's Snowball stem in the language (English by default): ``exercises`` and
+    ``exercise``, ``exercis``."""
+    return _stemmer(language).stemWord(word)
 
 
-def stem_start(word: str) -> str | None:
+def stem_start(word: str, language: str = "") -> str | None:
     """Where the words sharing ``word``'s stem begin, or None for a word matched as typed.
 
     Stemming keeps a word's beginning but may change its last letter (studies, study:
     studi), so the words of a stem all start with it but for that letter."""
     if len(word) < STEM_FROM:
         return None
-    stem = stem_of(word)
+    stem = stem_of(word, language)
     return stem if len(stem) < STEM_FROM else stem[:-1]
 
 
-def word_forms(whole: list[str], known_from: Callable[[list[str]], list[str]]) -> list[list[str]]:
-    """Each word typed whole with the title and alias words of the same stem (from
-    ``known_from``: the indexed words starting with any of the given beginnings), so that
-    "exercises" matches "exercise" as it matches itself."""
-    starts = {word: stem_start(word) for word in whole}
+def word_forms(
+    whole: list[str], known_from: Callable[[list[str]], list[str]], language: str = ""
+) -> list[list[str]]:
+    """Each word typed whole with the title and alias words of the same stem in the
+    language (from ``known_from``: the indexed words starting with any of the given
+    beginnings), so that "exercises" matches "exercise" as it matches itself."""
+    starts = {word: stem_start(word, language) for word in whole}
     known = known_from(sorted({start for start in starts.values() if start}))
     forms = []
     for word in whole:
@@ -182,7 +198,7 @@ def word_forms(whole: list[str], known_from: Callable[[list[str]], list[str]]) -
             if start
             and candidate != word
             and candidate.startswith(start)
-            and stem_of(candidate) == stem_of(word)
+            and stem_of(candidate, language) == stem_of(word, language)
         ]
         forms.append([word, *dict.fromkeys(same_stem)])
     return forms
@@ -262,19 +278,37 @@ class SearchHit:
     title: str
     slug: str
     snippet: SafeString
+    language: str = ""
 
     @classmethod
-    def of(cls, term: Term) -> SearchHit:
+    def of(cls, term: Term, language: str = "") -> SearchHit:
         """From a raw row that carries summary_snippet and body_snippet."""
         snippet = best_snippet(term.summary_snippet, term.body_snippet, term.summary)
-        return cls(term.title, term.slug, highlight(snippet))
+        return cls(term.title, term.slug, highlight(snippet), language)
 
     @property
     def url(self) -> str:
-        return term_url(self.slug)
+        return term_url(self.slug, self.language or None)
 
 
 # --- Backends -------------------------------------------------------------------------
+
+
+def marked_passage(text: str, stems: set[str], language: str) -> str:
+    """A snippet made in Python: the passage of ``text`` around its first word whose
+    indexed form is one of ``stems``, every such word marked. SQLite's snippet() would
+    show the index's stemmed words for the languages it holds stemmed."""
+    words = list(re.finditer(r"\S+", text))
+    marked = [
+        bool(set(WORD.findall(indexed_text(language, word.group()))) & stems) for word in words
+    ]
+    if not any(marked):
+        return text
+    first = marked.index(True)
+    start = max(first - SNIPPET_WORDS // 3, 0)
+    shown = range(start, min(start + SNIPPET_WORDS, len(words)))
+    parts = [f"{START}{words[i].group()}{STOP}" if marked[i] else words[i].group() for i in shown]
+    return ("…" if start else "") + " ".join(parts) + ("…" if shown.stop < len(words) else "")
 
 
 class Backend(Protocol):
@@ -296,10 +330,31 @@ class SQLiteBackend:
     fill the page), and glossary_term and the snippets are read for the page's rows only.
     """
 
-    # Columns: status, published_at (unindexed), title, aliases, summary, body.
-    BM25 = f"bm25({FTS_TABLE}, 0.0, 0.0, 10.0, 8.0, 4.0, 1.0)"
-    SUMMARY, BODY = 4, 5
+    # Columns: status, published_at, language (unindexed), title, aliases, summary, body.
+    BM25 = f"bm25({FTS_TABLE}, 0.0, 0.0, 0.0, 10.0, 8.0, 4.0, 1.0)"
+    SUMMARY, BODY = 5, 6
     NAMES = "{title aliases}"
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+        # English is indexed as written (FTS5's porter stems it); other languages as
+        # Snowball stems (glossary.search_index.indexed_text), so typed words are too.
+        self.stemmed = language in SNOWBALL_ALGORITHMS
+
+    def _indexed(self, groups: list[list[Clause]]) -> list[list[Clause]]:
+        """The query's words as the index holds them in this language."""
+        if not self.stemmed:
+            return groups
+        return [
+            [
+                Clause(
+                    tuple(w for word in c.words for w in indexed_text(self.language, word).split()),
+                    c.negated,
+                )
+                for c in group
+            ]
+            for group in groups
+        ]
 
     def _hidden(self) -> tuple[str, list]:
         """Ids of terms a reader may not see: four seeks in the (status, published_at) index."""
@@ -317,11 +372,13 @@ class SQLiteBackend:
         sql = f"""
             SELECT count(*) FROM (
                 SELECT 1 FROM {FTS_TABLE}
-                WHERE {FTS_TABLE} MATCH %s AND {FTS_TABLE}.rowid NOT IN ({hidden})
+                WHERE {FTS_TABLE} MATCH %s AND language = %s
+                    AND {FTS_TABLE}.rowid NOT IN ({hidden})
                 LIMIT %s
             )"""
         with connection.cursor() as cursor:
-            cursor.execute(sql, [fts5_expression(groups), *params, limit])
+            match = fts5_expression(self._indexed(groups))
+            cursor.execute(sql, [match, self.language, *params, limit])
             return cursor.fetchone()[0]
 
     def page(
@@ -332,6 +389,7 @@ class SQLiteBackend:
         # bm25() pays a pass over each phrase's whole doclist before its first row (word
         # counts for the weights), so it is used only where there is something to rank,
         # on the smallest expression that gives the tier.
+        groups = self._indexed(groups)
         match = fts5_expression(groups)
         wanted = offset + limit
         ranked = self._exact(text, match)[:wanted]
@@ -347,7 +405,7 @@ class SQLiteBackend:
         rows = ", ".join(["(%s, %s)"] * len(shown))
         sql = f"""
             WITH shown(id, position) AS (VALUES {rows})
-            SELECT t.id, t.title, t.slug, t.summary,
+            SELECT t.id, t.title, t.slug, t.summary, t.body,
                 snippet({FTS_TABLE}, {self.SUMMARY}, %s, %s, '…', {SNIPPET_WORDS})
                     AS summary_snippet,
                 snippet({FTS_TABLE}, {self.BODY}, %s, %s, '…', {SNIPPET_WORDS}) AS body_snippet
@@ -359,7 +417,13 @@ class SQLiteBackend:
         for position, term_id in enumerate(shown):
             params += [term_id, position]
         params += [START, STOP, START, STOP, match]
-        return [SearchHit.of(term) for term in Term.objects.raw(sql, params)]
+        terms = list(Term.objects.raw(sql, params))
+        if self.stemmed:
+            stems = {word for group in groups for c in group if not c.negated for word in c.words}
+            for term in terms:
+                term.summary_snippet = marked_passage(term.summary, stems, self.language)
+                term.body_snippet = marked_passage(term.body, stems, self.language)
+        return [SearchHit.of(term, self.language) for term in terms]
 
     def _names_expression(self, groups: list[list[Clause]]) -> str:
         """Matches of the whole query whose words are all in a title or an alias.
@@ -382,19 +446,28 @@ class SQLiteBackend:
         if not key_words:
             return []
         hidden, params = self._hidden()
+        if self.stemmed:
+            key_words = indexed_text(self.language, " ".join(key_words)).split()
         alias_match = f"{{aliases}} : {_fts5_phrase(tuple(key_words))}"
+        # The aliases as written are read from the term row: the index may hold stems.
         sql = f"""
             WITH named(id, by_title) AS (
-                SELECT id, 1 FROM glossary_term WHERE lower(title) = %s
-                UNION SELECT rowid, 0 FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s
-                    AND instr(char(10) || replace(lower(aliases), char(13), '') || char(10), %s) > 0
+                SELECT id, 1 FROM glossary_term WHERE lower(title) = %s AND language = %s
+                UNION SELECT {FTS_TABLE}.rowid, 0 FROM {FTS_TABLE}
+                    CROSS JOIN glossary_term a ON a.id = {FTS_TABLE}.rowid
+                    WHERE {FTS_TABLE} MATCH %s AND {FTS_TABLE}.language = %s
+                    AND instr(char(10) || replace(lower(a.aliases), char(13), '') || char(10), %s)
+                        > 0
             )
             SELECT named.id FROM named
             CROSS JOIN {FTS_TABLE} ON {FTS_TABLE}.rowid = named.id AND {FTS_TABLE} MATCH %s
             WHERE named.id NOT IN ({hidden})
             GROUP BY named.id ORDER BY max(named.by_title) DESC, named.id"""
         with connection.cursor() as cursor:
-            cursor.execute(sql, [key, alias_match, f"\n{key}\n", match, *params])
+            cursor.execute(
+                sql,
+                [key, self.language, alias_match, self.language, f"\n{key}\n", match, *params],
+            )
             return [row[0] for row in cursor.fetchall()]
 
     def _ranked(self, expression: str, excluded: list[int], limit: int) -> list[int]:
@@ -403,10 +476,10 @@ class SQLiteBackend:
         skip = f"AND rowid NOT IN ({', '.join(['%s'] * len(excluded))})" if excluded else ""
         sql = f"""
             SELECT rowid FROM {FTS_TABLE}
-            WHERE {FTS_TABLE} MATCH %s AND rowid NOT IN ({hidden}) {skip}
+            WHERE {FTS_TABLE} MATCH %s AND language = %s AND rowid NOT IN ({hidden}) {skip}
             ORDER BY {self.BM25}, rowid LIMIT %s"""
         with connection.cursor() as cursor:
-            cursor.execute(sql, [expression, *params, *excluded, limit])
+            cursor.execute(sql, [expression, self.language, *params, *excluded, limit])
             return [row[0] for row in cursor.fetchall()]
 
     def titles_starting_with(self, prefix: str, limit: int) -> list[Suggested]:
@@ -417,13 +490,14 @@ class SQLiteBackend:
         sql = f"""
             SELECT t.id, t.title, t.slug, t.aliases FROM (
                 SELECT id FROM glossary_term INDEXED BY {SUGGEST_INDEX}
-                WHERE {SUGGEST_BUCKET} = %s AND sort_title >= %s AND sort_title < %s
-                    AND {visible_sql()}
-                ORDER BY {SUGGEST_BUCKET}, length(title), sort_title, id
+                WHERE language = %s AND {SUGGEST_BUCKET} = %s
+                    AND sort_title >= %s AND sort_title < %s AND {visible_sql()}
+                ORDER BY language, {SUGGEST_BUCKET}, length(title), sort_title, id
                 LIMIT %s
             ) AS found CROSS JOIN glossary_term t ON t.id = found.id
             ORDER BY length(t.title), t.sort_title, t.id"""
-        params = [prefix[:2], prefix, after_prefix(prefix), *visible_params(), limit]
+        params = [self.language, prefix[:2], prefix, after_prefix(prefix)]
+        params += [*visible_params(), limit]
         return _suggested(sql, params)
 
     def titles_with_words(self, words: list[str], limit: int) -> list[Suggested]:
@@ -431,14 +505,14 @@ class SQLiteBackend:
         # of its forms, the last word as the prefix of a word; of the first
         # SUGGEST_CANDIDATES matches, the shortest titles (from its short content rows).
         *whole, last = words
-        forms = word_forms(whole, self._words_starting_with)
+        forms = word_forms(whole, self._words_starting_with, self.language)
         either = [" OR ".join(_fts5_phrase((form,)) for form in same) for same in forms]
         match = " AND ".join([*(f"({one})" for one in either), f"{_fts5_phrase((last,))}*"])
         hidden, params = self._hidden()
         sql = f"""
             WITH found(id) AS (
                 SELECT rowid FROM {NAME_WORDS_TABLE}
-                WHERE {NAME_WORDS_TABLE} MATCH %s AND rowid NOT IN ({hidden})
+                WHERE {NAME_WORDS_TABLE} MATCH %s AND language = %s AND rowid NOT IN ({hidden})
                 LIMIT {SUGGEST_CANDIDATES}
             ),
             ordered(id, position) AS (
@@ -450,7 +524,7 @@ class SQLiteBackend:
             SELECT t.id, t.title, t.slug, t.aliases
             FROM ordered CROSS JOIN glossary_term t ON t.id = ordered.id
             ORDER BY ordered.position"""
-        return _suggested(sql, [match, *params, limit])
+        return _suggested(sql, [match, self.language, *params, limit])
 
     def _words_starting_with(self, starts: list[str]) -> list[str]:
         """Title and alias words (the words table's vocabulary) starting with any of these."""
@@ -488,7 +562,7 @@ class SQLiteBackend:
         sql = f"""
             WITH found(id) AS (
                 SELECT rowid FROM {NAME_WORDS_TABLE}
-                WHERE {NAME_WORDS_TABLE} MATCH %s AND rowid NOT IN ({hidden})
+                WHERE {NAME_WORDS_TABLE} MATCH %s AND language = %s AND rowid NOT IN ({hidden})
             ),
             nearest(id) AS (
                 SELECT found.id FROM found CROSS JOIN {TITLES_TABLE} n ON n.id = found.id
@@ -497,7 +571,7 @@ class SQLiteBackend:
             )
             SELECT t.id, t.title, t.slug
             FROM nearest CROSS JOIN glossary_term t ON t.id = nearest.id"""
-        params = [match, *params, len(text)]
+        params = [match, self.language, *params, len(text)]
         return _closest(text, list(Term.objects.raw(sql, params)), limit)
 
     def _words_starting_like(self, typed: list[str]) -> list[str]:
@@ -580,7 +654,26 @@ class PostgresBackend:
     rows are a few dozen bytes; the article rows are read for the page's terms alone.
     """
 
-    CONFIG = PG_CONFIG
+    def __init__(self, language: str) -> None:
+        self.language = language
+        self.config = pg_config(language)
+
+    def _query(self, text: str) -> tuple[str, list]:
+        """The tsquery of the typed text, and its parameters. For the languages Snowball
+        stems in Python too, the text with each word so stemmed is an alternative:
+        PostgreSQL's own stemmers predate some of Snowball's rules (its German one leaves
+        "Muskeln" apart from "Muskel"), and the index holds what they make of a stem."""
+        plain = f"websearch_to_tsquery('{self.config}', %s)"
+        if self.language not in SNOWBALL_ALGORITHMS or self.config == PG_SIMPLE_CONFIG:
+            return plain, [text]
+        stemmer = _stemmer(self.language)
+        stemmed = WORD.sub(
+            lambda m: (
+                m.group() if m.group().lower() == "or" else stemmer.stemWord(m.group().lower())
+            ),
+            text,
+        )
+        return f"({plain} || {plain})", [text, stemmed]
 
     def count(self, text: str, groups: list[list[Clause]], limit: int) -> int:
         # Plain SQL: compiling the ORM's version of this cost more than running it. Without
@@ -590,21 +683,25 @@ class PostgresBackend:
         negated = any(clause.negated for group in groups for clause in group)
         visible = visible_sql()
         articles = f"""(SELECT count(*) FROM (
-                SELECT 1 FROM glossary_term, q WHERE {PG_VECTOR_COLUMN} @@ q.q AND {visible}
+                SELECT 1 FROM glossary_term, q WHERE {PG_VECTOR_COLUMN} @@ q.q
+                    AND language = %s AND {visible}
                 LIMIT %s) AS found)"""
         names = f"""(SELECT count(*) FROM (
-                SELECT 1 FROM {PG_NAMES_TABLE}, q WHERE names @@ q.q AND {visible}
+                SELECT 1 FROM {PG_NAMES_TABLE}, q WHERE names @@ q.q
+                    AND language = %s AND {visible}
                 LIMIT %s) AS found)"""
         now = timezone.now()
         published = Term.Status.PUBLISHED
-        sql = f"WITH q AS (SELECT websearch_to_tsquery('{self.CONFIG}', %s) AS q) SELECT "
-        params: list = [text]
+        language = self.language
+        query, params = self._query(text)
+        sql = f"WITH q AS (SELECT {query} AS q) SELECT "
         if negated:
             sql += articles
-            params += [published, now, limit]
+            params += [language, published, now, limit]
         else:
             sql += f"CASE WHEN {names} >= %s THEN %s ELSE {articles} END"
-            params += [published, now, limit, limit, limit, published, now, limit]
+            params += [language, published, now, limit, limit, limit]
+            params += [language, published, now, limit]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchone()[0]
@@ -624,13 +721,14 @@ class PostgresBackend:
         # Without an excluded word, a title or alias match is a match of the whole vector
         # (it holds the same names); with one, the text must be checked too.
         negated = any(clause.negated for group in groups for clause in group)
+        query, query_params = self._query(text)
         whole_query = (
             f"AND n.id IN (SELECT id FROM glossary_term WHERE {PG_VECTOR_COLUMN} @@ q.q)"
             if negated
             else ""
         )
         sql = f"""
-            WITH q AS (SELECT websearch_to_tsquery('{self.CONFIG}', %s) AS q),
+            WITH q AS (SELECT {query} AS q),
             names AS (
                 SELECT n.id, n.sort_title,
                     (n.sort_title = %s OR position(%s in
@@ -639,14 +737,14 @@ class PostgresBackend:
                     ts_rank(n.names, q.q) AS score
                 FROM {PG_NAMES_TABLE} n, q
                 WHERE n.names @@ q.q {whole_query}
-                    AND {visible_sql("n")}
+                    AND n.language = %s AND {visible_sql("n")}
                 ORDER BY exact DESC, score DESC, n.sort_title, n.id
                 LIMIT %s
             ),
             candidates AS (
                 SELECT t.id FROM glossary_term t, q
                 WHERE t.{PG_VECTOR_COLUMN} @@ q.q AND NOT (t.{PG_NAMES_COLUMN} @@ q.q)
-                    AND {visible}
+                    AND t.language = %s AND {visible}
                 LIMIT {MAX_COUNTED}
             ),
             rest AS (
@@ -663,17 +761,19 @@ class PostgresBackend:
                 LIMIT %s OFFSET %s
             )
             SELECT t.id, t.title, t.slug, t.summary,
-                ts_headline('{self.CONFIG}', t.summary, q.q, %s) AS summary_snippet,
-                CASE WHEN to_tsvector('{self.CONFIG}', t.summary) @@ q.q THEN NULL
-                    ELSE ts_headline('{self.CONFIG}', t.body, q.q, %s) END AS body_snippet
+                ts_headline('{self.config}', t.summary, q.q, %s) AS summary_snippet,
+                CASE WHEN to_tsvector('{self.config}', t.summary) @@ q.q THEN NULL
+                    ELSE ts_headline('{self.config}', t.body, q.q, %s) END AS body_snippet
             FROM ranked JOIN glossary_term t ON t.id = ranked.id, q
             ORDER BY ranked.tier, ranked.score DESC, ranked.sort_title, ranked.id"""
         options = f"StartSel={START}, StopSel={STOP}, MaxWords={SNIPPET_WORDS}, MinWords=12"
         wanted = offset + limit
         published = Term.Status.PUBLISHED
-        params = [text, sort_key(text), f"\n{text.lower()}\n", published, now, wanted]  # names
-        params += [published, now, wanted, limit, offset, options, options]
-        return [SearchHit.of(term) for term in Term.objects.raw(sql, params)]
+        language = self.language
+        params = [*query_params, sort_key(text, language), f"\n{text.lower()}\n"]  # names
+        params += [language, published, now, wanted]
+        params += [language, published, now, wanted, limit, offset, options, options]
+        return [SearchHit.of(term, language) for term in Term.objects.raw(sql, params)]
 
     def titles_starting_with(self, prefix: str, limit: int) -> list[Suggested]:
         # As on SQLite: one bucket of the suggest index (visibility included) walked in the
@@ -681,22 +781,24 @@ class PostgresBackend:
         sql = f"""
             WITH found AS (
                 SELECT id, length(title) AS size, sort_title FROM {PG_NAMES_TABLE}
-                WHERE {PG_SUGGEST_BUCKET} = %s AND starts_with(sort_title, %s)
-                    AND {visible_sql()}
-                ORDER BY {PG_SUGGEST_BUCKET}, length(title), sort_title, id
+                WHERE language = %s AND {PG_SUGGEST_BUCKET} = %s
+                    AND starts_with(sort_title, %s) AND {visible_sql()}
+                ORDER BY language, {PG_SUGGEST_BUCKET}, length(title), sort_title, id
                 LIMIT %s
             )
             SELECT t.id, t.title, t.slug, t.aliases
             FROM found JOIN glossary_term t ON t.id = found.id
             ORDER BY found.size, found.sort_title, found.id"""
-        return _suggested(sql, [prefix[:2], prefix, *visible_params(), limit])
+        return _suggested(sql, [self.language, prefix[:2], prefix, *visible_params(), limit])
 
     def titles_with_words(self, words: list[str], limit: int) -> list[Suggested]:
         # The names table's words as written (their own index): every whole word in any of
         # its forms, the last word as the prefix of a word; of the first SUGGEST_CANDIDATES
-        # matches, the shortest titles.
+        # matches, the shortest titles. The language is checked on the rows the words index
+        # finds ("IS TRUE": not a condition the suggest index, which leads with the
+        # language, could take over from it).
         *whole, last = words
-        forms = word_forms(whole, self._words_starting_with)
+        forms = word_forms(whole, self._words_starting_with, self.language)
         # Quoted lexemes: the words are word characters only, never a quote or operator.
         either = [" | ".join(f"'{form}'" for form in same) for same in forms]
         query = " & ".join([*(f"({one})" for one in either), f"'{last}':*"])
@@ -704,7 +806,7 @@ class PostgresBackend:
             WITH candidates AS (
                 SELECT id, title, sort_title FROM {PG_NAMES_TABLE}
                 WHERE {PG_NAMES_WORDS} @@ to_tsquery('{PG_SIMPLE_CONFIG}', %s)
-                    AND {visible_sql()}
+                    AND (language = %s) IS TRUE AND {visible_sql()}
                 LIMIT {SUGGEST_CANDIDATES}
             ),
             found AS (
@@ -715,7 +817,7 @@ class PostgresBackend:
             SELECT t.id, t.title, t.slug, t.aliases
             FROM found JOIN glossary_term t ON t.id = found.id
             ORDER BY found.size, found.sort_title, found.id"""
-        return _suggested(sql, [query, *visible_params(), limit])
+        return _suggested(sql, [query, self.language, *visible_params(), limit])
 
     def _words_starting_with(self, starts: list[str]) -> list[str]:
         """Title and alias words (the words table, three letters or more) starting with any
@@ -746,12 +848,12 @@ class PostgresBackend:
                 ORDER BY typed.typed, similarity(w.word, typed.typed) DESC, w.word
             ),
             q AS (
-                SELECT plainto_tsquery('{self.CONFIG}', string_agg(word, ' ')) AS q
+                SELECT plainto_tsquery('{self.config}', string_agg(word, ' ')) AS q
                 FROM corrected
             ),
             candidates AS (
                 SELECT n.id, n.title, n.sort_title FROM {PG_NAMES_TABLE} n, q
-                WHERE n.names @@ q.q AND {visible_sql("n")}
+                WHERE n.names @@ q.q AND n.language = %s AND {visible_sql("n")}
                 ORDER BY abs(length(n.title) - %s), n.id
                 LIMIT {CLOSE_TITLE_CANDIDATES}
             ),
@@ -765,7 +867,8 @@ class PostgresBackend:
             SELECT t.id, t.title, t.slug
             FROM found JOIN glossary_term t ON t.id = found.id
             ORDER BY found.similarity DESC, found.size, found.sort_title, found.id"""
-        params = [typed, Term.Status.PUBLISHED, timezone.now(), len(text), text, limit]
+        params = [typed, self.language, Term.Status.PUBLISHED, timezone.now(), len(text), text]
+        params += [limit]
         return list(Term.objects.raw(sql, params))
 
 
@@ -774,12 +877,14 @@ def _like_prefix(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def get_backend() -> Backend:
-    """The search backend for the database in use."""
+def get_backend(language: str | None = None) -> Backend:
+    """The search backend for the database in use, searching one language's terms
+    (default: the default language)."""
+    language = language or settings.LANGUAGE_CODE
     if connection.vendor == "sqlite":
-        return SQLiteBackend()
+        return SQLiteBackend(language)
     if connection.vendor == "postgresql":
-        return PostgresBackend()
+        return PostgresBackend(language)
     raise NotSupportedError(
         f"Glossary search supports SQLite and PostgreSQL, not {connection.vendor}."
     )
@@ -796,7 +901,8 @@ class SearchResults:
     back) reads no index, and an edit or a scheduled publication shows at once.
     """
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, language: str | None = None) -> None:
+        self.language = language or settings.LANGUAGE_CODE
         self.text = clean_query(text)
         self.groups = parse_query(self.text)
         self._count: int | None = None
@@ -805,7 +911,7 @@ class SearchResults:
     def _answer(self, kind: str, compute):
         due, _ = schedule.bounds()
         moment = due.isoformat() if due else "-"
-        key = _answer_key(f"results-{kind}", f"{moment}:{MAX_COUNTED}:{self.text}")
+        key = _answer_key(f"results-{kind}", f"{self.language}:{moment}:{MAX_COUNTED}:{self.text}")
         found = cache.get(key)
         if found is None:
             found = compute()
@@ -819,7 +925,9 @@ class SearchResults:
             else:
                 found = self._answer(
                     "count",
-                    lambda: get_backend().count(self.text, self.groups, MAX_COUNTED + 1),
+                    lambda: get_backend(self.language).count(
+                        self.text, self.groups, MAX_COUNTED + 1
+                    ),
                 )
                 self._count = min(found, MAX_COUNTED)
                 self.capped = found > MAX_COUNTED
@@ -840,25 +948,31 @@ class SearchResults:
             return []
         return self._answer(
             f"page-{start}-{stop}",
-            lambda: get_backend().page(self.text, self.groups, start, stop - start),
+            lambda: get_backend(self.language).page(self.text, self.groups, start, stop - start),
         )
 
 
-def search_terms(query: str) -> SearchResults:
-    """Published terms matching the query, best first (exact title or alias, then relevance)."""
-    return SearchResults(query)
+def search_terms(query: str, language: str | None = None) -> SearchResults:
+    """Published terms in the language matching the query, best first (exact title or
+    alias, then relevance)."""
+    return SearchResults(query, language)
 
 
-def suggest_titles(prefix: str, limit: int = SUGGEST_LIMIT) -> list[dict[str, str]]:
-    """Titles for the search box: every word matches a title or alias word (a word typed
-    whole in any of its forms, the last as a prefix); titles starting with the text first."""
+def suggest_titles(
+    prefix: str, limit: int = SUGGEST_LIMIT, language: str | None = None
+) -> list[dict[str, str]]:
+    """Titles in the language for the search box: every word matches a title or alias
+    word (a word typed whole in any of its forms, the last as a prefix); titles starting
+    with the text first."""
+    language = language or settings.LANGUAGE_CODE
     text = clean_query(prefix)
     typed = words_of(text)[:MAX_WORDS]
     if not typed or len(text) < 2:
         return []
     found = []
-    for term in _suggested_terms(get_backend(), typed, limit):
-        item = {"title": term.title, "url": term_url(term.slug)}
+    starting = prefix_of(WORD.findall(text.replace("_", " "))[:MAX_WORDS], language)
+    for term in _suggested_terms(get_backend(language), typed, limit, starting):
+        item = {"title": term.title, "url": term_url(term.slug, language)}
         alias = _matching_alias(term.title, alias_lines(term.aliases), typed)
         if alias:
             item["alias"] = alias
@@ -866,11 +980,13 @@ def suggest_titles(prefix: str, limit: int = SUGGEST_LIMIT) -> list[dict[str, st
     return found
 
 
-def _suggested_terms(backend: Backend, typed: list[str], limit: int) -> list[Suggested]:
-    """Titles that start with the typed text first, shortest first: when they fill the list
-    (short prefixes, where the word search finds thousands), an index walked in the order
-    shown answers alone. Titles whose words match fill the rest."""
-    prefix = " ".join(typed)
+def _suggested_terms(
+    backend: Backend, typed: list[str], limit: int, prefix: str
+) -> list[Suggested]:
+    """Titles that start with the typed text (``prefix``, as sort titles begin) first,
+    shortest first: when they fill the list (short prefixes, where the word search finds
+    thousands), an index walked in the order shown answers alone. Titles whose words match
+    fill the rest."""
     starting = backend.titles_starting_with(prefix, limit) if len(prefix) >= 2 else []
     if len(starting) == limit:
         return starting
@@ -899,19 +1015,22 @@ def _matching_alias(title: str, aliases: list[str], typed: list[str]) -> str:
     return next((alias for alias in aliases if explains(alias)), "")
 
 
-def close_titles(query: str, limit: int = CLOSE_TITLE_LIMIT) -> list[Term]:
-    """Published titles that look like the query ("neurogenisis" -> Neurogenesis)."""
+def close_titles(
+    query: str, limit: int = CLOSE_TITLE_LIMIT, language: str | None = None
+) -> list[Term]:
+    """Published titles in the language that look like the query ("neurogenisis" ->
+    Neurogenesis)."""
+    language = language or settings.LANGUAGE_CODE
     text = clean_query(query)
     if len(text) < 3 or not WORD.search(text):
         return []
-    key = _answer_key("close", f"{limit}:{text}")
+    key = _answer_key("close", f"{language}:{limit}:{text}")
     found = cache.get(key)
     if found is None:
-        found = [
-            (term.pk, term.title, term.slug) for term in get_backend().close_titles(text, limit)
-        ]
+        backend = get_backend(language)
+        found = [(term.pk, term.title, term.slug) for term in backend.close_titles(text, limit)]
         cache.set(key, found, ANSWER_CACHE_SECONDS)
-    return [Term(pk=pk, title=title, slug=slug) for pk, title, slug in found]
+    return [Term(pk=pk, title=title, slug=slug, language=language) for pk, title, slug in found]
 
 
 def warm_up() -> None:

@@ -18,10 +18,81 @@ the index from following edits.
 
 from __future__ import annotations
 
+import functools
+import re
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import snowballstemmer
+from django.conf import settings
 from django.db.backends.base.base import BaseDatabaseWrapper
+
+# --- Languages ------------------------------------------------------------------------
+# PostgreSQL: each row's vector is made with its language's configuration (accent-folded
+# copies of the built-in ones); languages PostgreSQL has no stemmer for use the simple one.
+PG_STEMMED_CONFIGS = {
+    "en-gb": ("glossary_english", "english"),
+    "de": ("glossary_german", "german"),
+    "fr": ("glossary_french", "french"),
+    "es": ("glossary_spanish", "spanish"),
+    "it": ("glossary_italian", "italian"),
+    "nl": ("glossary_dutch", "dutch"),
+}
+# SQLite: FTS5 stems English only (porter), so the text of other languages is indexed (and
+# queried) as its words folded and stemmed by Snowball, by a function the triggers call.
+SNOWBALL_ALGORITHMS = {
+    "de": "german", "fr": "french", "es": "spanish", "it": "italian", "nl": "dutch",
+    "pl": "polish", "ar": "arabic",
+}  # fmt: skip
+SQLITE_TEXT_FUNCTION = "glossary_indexed_text"
+_WORD = re.compile(r"\w+")
+
+
+def pg_config(language: str | None) -> str:
+    """The text-search configuration a language's rows are indexed and queried with."""
+    stemmed = PG_STEMMED_CONFIGS.get(language or settings.LANGUAGE_CODE)
+    return stemmed[0] if stemmed else PG_SIMPLE_CONFIG
+
+
+def _pg_config_of(row: str) -> str:
+    """SQL: the configuration of a row's language (``{row}.language``)."""
+    cases = " ".join(
+        f"WHEN '{language}' THEN '{config}'::regconfig"
+        for language, (config, _) in PG_STEMMED_CONFIGS.items()
+    )
+    return f"(CASE {row}.language {cases} ELSE '{PG_SIMPLE_CONFIG}'::regconfig END)"
+
+
+@functools.cache
+def _stemmer(algorithm: str):
+    return snowballstemmer.stemmer(algorithm)
+
+
+def _fold(word: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", word)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def indexed_text(language: str | None, text: str | None) -> str:
+    """Text as SQLite's full-text index holds it for this language: English as written
+    (FTS5's porter stems it); other languages as their words stemmed by Snowball, then
+    accent-folded ("Krafttrainings" and "Krafttraining" are both "krafttrain")."""
+    text = text or ""
+    algorithm = SNOWBALL_ALGORITHMS.get(language or "")
+    if algorithm is None:
+        return text
+    stem = _stemmer(algorithm).stemWord
+    return " ".join(_fold(stem(word)) for word in _WORD.findall(text.casefold()))
+
+
+def register_sqlite_functions(sender: object, connection: BaseDatabaseWrapper, **kwargs) -> None:
+    """connection_created receiver: the function the SQLite index triggers call."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_function(
+            SQLITE_TEXT_FUNCTION, 2, indexed_text, deterministic=True
+        )
+
 
 FTS_TABLE = "glossary_term_fts"
 # Every title and alias word as written (no stemming, accents folded): "did you mean"
@@ -47,7 +118,7 @@ SQLITE_TRIGGERS = (
 SUGGEST_INDEX = "glossary_term_suggest_idx"
 SUGGEST_BUCKET = "substr(sort_title, 1, 2)"
 _SQLITE_SUGGEST_INDEX = f"""CREATE INDEX IF NOT EXISTS {SUGGEST_INDEX} ON glossary_term(
-    {SUGGEST_BUCKET}, length(title), sort_title, id, status, published_at
+    language, {SUGGEST_BUCKET}, length(title), sort_title, id, status, published_at
 )"""
 PG_VECTOR_COLUMN = "search_vector"
 # Titles and aliases only, for the title tier of search and its count: a query on the full
@@ -101,24 +172,35 @@ PG_CONFIG = "glossary_english"
 # without reading glossary_term rows (whose bodies make them long).
 _SQLITE_TABLES = [
     f"""CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5(
-        status UNINDEXED, published_at UNINDEXED, title, aliases, summary, body,
+        status UNINDEXED, published_at UNINDEXED, language UNINDEXED,
+        title, aliases, summary, body,
         tokenize = 'porter unicode61 remove_diacritics 2',
         prefix = '2 3 4'
     )""",
     f"""CREATE VIRTUAL TABLE IF NOT EXISTS {NAME_WORDS_TABLE} USING fts5(
-        title, aliases, tokenize = 'unicode61 remove_diacritics 2'
+        title, aliases, language UNINDEXED, tokenize = 'unicode61 remove_diacritics 2'
     )""",
     f"""CREATE VIRTUAL TABLE IF NOT EXISTS {NAME_WORDS_VOCAB} USING fts5vocab(
         {NAME_WORDS_TABLE}, 'row'
     )""",
 ]
 _SQLITE_TABLE_NAMES = (FTS_TABLE, NAME_WORDS_TABLE, NAME_WORDS_VOCAB)
+_FTS_COLUMNS = "rowid, status, published_at, language, title, aliases, summary, body"
+
+
+def _fts_values(row: str) -> str:
+    """The FTS row of a term row: each text in its language's indexed form."""
+    texts = ", ".join(
+        f"{SQLITE_TEXT_FUNCTION}({row}language, {row}{name})"
+        for name in ("title", "aliases", "summary", "body")
+    )
+    return f"{row}id, {row}status, {row}published_at, {row}language, {texts}"
+
+
 _SQLITE_INSERT_NEW = f"""
-    INSERT INTO {FTS_TABLE}(rowid, status, published_at, title, aliases, summary, body)
-        VALUES (new.id, new.status, new.published_at,
-                new.title, new.aliases, new.summary, new.body);
-    INSERT INTO {NAME_WORDS_TABLE}(rowid, title, aliases)
-        VALUES (new.id, new.title, new.aliases);"""
+    INSERT INTO {FTS_TABLE}({_FTS_COLUMNS}) VALUES ({_fts_values("new.")});
+    INSERT INTO {NAME_WORDS_TABLE}(rowid, title, aliases, language)
+        VALUES (new.id, new.title, new.aliases, new.language);"""
 _SQLITE_DELETE_OLD = f"""
     DELETE FROM {FTS_TABLE} WHERE rowid = old.id;
     DELETE FROM {NAME_WORDS_TABLE} WHERE rowid = old.id;"""
@@ -128,7 +210,8 @@ _SQLITE_TRIGGER_SQL = [
     END""",
     # Only the indexed columns: relinking rewrites body_html and must not re-index.
     f"""CREATE TRIGGER IF NOT EXISTS glossary_term_search_au
-    AFTER UPDATE OF id, status, published_at, title, aliases, summary, body ON glossary_term
+    AFTER UPDATE OF id, status, published_at, language, title, aliases, summary, body
+    ON glossary_term
     BEGIN {_SQLITE_DELETE_OLD} {_SQLITE_INSERT_NEW}
     END""",
     f"""CREATE TRIGGER IF NOT EXISTS glossary_term_search_ad AFTER DELETE ON glossary_term
@@ -136,54 +219,66 @@ _SQLITE_TRIGGER_SQL = [
     END""",
 ]
 _SQLITE_INDEX_NEWER_THAN = [
-    f"""INSERT INTO {FTS_TABLE}(rowid, status, published_at, title, aliases, summary, body)
-        SELECT id, status, published_at, title, aliases, summary, body FROM glossary_term
-        WHERE id > %s""",
-    f"""INSERT INTO {NAME_WORDS_TABLE}(rowid, title, aliases)
-        SELECT id, title, aliases FROM glossary_term WHERE id > %s""",
+    f"""INSERT INTO {FTS_TABLE}({_FTS_COLUMNS})
+        SELECT {_fts_values("")} FROM glossary_term WHERE id > %s""",
+    f"""INSERT INTO {NAME_WORDS_TABLE}(rowid, title, aliases, language)
+        SELECT id, title, aliases, language FROM glossary_term WHERE id > %s""",
 ]
 _SQLITE_REBUILD = [
     f"DELETE FROM {FTS_TABLE}",
     f"DELETE FROM {NAME_WORDS_TABLE}",
-    f"""INSERT INTO {FTS_TABLE}(rowid, status, published_at, title, aliases, summary, body)
-        SELECT id, status, published_at, title, aliases, summary, body FROM glossary_term""",
-    f"""INSERT INTO {NAME_WORDS_TABLE}(rowid, title, aliases)
-        SELECT id, title, aliases FROM glossary_term""",
+    f"""INSERT INTO {FTS_TABLE}({_FTS_COLUMNS}) SELECT {_fts_values("")} FROM glossary_term""",
+    f"""INSERT INTO {NAME_WORDS_TABLE}(rowid, title, aliases, language)
+        SELECT id, title, aliases, language FROM glossary_term""",
 ]
 
-_PG_VECTOR_EXPRESSION = f"""
-    setweight(to_tsvector('{PG_CONFIG}', coalesce({{row}}.title, '')), 'A')
-    || setweight(to_tsvector('{PG_CONFIG}', coalesce({{row}}.aliases, '')), 'A')
-    || setweight(to_tsvector('{PG_CONFIG}', coalesce({{row}}.summary, '')), 'B')
-    || setweight(to_tsvector('{PG_CONFIG}', coalesce({{row}}.body, '')), 'C')"""
+_PG_VECTOR_EXPRESSION = """
+    setweight(to_tsvector({config}, coalesce({row}.title, '')), 'A')
+    || setweight(to_tsvector({config}, coalesce({row}.aliases, '')), 'A')
+    || setweight(to_tsvector({config}, coalesce({row}.summary, '')), 'B')
+    || setweight(to_tsvector({config}, coalesce({row}.body, '')), 'C')"""
 _PG_NAMES_EXPRESSION = (
-    f"to_tsvector('{PG_CONFIG}', "
-    "coalesce({row}.title, '') || ' ' || coalesce({row}.aliases, ''))"
+    "to_tsvector({config}, coalesce({row}.title, '') || ' ' || coalesce({row}.aliases, ''))"
 )
-_PG_CREATE = [
-    f"""DO $$ BEGIN
-        IF NOT EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = '{PG_CONFIG}') THEN
-            CREATE TEXT SEARCH CONFIGURATION {PG_CONFIG} (COPY = english);
-            ALTER TEXT SEARCH CONFIGURATION {PG_CONFIG}
-                ALTER MAPPING FOR hword, hword_part, word WITH unaccent, english_stem;
+
+
+def _pg_expression(template: str, row: str) -> str:
+    return template.format(row=row, config=_pg_config_of(row))
+
+
+def _pg_create_config(name: str, parser_copy: str, stemmer: str) -> str:
+    return f"""DO $$ BEGIN
+        IF NOT EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = '{name}') THEN
+            CREATE TEXT SEARCH CONFIGURATION {name} (COPY = {parser_copy});
+            ALTER TEXT SEARCH CONFIGURATION {name}
+                ALTER MAPPING FOR hword, hword_part, word WITH unaccent, {stemmer};
         END IF;
-    END $$""",
+    END $$"""
+
+
+# Every configuration rows may name, the simple one first (the CASE falls back to it).
+_PG_CONFIGS_CREATE = [_pg_create_config(PG_SIMPLE_CONFIG, "simple", "simple")] + [
+    _pg_create_config(config, builtin, f"{builtin}_stem")
+    for config, builtin in PG_STEMMED_CONFIGS.values()
+]
+_PG_CREATE = [
+    *_PG_CONFIGS_CREATE,
     f"ALTER TABLE glossary_term ADD COLUMN IF NOT EXISTS {PG_VECTOR_COLUMN} tsvector",
     f"ALTER TABLE glossary_term ADD COLUMN IF NOT EXISTS {PG_NAMES_COLUMN} tsvector",
     f"""CREATE OR REPLACE FUNCTION {PG_FUNCTION}() RETURNS trigger AS $$
     BEGIN
-        NEW.{PG_VECTOR_COLUMN} := {_PG_VECTOR_EXPRESSION.format(row="NEW")};
-        NEW.{PG_NAMES_COLUMN} := {_PG_NAMES_EXPRESSION.format(row="NEW")};
+        NEW.{PG_VECTOR_COLUMN} := {_pg_expression(_PG_VECTOR_EXPRESSION, "NEW")};
+        NEW.{PG_NAMES_COLUMN} := {_pg_expression(_PG_NAMES_EXPRESSION, "NEW")};
         RETURN NEW;
     END
     $$ LANGUAGE plpgsql""",
     f"DROP TRIGGER IF EXISTS {PG_TRIGGER} ON glossary_term",
     f"""CREATE TRIGGER {PG_TRIGGER}
-    BEFORE INSERT OR UPDATE OF title, aliases, summary, body ON glossary_term
+    BEFORE INSERT OR UPDATE OF language, title, aliases, summary, body ON glossary_term
     FOR EACH ROW EXECUTE FUNCTION {PG_FUNCTION}()""",
     f"""UPDATE glossary_term
-    SET {PG_VECTOR_COLUMN} = {_PG_VECTOR_EXPRESSION.format(row="glossary_term")},
-        {PG_NAMES_COLUMN} = {_PG_NAMES_EXPRESSION.format(row="glossary_term")}""",
+    SET {PG_VECTOR_COLUMN} = {_pg_expression(_PG_VECTOR_EXPRESSION, "glossary_term")},
+        {PG_NAMES_COLUMN} = {_pg_expression(_PG_NAMES_EXPRESSION, "glossary_term")}""",
     f"""CREATE INDEX IF NOT EXISTS {PG_VECTOR_INDEX}
     ON glossary_term USING gin ({PG_VECTOR_COLUMN})""",
     f"""CREATE INDEX IF NOT EXISTS {PG_NAMES_INDEX}
@@ -210,6 +305,7 @@ _PG_NAMES_CREATE = [
         title text NOT NULL,
         sort_title text NOT NULL,
         aliases text NOT NULL,
+        language text NOT NULL,
         status text NOT NULL,
         published_at timestamptz,
         names tsvector
@@ -221,8 +317,8 @@ _PG_NAMES_CREATE = [
         END IF;
         IF TG_OP IN ('INSERT', 'UPDATE') THEN
             INSERT INTO {PG_NAMES_TABLE}
-                (id, title, sort_title, aliases, status, published_at, names)
-            VALUES (NEW.id, NEW.title, NEW.sort_title, NEW.aliases, NEW.status,
+                (id, title, sort_title, aliases, language, status, published_at, names)
+            VALUES (NEW.id, NEW.title, NEW.sort_title, NEW.aliases, NEW.language, NEW.status,
                     NEW.published_at, NEW.{PG_NAMES_COLUMN});
             INSERT INTO {PG_WORDS_TABLE} (word) {_PG_WORDS_OF.format(row="NEW")}
                 ON CONFLICT DO NOTHING;
@@ -240,14 +336,16 @@ _PG_NAMES_CREATE = [
     # AFTER: the BEFORE trigger above has computed the names vector by then.
     f"""CREATE TRIGGER {PG_NAMES_TRIGGER}
     AFTER INSERT OR DELETE
-        OR UPDATE OF id, title, sort_title, aliases, status, published_at ON glossary_term
+        OR UPDATE OF id, title, sort_title, aliases, language, status, published_at
+        ON glossary_term
     FOR EACH ROW EXECUTE FUNCTION {PG_NAMES_FUNCTION}()""",
     f"DROP TRIGGER IF EXISTS {PG_NAMES_TRUNCATE_TRIGGER} ON glossary_term",
     f"""CREATE TRIGGER {PG_NAMES_TRUNCATE_TRIGGER} AFTER TRUNCATE ON glossary_term
     FOR EACH STATEMENT EXECUTE FUNCTION {PG_NAMES_TRUNCATE_FUNCTION}()""",
     f"DELETE FROM {PG_NAMES_TABLE}",
-    f"""INSERT INTO {PG_NAMES_TABLE} (id, title, sort_title, aliases, status, published_at, names)
-    SELECT id, title, sort_title, aliases, status, published_at, {PG_NAMES_COLUMN}
+    f"""INSERT INTO {PG_NAMES_TABLE}
+        (id, title, sort_title, aliases, language, status, published_at, names)
+    SELECT id, title, sort_title, aliases, language, status, published_at, {PG_NAMES_COLUMN}
     FROM glossary_term""",
     f"""CREATE INDEX IF NOT EXISTS {PG_NAMES_TABLE_INDEX}
     ON {PG_NAMES_TABLE} USING gin (names)""",
@@ -259,15 +357,9 @@ _PG_CREATE += _PG_NAMES_CREATE
 
 # For the suggestions, on the names table and the words table above.
 _PG_SUGGEST_CREATE = [
-    f"""DO $$ BEGIN
-        IF NOT EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = '{PG_SIMPLE_CONFIG}') THEN
-            CREATE TEXT SEARCH CONFIGURATION {PG_SIMPLE_CONFIG} (COPY = simple);
-            ALTER TEXT SEARCH CONFIGURATION {PG_SIMPLE_CONFIG}
-                ALTER MAPPING FOR hword, hword_part, word WITH unaccent, simple;
-        END IF;
-    END $$""",
+    _pg_create_config(PG_SIMPLE_CONFIG, "simple", "simple"),
     f"""CREATE INDEX IF NOT EXISTS {PG_NAMES_SUGGEST_INDEX}
-    ON {PG_NAMES_TABLE} ({PG_SUGGEST_BUCKET}, length(title), sort_title, id)
+    ON {PG_NAMES_TABLE} (language, {PG_SUGGEST_BUCKET}, length(title), sort_title, id)
     INCLUDE (status, published_at, title)""",
     f"""CREATE INDEX IF NOT EXISTS {PG_NAMES_WORDS_INDEX}
     ON {PG_NAMES_TABLE} USING gin ({PG_NAMES_WORDS})""",
@@ -292,7 +384,10 @@ _PG_DROP = [
     f"DROP INDEX IF EXISTS {PG_NAMES_INDEX}",
     f"ALTER TABLE glossary_term DROP COLUMN IF EXISTS {PG_NAMES_COLUMN}",
     f"ALTER TABLE glossary_term DROP COLUMN IF EXISTS {PG_VECTOR_COLUMN}",
-    f"DROP TEXT SEARCH CONFIGURATION IF EXISTS {PG_CONFIG}",
+    *(
+        f"DROP TEXT SEARCH CONFIGURATION IF EXISTS {config}"
+        for config, _ in PG_STEMMED_CONFIGS.values()
+    ),
     f"DROP TEXT SEARCH CONFIGURATION IF EXISTS {PG_SIMPLE_CONFIG}",
 ]
 
@@ -303,9 +398,26 @@ def _execute(connection: BaseDatabaseWrapper, statements: list[str]) -> None:
             cursor.execute(statement)
 
 
+def _register_now(connection: BaseDatabaseWrapper) -> None:
+    """The SQLite function, on a connection opened before the receiver was connected."""
+    connection.ensure_connection()
+    register_sqlite_functions(None, connection)
+
+
+def _has_languages(connection: BaseDatabaseWrapper) -> bool:
+    """Has glossary_term its language column yet? Migrations before 0018 run against a
+    table without it, and leave the index to 0018 (which builds this layout)."""
+    with connection.cursor() as cursor:
+        columns = connection.introspection.get_table_description(cursor, "glossary_term")
+    return any(column.name == "language" for column in columns)
+
+
 def create_search_index(connection: BaseDatabaseWrapper) -> None:
     """Create the index objects for this vendor and fill them from existing rows."""
+    if not _has_languages(connection):
+        return
     if connection.vendor == "sqlite":
+        _register_now(connection)
         _execute(
             connection,
             _SQLITE_TABLES + _SQLITE_TRIGGER_SQL + _SQLITE_REBUILD + [_SQLITE_SUGGEST_INDEX],
@@ -317,6 +429,8 @@ def create_search_index(connection: BaseDatabaseWrapper) -> None:
 def create_suggest_indexes(connection: BaseDatabaseWrapper) -> None:
     """The indexes title suggestions are answered from (migration 0012, for databases
     whose 0002 ran before they existed); nothing happens where they are present."""
+    if not _has_languages(connection):
+        return
     if connection.vendor == "sqlite":
         _execute(connection, [_SQLITE_SUGGEST_INDEX])
     elif connection.vendor == "postgresql":
@@ -417,10 +531,13 @@ def ensure_search_index(connection: BaseDatabaseWrapper) -> bool:
 
 
 def _ensure(connection: BaseDatabaseWrapper) -> bool:
+    if "glossary_term" in connection.introspection.table_names() and not _has_languages(connection):
+        return False  # migrated back before 0018: its layout is restored by 0018 again
     if connection.vendor == "postgresql":
         return _ensure_postgres(connection)
     if connection.vendor != "sqlite":
         return False
+    _register_now(connection)
     table_names = connection.introspection.table_names()
     if "glossary_term" not in table_names or FTS_TABLE not in table_names:
         return False  # migration 0002 has not run yet: it will create everything

@@ -98,6 +98,7 @@ def term_page(term: Term, request: HttpRequest, shown: ShownVersion | None = Non
         "description": summary,
         "url": url,
         "termCode": term.slug,
+        "inLanguage": term.language,
         "inDefinedTermSet": defined_term_set(request),
     }
     if term.alias_list:
@@ -110,6 +111,7 @@ def term_page(term: Term, request: HttpRequest, shown: ShownVersion | None = Non
         "description": summary,
         "about": {"@id": url + "#term"},
         "mainEntity": {"@id": url + "#term"},
+        "inLanguage": term.language,
         "dateModified": term.updated_at.isoformat(),
         "datePublished": term.published_at.isoformat(),
     }

@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import connection
 
 from core import stamps
@@ -32,10 +33,12 @@ from glossary.models import (
     Category,
     InboundLinks,
     Term,
+    language_position,
     visible_params,
     visible_sql,
 )
 from glossary.navigation import TermLink
+from glossary.rendering import term_url
 
 _TERMS = Term._meta.db_table
 _LINKS = Term.linked_terms.through._meta.db_table
@@ -45,18 +48,27 @@ _CATEGORIES = Category._meta.db_table
 _INBOUND = InboundLinks._meta.db_table
 
 # (kind, position, slug, title, summary) rows; each branch is wrapped so that it may
-# keep its own ORDER BY and LIMIT inside the UNION (SQLite and PostgreSQL alike).
+# keep its own ORDER BY and LIMIT inside the UNION (SQLite and PostgreSQL alike). All of
+# them stay within the term's language; 'alternate' rows are the published versions of
+# its concept (their language in the title column).
 _SQL = f"""
 SELECT * FROM (
     SELECT 'next' AS kind, 0 AS position, slug, title, '' AS summary FROM {_TERMS}
-    WHERE {visible_sql()} AND sort_title >= %s AND NOT (sort_title = %s AND id <= %s)
-    ORDER BY sort_title, id LIMIT 1
+    WHERE {visible_sql()} AND language = %s
+        AND sort_title >= %s AND NOT (sort_title = %s AND id <= %s)
+    ORDER BY language, sort_title, id LIMIT 1
 ) AS next_term
 UNION ALL SELECT * FROM (
     SELECT 'previous', 0, slug, title, '' FROM {_TERMS}
-    WHERE {visible_sql()} AND sort_title <= %s AND NOT (sort_title = %s AND id >= %s)
-    ORDER BY sort_title DESC, id DESC LIMIT 1
+    WHERE {visible_sql()} AND language = %s
+        AND sort_title <= %s AND NOT (sort_title = %s AND id >= %s)
+    ORDER BY language DESC, sort_title DESC, id DESC LIMIT 1
 ) AS previous_term
+UNION ALL SELECT * FROM (
+    SELECT 'alternate', 0, slug, language,
+        CASE WHEN translation_of_id IS NULL THEN 'source' ELSE '' END FROM {_TERMS}
+    WHERE concept = %s AND {visible_sql()}
+) AS alternates
 UNION ALL SELECT * FROM (
     SELECT 'category', row_number() OVER (ORDER BY c.name, c.id), c.slug, c.name, ''
     FROM {_CATEGORIES} c JOIN {_TERM_CATEGORIES} tc ON tc.category_id = c.id
@@ -74,11 +86,21 @@ UNION ALL SELECT * FROM (
         ) AS position
         FROM {_TERMS} t JOIN {_RELATED} r ON r.to_term_id = t.id
             LEFT JOIN {_INBOUND} i ON i.term_id = t.id
-        WHERE r.from_term_id = %s AND {visible_sql("t")}
+        WHERE r.from_term_id = %s AND t.language = %s AND {visible_sql("t")}
     ) AS ranked WHERE position <= %s
 ) AS related
 ORDER BY kind, position
 """
+
+
+@dataclass(frozen=True)
+class Alternate:
+    """A published version of the page's concept: its language and address (a path)."""
+
+    language: str
+    url: str
+    slug: str
+    is_source: bool = False
 
 
 @dataclass
@@ -90,34 +112,63 @@ class Surroundings:
     previews: dict[str, dict[str, str]] = field(default_factory=dict)
     related: list[TermLink] = field(default_factory=list)
     more_related: bool = False
+    # Every published version of the concept, this one included, in LANGUAGES order.
+    alternates: list[Alternate] = field(default_factory=list)
 
 
 def surroundings(term: Term, related_limit: int = RELATED_ON_PAGE) -> Surroundings:
-    """Neighbours A–Z, categories, link previews and the first related terms (one query)."""
+    """Neighbours A–Z, categories, link previews, the first related terms and the
+    published versions in other languages (one query)."""
     visible = visible_params()
-    params = [*visible, term.sort_title, term.sort_title, term.pk]  # next
-    params += [*visible, term.sort_title, term.sort_title, term.pk]  # previous
+    language = term.language
+    params = [*visible, language, term.sort_title, term.sort_title, term.pk]  # next
+    params += [*visible, language, term.sort_title, term.sort_title, term.pk]  # previous
+    concept = Term._meta.get_field("concept").get_db_prep_value(term.concept, connection)
+    params += [concept, *visible]  # alternates
     params += [term.pk]  # categories
     params += [term.pk, *visible]  # previews
-    params += [term.pk, *visible, related_limit + 1]  # related, one more: "are there more?"
+    # related, one more: "are there more?"
+    params += [term.pk, language, *visible, related_limit + 1]
     found = Surroundings()
     with connection.cursor() as cursor:
         cursor.execute(_SQL, params)
         rows = cursor.fetchall()
     for kind, _, slug, title, summary in rows:
         if kind == "next":
-            found.next = TermLink(title=title, slug=slug)
+            found.next = TermLink(title=title, slug=slug, language=language)
         elif kind == "previous":
-            found.previous = TermLink(title=title, slug=slug)
+            found.previous = TermLink(title=title, slug=slug, language=language)
+        elif kind == "alternate":
+            found.alternates.append(
+                Alternate(title, term_url(slug, title), slug, summary == "source")
+            )
         elif kind == "category":
             found.categories.append(Category(slug=slug, name=title))
         elif kind == "preview":
             found.previews[slug] = {"title": title, "summary": summary}
         else:
-            found.related.append(TermLink(title=title, slug=slug))
+            found.related.append(TermLink(title=title, slug=slug, language=language))
     found.more_related = len(found.related) > related_limit
     found.related = found.related[:related_limit]
+    found.alternates = ordered(found.alternates)
     return found
+
+
+def ordered(alternates: list[Alternate]) -> list[Alternate]:
+    """Versions in settings.LANGUAGES order, as every page and the sitemap list them."""
+    return sorted(alternates, key=lambda alternate: language_position(alternate.language))
+
+
+def x_default(alternates: list[Alternate]) -> Alternate | None:
+    """The version for readers whose language has none: the default language's, else a
+    source the others were translated from, else the first listed. The same on every
+    version, since every version lists the same alternates."""
+    if not alternates:
+        return None
+    for alternate in alternates:
+        if alternate.language == settings.LANGUAGE_CODE:
+            return alternate
+    return next((a for a in alternates if a.is_source), alternates[0])
 
 
 # --- Invalidating -----------------------------------------------------------------------

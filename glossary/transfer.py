@@ -6,12 +6,20 @@ Import is all or nothing: everything is read and checked first, and a problem is
 reported with its file, line or record, and reason, before anything is written. The
 writes are bulk operations in one transaction, ended by one cross-link pass.
 
-The markdown format is one `<slug>.md` per term: a YAML front-matter header between
-`---` lines and the markdown body below it, so the content can live in git. Categories
-go to `categories.yaml` beside the term files, the library of references to
-`references.yaml` (docs/citations.md). A term's `references` lists the keys of the
-references listed on it; a line that is no key (an export from before the library) is
-taken in as an unstructured reference, as the migration did.
+The markdown format is one `<slug>.md` per term (`<slug>.<language>.md` for terms in
+another language than the default): a YAML front-matter header between `---` lines and
+the markdown body below it, so the content can live in git. Categories go to
+`categories.yaml` beside the term files, the library of references to `references.yaml`
+(docs/citations.md). A term's `references` lists the keys of the references listed on it;
+a line that is no key (an export from before the library) is taken in as an unstructured
+reference, as the migration did.
+
+Languages: a term is named by its address, its language and slug. References to another
+term (related terms, a translation's source, a redirect's target) are its slug when it is
+in the referring term's language, else `language:slug`. The versions of one concept carry
+`concept`, their text version (`content_version`) and, for a translation, `translation_of`
+and the source's text version it was made from (`source_version`), so a round trip keeps
+translations linked and their outdated marks (docs/translations.md).
 """
 
 from __future__ import annotations
@@ -33,7 +41,7 @@ from django.utils import dateparse, timezone
 
 from glossary import bulk, changes, planner, relinking
 from glossary.citations import KIND_UNSTRUCTURED
-from glossary.models import Category, Reference, RetiredSlug, Term, TermReference
+from glossary.models import Category, Reference, RetiredSlug, Term, TermReference, default_language
 from glossary.progress import Progress, listener, reported_to
 
 FORMAT_NAME = "glossary-terms"
@@ -45,7 +53,7 @@ REFERENCES_FILE = "references.yaml"
 # overwrite or remove. Not a .md file, so an import of the folder never reads it.
 MANIFEST_FILE = ".glossary-export"
 MANIFEST_HEADER = "# glossary-terms export manifest v1"
-RETIRED_FIELDS = ("slug", "term", "title", "retired_at")
+RETIRED_FIELDS = ("slug", "language", "term", "title", "retired_at")
 # Stored as one item per line; written as lists so a diff shows one alias per line.
 LINE_LIST_FIELDS = ("aliases",)
 RELATION_KEYS = ("categories", "related", "references")
@@ -54,6 +62,8 @@ REFERENCE_FIELDS = (
     "key", "kind", "text", "authors", "title", "container", "year", "volume", "issue", "pages",
     "doi", "pmid", "url", "accessed", "evidence",
 )  # fmt: skip
+# A concept's versions: written only for terms that have another version or a source.
+TRANSLATION_KEYS = ("concept", "content_version", "translation_of", "source_version")
 CATEGORY_FIELDS = ("slug", "name", "description")
 MAX_REPORTED_ERRORS = 20
 # Messages quote values from the file; a hostile file must not turn them into megabytes.
@@ -188,21 +198,43 @@ def _load_value(model_field: models.Field, value: Any) -> Any:
         raise ValueError(f"{name}: {' '.join(error.messages)}") from None
 
 
+# --- Addresses ---------------------------------------------------------------------------------
+
+Address = tuple[str, str]  # (language, slug): a term, unique on the site
+
+
+def address_text(address: Address, of_language: str) -> str:
+    """How a record names another term: its slug in the record's language, else lang:slug."""
+    language, slug = address
+    return slug if language == of_language else f"{language}:{slug}"
+
+
+def parse_address(text: str, of_language: str) -> Address:
+    language, colon, slug = text.rpartition(":")
+    return (language, slug) if colon else (of_language, text)
+
+
+def markdown_file_name(record: dict) -> str:
+    language = record.get("language") or default_language()
+    suffix = "" if language == default_language() else f".{language}"
+    return f"{record['slug']}{suffix}.md"
+
+
 # --- Export ----------------------------------------------------------------------------------
 
 
-def _relations() -> tuple[dict[int, list[str]], dict[int, list[str]]]:
-    """Category slugs and related-term slugs of every term: two queries, whatever the count."""
+def _relations() -> tuple[dict[int, list[str]], dict[int, list[Address]]]:
+    """Category slugs and related terms of every term: two queries, whatever the count."""
     categories: dict[int, list[str]] = {}
     for term_id, slug in Term.categories.through.objects.values_list(
         "term_id", "category__slug"
     ).iterator(chunk_size=5000):
         categories.setdefault(term_id, []).append(slug)
-    related: dict[int, list[str]] = {}
-    for term_id, slug in Term.related_terms.through.objects.values_list(
-        "from_term_id", "to_term__slug"
+    related: dict[int, list[Address]] = {}
+    for term_id, language, slug in Term.related_terms.through.objects.values_list(
+        "from_term_id", "to_term__language", "to_term__slug"
     ).iterator(chunk_size=5000):
-        related.setdefault(term_id, []).append(slug)
+        related.setdefault(term_id, []).append((language, slug))
     return categories, related
 
 
@@ -235,6 +267,23 @@ def export_references() -> list[dict]:
     return records
 
 
+def _translation_data() -> tuple[set, dict[int, Address]]:
+    """(concepts with more than one version, each translation's source address)."""
+    shared = set(
+        Term.objects.values("concept")
+        .annotate(n=models.Count("pk"))
+        .filter(n__gt=1)
+        .values_list("concept", flat=True)
+    )
+    sources = {
+        pk: (language, slug)
+        for pk, language, slug in Term.objects.filter(translation_of__isnull=False).values_list(
+            "pk", "translation_of__language", "translation_of__slug"
+        )
+    }
+    return shared, sources
+
+
 def export_records(*, progress: Progress | None = None) -> tuple[list[dict], list[dict]]:
     """(categories, terms) as plain data, sorted by slug so exports diff cleanly.
 
@@ -245,20 +294,31 @@ def export_records(*, progress: Progress | None = None) -> tuple[list[dict], lis
     fields = term_fields()
     categories_of, related_of = _relations()
     listed_of = _listed_references()
+    shared, sources = _translation_data()
     categories = [
         {name: getattr(category, name) for name in CATEGORY_FIELDS}
         for category in Category.objects.order_by("slug")
     ]
     terms = []
-    names = ["pk"] + [f.attname for f in fields]
-    for row in Term.objects.order_by("slug").values(*names).iterator(chunk_size=2000):
+    names = ["pk", *(f.attname for f in fields), "concept", "content_version", "source_version"]
+    ordered = Term.objects.order_by("language", "slug").values(*names)
+    for row in ordered.iterator(chunk_size=2000):
         record = {"slug": row["slug"], "title": row["title"]}
         for model_field in fields:
             record[model_field.name] = _dump_value(model_field, row[model_field.attname])
             if model_field.name == "body":  # where the free-text references used to be
                 record["references"] = listed_of.get(row["pk"], [])
         record["categories"] = sorted(categories_of.get(row["pk"], []))
-        record["related"] = sorted(related_of.get(row["pk"], []))
+        language = row["language"]
+        record["related"] = sorted(
+            address_text(address, language) for address in related_of.get(row["pk"], [])
+        )
+        if row["concept"] in shared or row["pk"] in sources:
+            record["concept"] = str(row["concept"])
+            record["content_version"] = row["content_version"]
+        if row["pk"] in sources:
+            record["translation_of"] = address_text(sources[row["pk"]], language)
+            record["source_version"] = row["source_version"]
         terms.append(record)
         if len(terms) % EXPORT_REPORT_EVERY == 0 or len(terms) == total:
             report("Reading terms", len(terms), total)
@@ -266,18 +326,21 @@ def export_records(*, progress: Progress | None = None) -> tuple[list[dict], lis
 
 
 def export_retired() -> list[dict]:
-    """Old addresses: a redirect to a term (by slug) or, with term null, 410 Gone."""
-    return [
-        {
-            "slug": slug,
-            "term": term,
-            "title": title,
-            "retired_at": retired_at.astimezone(datetime.UTC).isoformat(),
-        }
-        for slug, term, title, retired_at in RetiredSlug.objects.order_by("slug").values_list(
-            "slug", "term__slug", "title", "retired_at"
-        )
-    ]
+    """Old addresses: a redirect to a term (by address) or, with term null, 410 Gone."""
+    rows = RetiredSlug.objects.order_by("language", "slug").values_list(
+        "slug", "language", "term__language", "term__slug", "title", "retired_at"
+    )
+    exported = []
+    for slug, language, term_language, term_slug, title, retired_at in rows:
+        record: dict[str, Any] = {"slug": slug}
+        if language != default_language():
+            record["language"] = language
+        target = (term_language, term_slug) if term_slug else None
+        record["term"] = address_text(target, language) if target else None
+        record["title"] = title
+        record["retired_at"] = retired_at.astimezone(datetime.UTC).isoformat()
+        exported.append(record)
+    return exported
 
 
 def export_json(path: Path, *, progress: Progress | None = None) -> int:
@@ -330,7 +393,7 @@ def export_markdown(directory: Path, *, progress: Progress | None = None) -> int
         RETIRED_FILE: partial(_yaml_dump, retired),
     }
     for record in terms:
-        files[f"{record['slug']}.md"] = partial(markdown_document, record)
+        files[markdown_file_name(record)] = partial(markdown_document, record)
     previous = _read_manifest(directory)
     _refuse_foreign_files(directory, files, previous)
     directory.mkdir(parents=True, exist_ok=True)
@@ -597,7 +660,9 @@ def read_markdown_dir(directory: Path, *, progress: Progress | None = None) -> B
     paths = sorted(directory.glob("*.md"))
     for number, path in enumerate(paths, start=1):
         try:
-            terms.append(parse_markdown(_read_text(path), str(path), default_slug=path.stem))
+            terms.append(
+                parse_markdown(_read_text(path), str(path), default_slug=path.stem.split(".")[0])
+            )
         except TransferError as error:
             problems += error.problems
         if number % FILE_REPORT_EVERY == 0 or number == len(paths):
@@ -607,12 +672,16 @@ def read_markdown_dir(directory: Path, *, progress: Progress | None = None) -> B
     if not terms:
         raise TransferError([f"{directory}: no .md term files found"])
     for record in terms:
-        stem = Path(record.where).stem
-        if isinstance(record.data.get("slug"), str) and record.data["slug"] != stem:
-            problems.append(
-                f"{record.at('slug')}: slug {record.data['slug']!r} does not match the "
-                f"file name ({stem}.md)"
-            )
+        name = Path(record.where).name
+        data = record.data
+        if isinstance(data.get("slug"), str) and isinstance(data.get("language", ""), str):
+            expected = markdown_file_name(data)
+            if name != expected:
+                problems.append(
+                    f"{record.at('slug')}: slug {data['slug']!r} (language "
+                    f"{data.get('language') or default_language()!r}) does not match the file "
+                    f"name ({name}; expected {expected})"
+                )
     if problems:
         raise TransferError(problems)
     return Bundle(categories, terms, retired, references)
@@ -643,6 +712,15 @@ class TermPlan:
     related: list[str] | None
     record: Record
     references: list[str] | None = None  # keys, or free text from an older export
+    translation_of: Address | None = None
+
+    @property
+    def language(self) -> str:
+        return self.values.get("language") or default_language()
+
+    @property
+    def address(self) -> Address:
+        return (self.language, self.values.get("slug") or "")
 
 
 def _check_categories(records: list[Record], problems: list[str]) -> dict[str, dict]:
@@ -716,8 +794,8 @@ def _check_terms(
             plans.append(plan)
         if number % CHECK_REPORT_EVERY == 0 or number == len(records):
             report("Checking terms", number, len(records))
-    by_slug = _check_unique_names(plans, problems)
-    _check_related(plans, set(by_slug), problems)
+    by_address = _check_unique_names(plans, problems)
+    _check_related(plans, set(by_address), problems)
     return plans
 
 
@@ -732,7 +810,7 @@ def _plan_term(
     if not isinstance(data, dict):
         problems.append(f"{record.where}: expected an object with the term's fields")
         return None
-    allowed = set(fields) | set(RELATION_KEYS)
+    allowed = set(fields) | set(RELATION_KEYS) | set(TRANSLATION_KEYS)
     unknown = sorted((key for key in data if key not in allowed), key=str)
     if unknown:
         problems.append(
@@ -754,25 +832,51 @@ def _plan_term(
     for slug in categories or []:
         if slug not in category_slugs:
             problems.append(f"{record.at('categories')}: unknown category {shown(slug)}")
-    return TermPlan(values, categories, related, record, references)
+    plan = TermPlan(values, categories, related, record, references)
+    _plan_translation(plan, problems)
+    return plan
 
 
-def _check_unique_names(plans: list[TermPlan], problems: list[str]) -> dict[str, TermPlan]:
-    """Slugs and titles (ignoring case) appear once in the file, and no title belongs to
-    another term in the database. Returns the plans by slug."""
-    by_slug: dict[str, TermPlan] = {}
-    by_title: dict[str, TermPlan] = {}
+def _plan_translation(plan: TermPlan, problems: list[str]) -> None:
+    """The concept keys of a record: checked and put into its values."""
+    data, record = plan.record.data, plan.record
+    for name in ("concept", "content_version", "source_version"):
+        if data.get(name) is None:
+            continue
+        try:
+            plan.values[name] = _load_value(Term._meta.get_field(name), data[name])
+        except ValueError as error:
+            problems.append(f"{record.at(name)}: {error}")
+    source = data.get("translation_of")
+    if source is None:
+        return
+    if not isinstance(source, str) or not source:
+        problems.append(f"{record.at('translation_of')}: expected a term's slug or language:slug")
+        return
+    plan.translation_of = parse_address(source, plan.language)
+    if plan.translation_of[0] == plan.language:
+        problems.append(
+            f"{record.at('translation_of')}: a translation is in another language than its "
+            f"source {shown(source)}"
+        )
+
+
+def _check_unique_names(plans: list[TermPlan], problems: list[str]) -> dict[Address, TermPlan]:
+    """Slugs and titles (ignoring case) appear once per language in the file, and no title
+    belongs to another term of its language in the database. Returns the plans by address."""
+    by_slug: dict[Address, TermPlan] = {}
+    by_title: dict[tuple[str, str], TermPlan] = {}
     for plan in plans:
         slug, title = plan.values.get("slug"), plan.values.get("title")
         if slug:
-            if slug in by_slug:
+            if plan.address in by_slug:
                 problems.append(
                     f"{plan.record.at('slug')}: duplicate slug {slug!r} "
-                    f"(also in {by_slug[slug].record.where})"
+                    f"(also in {by_slug[plan.address].record.where})"
                 )
-            by_slug[slug] = plan
+            by_slug[plan.address] = plan
         if title:
-            key = title.lower()
+            key = (plan.language, title.lower())
             if key in by_title:
                 problems.append(
                     f"{plan.record.at('title')}: title {title!r} clashes with "
@@ -780,9 +884,10 @@ def _check_unique_names(plans: list[TermPlan], problems: list[str]) -> dict[str,
                     "(titles are unique, ignoring case)"
                 )
             by_title[key] = plan
-    for title, slug in Term.objects.values_list("title", "slug").iterator(chunk_size=5000):
-        plan = by_title.get(title.lower())
-        if plan and plan.values.get("slug") != slug and slug not in by_slug:
+    rows = Term.objects.values_list("title", "language", "slug").iterator(chunk_size=5000)
+    for title, language, slug in rows:
+        plan = by_title.get((language, title.lower()))
+        if plan and plan.values.get("slug") != slug and (language, slug) not in by_slug:
             problems.append(
                 f"{plan.record.at('title')}: title {plan.values['title']!r} is already used by "
                 f"the term {slug!r} (titles are unique, ignoring case)"
@@ -790,18 +895,49 @@ def _check_unique_names(plans: list[TermPlan], problems: list[str]) -> dict[str,
     return by_slug
 
 
-def _check_related(plans: list[TermPlan], file_slugs: set[str], problems: list[str]) -> None:
-    """Every related term is in the file or the database, and is not the term itself."""
-    known_slugs = set(file_slugs)
-    missing = {s for plan in plans for s in plan.related or [] if s not in known_slugs}
-    if missing:
-        known_slugs |= set(Term.objects.filter(slug__in=missing).values_list("slug", flat=True))
+def _known_addresses(wanted: set[Address], in_file: set[Address]) -> set[Address]:
+    """Which of these addresses name a term of the file or of the database."""
+    missing = wanted - in_file
+    known = wanted & in_file
+    slugs = {slug for _, slug in missing}
+    for chunk in _chunks(sorted(slugs), 2000):
+        rows = Term.objects.filter(slug__in=chunk).values_list("language", "slug")
+        known |= set(rows) & missing
+    return known
+
+
+def _check_related(
+    plans: list[TermPlan], file_addresses: set[Address], problems: list[str]
+) -> None:
+    """Every related term and source is in the file or the database, and is not the term
+    itself; a concept has one version per language."""
+    wanted = {parse_address(s, p.language) for p in plans for s in p.related or []}
+    wanted |= {p.translation_of for p in plans if p.translation_of}
+    known = _known_addresses(wanted, file_addresses)
     for plan in plans:
-        for slug in plan.related or []:
-            if slug not in known_slugs:
-                problems.append(f"{plan.record.at('related')}: unknown related term {shown(slug)}")
-            elif slug == plan.values.get("slug"):
+        for text in plan.related or []:
+            address = parse_address(text, plan.language)
+            if address not in known:
+                problems.append(f"{plan.record.at('related')}: unknown related term {shown(text)}")
+            elif address == plan.address:
                 problems.append(f"{plan.record.at('related')}: a term cannot be related to itself")
+        if plan.translation_of and plan.translation_of not in known:
+            problems.append(
+                f"{plan.record.at('translation_of')}: unknown source term "
+                f"{shown(address_text(plan.translation_of, plan.language))}"
+            )
+    versions: dict[tuple[str, str], TermPlan] = {}
+    for plan in plans:
+        concept = plan.values.get("concept")
+        if concept is None:
+            continue
+        key = (str(concept), plan.language)
+        if key in versions:
+            problems.append(
+                f"{plan.record.at('language')}: the concept {concept} has two versions in "
+                f"{plan.language!r} (also {versions[key].record.where})"
+            )
+        versions[key] = plan
 
 
 # --- Writing ------------------------------------------------------------------------------------
@@ -822,13 +958,14 @@ def _chunks(items: list, size: int) -> Iterator[list]:
 def _check_retired(records: list[Record], plans: list[TermPlan], problems: list[str]) -> list:
     """Retired slugs: each a redirect to a known term, or (term null) a 410 Gone address."""
     planned = []
-    known = {p.values.get("slug") for p in plans}
     wanted = {
-        r.data.get("term")
+        parse_address(r.data["term"], r.data.get("language") or default_language())
         for r in records
-        if isinstance(r.data, dict) and isinstance(r.data.get("term"), str)
-    } - known
-    known |= set(Term.objects.filter(slug__in=list(wanted)).values_list("slug", flat=True))
+        if isinstance(r.data, dict)
+        and isinstance(r.data.get("term"), str)
+        and isinstance(r.data.get("language", ""), str)
+    }
+    known = _known_addresses(wanted, {p.address for p in plans})
     for record in records:
         data = record.data
         if not isinstance(data, dict):
@@ -843,10 +980,18 @@ def _check_retired(records: list[Record], plans: list[TermPlan], problems: list[
                 values[name] = _load_value(RetiredSlug._meta.get_field(name), data.get(name))
             except ValueError as error:
                 problems.append(f"{record.where}: {error}")
+        try:
+            values["language"] = _load_value(
+                RetiredSlug._meta.get_field("language"), data.get("language") or default_language()
+            )
+        except ValueError as error:
+            problems.append(f"{record.where}: {error}")
+            values["language"] = default_language()
         target = data.get("term")
-        if target is not None and (not isinstance(target, str) or target not in known):
+        address = parse_address(target, values["language"]) if isinstance(target, str) else None
+        if target is not None and (address is None or address not in known):
             problems.append(f"{record.where}: redirects to an unknown term {shown(target)}")
-        values["term"] = target
+        values["term"] = address
         planned.append(values)
     return planned
 
@@ -873,31 +1018,32 @@ def import_bundle(bundle: Bundle, *, progress: Progress | None = None) -> Import
             changed_keys = _write_references(planned_references)
             result = _write(planned_categories, plans, report)
             changes.reference_changed(changed_keys)  # terms outside the file citing them
-            _write_retired(retired, [p.values["slug"] for p in plans])
+            _write_retired(retired, [p.address for p in plans])
         except IntegrityError as error:
             raise TransferError([f"the database refused the import: {error}"]) from None
     planner.reclaim_after_bulk_load()
     return result
 
 
-def _write_retired(retired: list[dict], live_slugs: list[str]) -> None:
-    """A live term owns its slug again; other retired slugs are replaced by the file's."""
-    bulk.release_slugs(live_slugs)
-    live = set(live_slugs)
-    rows = [r for r in retired if r["slug"] not in live]
+def _write_retired(retired: list[dict], live_addresses: list[Address]) -> None:
+    """A live term owns its address again; other retired addresses are replaced by the
+    file's."""
+    bulk.release_slugs(live_addresses)
+    live = set(live_addresses)
+    rows = [r for r in retired if (r["language"], r["slug"]) not in live]
     if not rows:
         return
-    ids = dict(
-        Term.objects.filter(slug__in={r["term"] for r in rows if r["term"]}).values_list(
-            "slug", "pk"
-        )
-    )
-    RetiredSlug.objects.filter(slug__in=[r["slug"] for r in rows]).delete()
+    ids = _ids_of({r["term"] for r in rows if r["term"]})
+    for language in {r["language"] for r in rows}:
+        RetiredSlug.objects.filter(
+            language=language, slug__in=[r["slug"] for r in rows if r["language"] == language]
+        ).delete()
     RetiredSlug.objects.bulk_create(
         [
             RetiredSlug(
                 slug=r["slug"],
-                term_id=ids.get(r["term"]),
+                language=r["language"],
+                term_id=ids.get(r["term"]) if r["term"] else None,
                 title=r["title"],
                 retired_at=r["retired_at"],
             )
@@ -913,19 +1059,18 @@ def _write(
     """Categories, then new and updated terms, their categories and related terms, then
     the one pass that renders and links them (`changes.terms_loaded`)."""
     category_ids = _write_categories(planned_categories)
-    existing_ids = dict(
-        Term.objects.filter(slug__in=[p.values["slug"] for p in plans]).values_list("slug", "pk")
-    )
+    existing_ids = _ids_of({p.address for p in plans})
     new_terms, updates = _new_and_updated(plans, existing_ids)
     # Articles linking to a term whose names may change lose or keep that link after.
     linking = relinking.linking_to(updates)
     bulk.create_terms(new_terms, progress=report)
     _update_terms(updates, term_fields(), report)
-    term_ids = {t.slug: t.pk for t in new_terms} | existing_ids
+    term_ids = {(t.language, t.slug): t.pk for t in new_terms} | existing_ids
+    _write_sources(plans, term_ids)
     _write_term_categories(plans, term_ids, category_ids, report)
     _write_related(plans, term_ids, report)
     _write_listed_references(plans, term_ids)
-    imported = [term_ids[p.values["slug"]] for p in plans]
+    imported = [term_ids[p.address] for p in plans]
     with reported_to(report):
         changes.terms_loaded(imported, previously_linking=linking)
     return ImportResult(
@@ -933,6 +1078,37 @@ def _write(
         updated=len(imported) - len(new_terms),
         categories=len(planned_categories),
     )
+
+
+def _ids_of(addresses: set[Address]) -> dict[Address, int]:
+    """The ids of the terms at these addresses, by address."""
+    found: dict[Address, int] = {}
+    for chunk in _chunks(sorted({slug for _, slug in addresses}), 2000):
+        for language, slug, pk in Term.objects.filter(slug__in=chunk).values_list(
+            "language", "slug", "pk"
+        ):
+            if (language, slug) in addresses:
+                found[(language, slug)] = pk
+    return found
+
+
+def _write_sources(plans: list[TermPlan], term_ids: dict[Address, int]) -> None:
+    """Each translation's source, and a concept for a translation whose record named none
+    (its source's). Written after the rows, since a source may be in the same file."""
+    with_source = [p for p in plans if p.translation_of]
+    source_ids = _ids_of({p.translation_of for p in with_source}) | term_ids
+    concepts = dict(
+        Term.objects.filter(pk__in=[source_ids[p.translation_of] for p in with_source]).values_list(
+            "pk", "concept"
+        )
+    )
+    rows = []
+    for plan in with_source:
+        source_id = source_ids[plan.translation_of]
+        term = Term(pk=term_ids[plan.address], translation_of_id=source_id)
+        term.concept = plan.values.get("concept") or concepts[source_id]
+        rows.append(term)
+    bulk.update_rows(rows, ["translation_of", "concept"])
 
 
 def _write_categories(planned_categories: dict[str, dict]) -> dict[str, int]:
@@ -952,15 +1128,16 @@ def _write_categories(planned_categories: dict[str, dict]) -> dict[str, int]:
 
 
 def _new_and_updated(
-    plans: list[TermPlan], existing_ids: dict[str, int]
+    plans: list[TermPlan], existing_ids: dict[Address, int]
 ) -> tuple[list[Term], dict[int, dict[str, Any]]]:
-    """(unsaved new terms, new values by id of the terms already there), matched by slug."""
+    """(unsaved new terms, new values by id of the terms already there), matched by
+    address (language and slug)."""
     now = timezone.now()
     new_terms: list[Term] = []
     updates: dict[int, dict[str, Any]] = {}
     for plan in plans:
         values = dict(plan.values)
-        pk = existing_ids.get(values["slug"])
+        pk = existing_ids.get(plan.address)
         values.setdefault("updated_at", now)
         if pk is None:
             values.setdefault("created_at", now)
@@ -972,18 +1149,18 @@ def _new_and_updated(
 
 def _write_term_categories(
     plans: list[TermPlan],
-    term_ids: dict[str, int],
+    term_ids: dict[Address, int],
     category_ids: dict[str, int],
     report: Progress,
 ) -> None:
     """The categories of the terms whose record lists them replace the ones they had."""
     with_categories = [p for p in plans if p.categories is not None]
     through = Term.categories.through
-    for chunk in _chunks([term_ids[p.values["slug"]] for p in with_categories], 2000):
+    for chunk in _chunks([term_ids[p.address] for p in with_categories], 2000):
         through.objects.filter(term_id__in=chunk).delete()
     bulk.add_categories(
         (
-            (term_ids[p.values["slug"]], category_ids[slug])
+            (term_ids[p.address], category_ids[slug])
             for p in with_categories
             for slug in p.categories or []
         ),
@@ -991,21 +1168,22 @@ def _write_term_categories(
     )
 
 
-def _write_related(plans: list[TermPlan], term_ids: dict[str, int], report: Progress) -> None:
+def _write_related(plans: list[TermPlan], term_ids: dict[Address, int], report: Progress) -> None:
     """The related terms of the terms whose record lists them replace the ones they had."""
     with_related = [p for p in plans if p.related is not None]
     if not with_related:
         return
-    all_ids = dict(Term.objects.values_list("slug", "pk"))
+    wanted = {parse_address(text, p.language) for p in with_related for text in p.related or []}
+    all_ids = _ids_of(wanted) | term_ids
     through = Term.related_terms.through
-    for chunk in _chunks([term_ids[p.values["slug"]] for p in with_related], 2000):
+    for chunk in _chunks([term_ids[p.address] for p in with_related], 2000):
         through.objects.filter(from_term_id__in=chunk).delete()
         through.objects.filter(to_term_id__in=chunk).delete()
     bulk.add_related(
         (
-            (term_ids[p.values["slug"]], all_ids[slug])
+            (term_ids[p.address], all_ids[parse_address(text, p.language)])
             for p in with_related
-            for slug in p.related or []
+            for text in p.related or []
         ),
         progress=report,
     )
@@ -1024,7 +1202,8 @@ def _update_terms(
             for name, value in updates[term.pk].items():
                 setattr(term, name, value)
             terms.append(term)
-        bulk.update_rows(terms, [f.name for f in fields])
+        names = [f.name for f in fields] + ["concept", "content_version", "source_version"]
+        bulk.update_rows(terms, names)
         done += len(chunk)
         report("Updating terms", done, len(updates))
 
@@ -1083,7 +1262,7 @@ def _write_references(planned: dict[str, dict]) -> set[str]:
     return {reference.key for reference in changed}
 
 
-def _write_listed_references(plans: list[TermPlan], term_ids: dict[str, int]) -> None:
+def _write_listed_references(plans: list[TermPlan], term_ids: dict[Address, int]) -> None:
     """The listed references of the terms whose record has them replace the ones they had.
 
     A line that names no reference is free text (an export from before the library): it
@@ -1111,11 +1290,11 @@ def _write_listed_references(plans: list[TermPlan], term_ids: dict[str, int]) ->
     keys = {**{key: key for key in by_key}, **text_keys}
     ids = dict(Reference.objects.filter(key__in=set(keys.values())).values_list("key", "pk"))
     rows = [
-        (term_ids[plan.values["slug"]], ids[keys[line]], position)
+        (term_ids[plan.address], ids[keys[line]], position)
         for plan in with_references
         for position, line in enumerate(plan.references or [], start=1)
     ]
-    _replace_listed([term_ids[p.values["slug"]] for p in with_references], rows)
+    _replace_listed([term_ids[p.address] for p in with_references], rows)
 
 
 def _replace_listed(term_ids: list[int], rows: list[tuple[int, int, int]]) -> None:

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest
+from django.utils import translation
 
 from core import page_cache
 from glossary.models import Term, visible_params, visible_sql
@@ -24,14 +26,23 @@ PARTNER = "glossary.partner"  # the partner slot on every term page
 TERM_PAGES = "glossary.term_pages"  # every term page at once (a bulk load, a full recount)
 
 _TERM_VERSION_SQL = (
-    f"SELECT edit_token, page_token FROM {Term._meta.db_table} WHERE slug = %s AND {visible_sql()}"
+    f"SELECT edit_token, page_token FROM {Term._meta.db_table} "
+    f"WHERE language = %s AND slug = %s AND {visible_sql()}"
 )
+
+
+def page_language(request: HttpRequest) -> str:
+    """The language the URL names (the page cache reads versions before any middleware
+    activates it)."""
+    return translation.get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
 
 
 def term_page_version(request: HttpRequest, kwargs: dict[str, Any]) -> str | None:
     """The public term's own version, or None (not public: not kept)."""
     with connection.cursor() as cursor:
-        cursor.execute(_TERM_VERSION_SQL, [kwargs["slug"], *visible_params()])
+        cursor.execute(
+            _TERM_VERSION_SQL, [page_language(request), kwargs["slug"], *visible_params()]
+        )
         row = cursor.fetchone()
     return None if row is None else f"{row[0]}.{row[1]}".replace("-", "")
 

@@ -15,6 +15,7 @@ from django.http import (
     JsonResponse,
 )
 from django.shortcuts import get_object_or_404, render
+from django.utils import translation
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
@@ -22,22 +23,29 @@ from django.views.decorators.http import require_safe
 from core import visitors
 from glossary import cite, publications, retired, structured_data, term_page
 from glossary import search as glossary_search
-from glossary.models import LETTER_GROUPS, Category, Publication, Term, letter_label
+from glossary.models import Category, Publication, Term, letter_groups, letter_label
 from glossary.navigation import letter_bar, listing_page, page_or_last, term_groups_preview
+
+
+def reading_language() -> str:
+    """The page's language: the URL decided it (config.middleware.UrlLanguageMiddleware)."""
+    return translation.get_language() or settings.LANGUAGE_CODE
 
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
+    language = reading_language()
     recent = (
         Term.objects.published()
+        .in_language(language)
         .order_by("-updated_at")
-        .only("title", "slug", "summary", "updated_at")[:8]
+        .only("title", "slug", "summary", "updated_at", "language")[:8]
     )
     return render(
         request,
         "glossary/home.html",
         {
-            "letters": letter_bar(),
+            "letters": letter_bar(language),
             "recent_terms": recent,
             "categories": Category.objects.all(),
         },
@@ -46,13 +54,14 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def term_index(request: HttpRequest) -> HttpResponse:
-    letters = letter_bar()
+    language = reading_language()
+    letters = letter_bar(language)
     return render(
         request,
         "glossary/term_index.html",
         {
             "letters": letters,
-            "groups": term_groups_preview(letters),
+            "groups": term_groups_preview(letters, language),
             "jsonld": structured_data.defined_term_set(request),
         },
     )
@@ -60,21 +69,22 @@ def term_index(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def letter_detail(request: HttpRequest, letter: str) -> HttpResponse:
+    language = reading_language()
     letter = letter.lower()
-    if letter not in LETTER_GROUPS:
+    if letter not in letter_groups(language):
         raise Http404("No such letter")
     terms = (
         Term.objects.published()
-        .filter(letter=letter)
+        .filter(language=language, letter=letter)
         .order_by("sort_title", "pk")
-        .only("title", "slug", "summary")
+        .only("title", "slug", "summary", "language")
     )
     page = listing_page(Paginator(terms, settings.GLOSSARY_LETTER_PAGE_SIZE), request)
     return render(
         request,
         "glossary/letter_detail.html",
         {
-            "letters": letter_bar(),
+            "letters": letter_bar(language),
             "letter": letter,
             "letter_label": letter_label(letter),
             "page_obj": page,
@@ -83,15 +93,17 @@ def letter_detail(request: HttpRequest, letter: str) -> HttpResponse:
 
 
 def _visible_terms(request: HttpRequest) -> QuerySet[Term]:
-    """Staff see drafts and scheduled terms (as previews); readers see published ones."""
-    return Term.objects.all() if visitors.is_staff(request) else Term.objects.published()
+    """The page language's terms: staff see drafts and scheduled ones (as previews),
+    readers published ones."""
+    terms = Term.objects.all() if visitors.is_staff(request) else Term.objects.published()
+    return terms.in_language(reading_language())
 
 
 @require_safe
 def term_detail(request: HttpRequest, slug: str) -> HttpResponse:
     term = _visible_terms(request).filter(slug=slug).first()
     if term is None:
-        return retired.response_for_unknown_slug(request, slug)
+        return retired.response_for_unknown_slug(request, slug, reading_language())
     around = term_page.surroundings(term)
     shown = publications.shown_version(term, preview=visitors.is_staff(request))
     citation = cite.TermCitation.of(term, request, shown.publication)
@@ -107,6 +119,10 @@ def term_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "related": around.related,
             "more_related": around.more_related,
             "link_previews": around.previews,
+            # CONTRACT with the language switcher (templates/includes): objects with
+            # .language and .url (a path), every published version, this one included.
+            "alternates": around.alternates,
+            "x_default": term_page.x_default(around.alternates),
             "jsonld": structured_data.term_page(term, request, shown),
             "cite_styles": cite.styles(citation),
         },
@@ -177,7 +193,9 @@ def term_cite(request: HttpRequest, slug: str) -> HttpResponse:
 def term_related(request: HttpRequest, slug: str) -> HttpResponse:
     """Every related term of a term, paginated (its page shows only the first few)."""
     visible = _visible_terms(request)
-    term = get_object_or_404(visible.only("title", "slug", "status", "published_at"), slug=slug)
+    term = get_object_or_404(
+        visible.only("title", "slug", "status", "published_at", "language"), slug=slug
+    )
     page = listing_page(
         Paginator(term.related_ordered(), settings.GLOSSARY_LETTER_PAGE_SIZE), request
     )
@@ -190,7 +208,12 @@ def term_related(request: HttpRequest, slug: str) -> HttpResponse:
 @require_safe
 def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
     category = get_object_or_404(Category, slug=slug)
-    terms = category.terms.published().order_by("sort_title", "pk").only("title", "slug", "summary")
+    terms = (
+        category.terms.published()
+        .in_language(reading_language())
+        .order_by("sort_title", "pk")
+        .only("title", "slug", "summary", "language")
+    )
     page = listing_page(Paginator(terms, settings.GLOSSARY_LETTER_PAGE_SIZE), request)
     return render(
         request, "glossary/category_detail.html", {"category": category, "page_obj": page}
@@ -206,7 +229,8 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def search(request: HttpRequest) -> HttpResponse:
-    results = glossary_search.search_terms(request.GET.get("q", ""))
+    language = reading_language()
+    results = glossary_search.search_terms(request.GET.get("q", ""), language)
     query = results.text
     page = page_or_last(Paginator(results, settings.GLOSSARY_SEARCH_PAGE_SIZE), request)
     no_results = bool(query) and not page.object_list
@@ -218,7 +242,9 @@ def search(request: HttpRequest) -> HttpResponse:
             "page_obj": page,
             "capped": results.capped,
             "page_query": f"q={quote(query)}&",
-            "did_you_mean": glossary_search.close_titles(query) if no_results else [],
+            "did_you_mean": glossary_search.close_titles(query, language=language)
+            if no_results
+            else [],
         },
     )
 
@@ -226,7 +252,11 @@ def search(request: HttpRequest) -> HttpResponse:
 @require_safe
 def search_suggest(request: HttpRequest) -> JsonResponse:
     response = JsonResponse(
-        {"suggestions": glossary_search.suggest_titles(request.GET.get("q", ""))}
+        {
+            "suggestions": glossary_search.suggest_titles(
+                request.GET.get("q", ""), language=reading_language()
+            )
+        }
     )
     patch_cache_control(response, public=True, max_age=glossary_search.SUGGEST_MAX_AGE)
     return response

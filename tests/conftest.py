@@ -81,13 +81,25 @@ def make_category(db) -> Callable[..., Category]:
 def seed(db) -> dict[str, Term]:
     from glossary.seed import load_seed_content
 
-    load_seed_content()
+    load_seed_content(translations=None)  # English only: `seed_translations` adds them
     # Every page reads the consent catalog from the cache; warm it as on a running site
     # (a cold cache costs two queries once: tests/consent/test_catalog.py).
     from consent.catalog import get_catalog
 
     get_catalog()
     return {term.slug: term for term in Term.objects.all()}
+
+
+@pytest.fixture
+def seed_translations(seed) -> dict[str, dict[str, Term]]:
+    """The seed terms' German and French versions too: {language: {source slug: term}}."""
+    from glossary.seed import SEED_FILE, TRANSLATIONS_FILE, _load_translations
+
+    _load_translations(SEED_FILE, TRANSLATIONS_FILE)
+    return {
+        language: {t.translation_of.slug: t for t in Term.objects.in_language(language)}
+        for language in ("de", "fr")
+    }
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):

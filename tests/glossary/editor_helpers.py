@@ -69,6 +69,8 @@ def term_form_data(term: Term | None = None, **overrides) -> dict:
     data = {
         "title": "Autophagy",
         "slug": "autophagy",
+        "language": "en-gb",
+        "translation_of": "",
         "aliases": "",
         "summary": "The cell's recycling process.",
         "body": "## Origin\n\nGreek for self-eating.\n",
@@ -94,6 +96,8 @@ def term_form_data(term: Term | None = None, **overrides) -> dict:
         data.update(
             title=term.title,
             slug=term.slug,
+            language=term.language,
+            translation_of=term.translation_of_id or "",
             aliases=term.aliases,
             summary=term.summary,
             body=term.body,

@@ -30,7 +30,8 @@ def snapshot(exclude: Iterable[str] = ()) -> list[tuple]:
             sorted(c.slug for c in term.categories.all()),
             sorted(t.slug for t in term.related_terms.all()),
         )
-        for term in Term.objects.exclude(slug__in=list(exclude))
+        for term in Term.objects.in_language("en-gb")
+        .exclude(slug__in=list(exclude))
         .order_by("slug")
         .prefetch_related("categories", "related_terms")
     ]

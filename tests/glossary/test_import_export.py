@@ -64,6 +64,7 @@ def content(seed, make_term, make_category):
 KNOWN_RECORD = {
     "slug": "melatonin",
     "title": "Melatonin",
+    "language": "en-gb",
     "aliases": ["N-acetyl-5-methoxytryptamine", "Sleep hormone: night"],
     "summary": "A hormone made at night.",
     "body": "## Origin\n\nThe pineal gland.\n",
@@ -82,6 +83,7 @@ KNOWN_RECORD = {
 KNOWN_MARKDOWN = """---
 slug: melatonin
 title: Melatonin
+language: en-gb
 aliases:
 - N-acetyl-5-methoxytryptamine
 - 'Sleep hormone: night'
@@ -234,6 +236,7 @@ class TestRoundTrip:
                 {
                     "slug": "circadian-rhythm",
                     "title": "Circadian rhythm",
+                    "language": "en-gb",
                     "aliases": [],
                     "summary": "The body's daily clock.",
                     "body": "A cycle.\n",
