@@ -48,7 +48,7 @@ STATE_FIELDS = ("title", "aliases", "status", "published_at", "slug", "language"
 # Shown on other terms' pages too, but no name: those pages are invalidated.
 PREVIEW_FIELDS = ("summary",)
 # Not names, but part of what decides whether translations are outdated.
-TEXT_FIELDS = ("body", "references", "content_version", "concept")
+TEXT_FIELDS = ("body", "content_version", "concept")
 # The editorial workflow's record on the term: written only by its own UPDATEs
 # (editorial.workflow, editorial.due). Every save keeps them as stored, so a form opened
 # earlier or a revert to an older revision never rewinds a review date or the number of

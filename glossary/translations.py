@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext
 
-from glossary.models import Term, language_position
+from glossary.models import Term, TermReference, language_position
 
 
 @dataclass(frozen=True)
@@ -93,12 +93,18 @@ def start_translation(source: Term, language: str) -> Term:
             translation_of=origin,
             aliases=origin.aliases,
             summary=origin.summary,
-            body=origin.body,
-            references=origin.references,
+            body=origin.body,  # its [@key] citations name the same library entries
             status=Term.Status.DRAFT,
             last_reviewed=None,
         )
         draft.full_clean(exclude=["concept"])
         draft.save()
         draft.categories.set(origin.categories.all())
+        listed = [
+            TermReference(term=draft, reference_id=row.reference_id, position=row.position)
+            for row in origin.listed_references.all()
+        ]
+        if listed:  # the source's listed references, then its reference list rendered
+            TermReference.objects.bulk_create(listed)
+            draft.save()
     return draft

@@ -122,7 +122,7 @@ class TestOnTheTermPage:
         data = json.loads(
             re.search(r'<script type="application/ld\+json">(.*?)</script>', html).group(1)
         )
-        page = next(node for node in data["@graph"] if node["@type"] == "WebPage")
+        page = next(node for node in data["@graph"] if node["@type"] == "MedicalWebPage")
         works = page["citation"]
         assert [work["@type"] for work in works] == ["ScholarlyArticle"] * 3
         first = works[0]
