@@ -70,7 +70,9 @@ def test_a_prepared_worker_has_its_connection_open_and_the_search_statements_run
     assert connection.connection is not None
     statements = " ".join(query["sql"] for query in queries.captured_queries)
     assert "warm" in statements
-    assert len(queries.captured_queries) >= 6  # count, page, suggestions (three), did-you-mean
+    # count, page, the suggestion statements, did-you-mean (a page without hits skips the
+    # statement that fetches what it shows).
+    assert len(queries.captured_queries) >= 5
 
 
 def test_a_worker_starts_when_the_database_does_not_answer(db, monkeypatch, caplog):
