@@ -16,6 +16,8 @@ import pytest
 from PIL import Image, ImageChops
 from playwright.sync_api import expect
 
+from tests.browser.test_languages import arabic_seed_article
+
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = {
     "home": ("/", "Longevity Glossary"),
@@ -141,6 +143,7 @@ def test_screenshot_of_an_open_term_preview(browser, seeded_live_server, artifac
 @pytest.mark.parametrize("scheme", sorted(BACKGROUNDS))
 def test_screenshot_of_an_arabic_term_page(browser, seeded_live_server, artifacts_dir, scheme):
     """Right to left: the page mirrors (logical CSS properties), in both themes."""
+    arabic_seed_article()
     context = browser.new_context(
         viewport={"width": 1280, "height": 900}, color_scheme=scheme, device_scale_factor=1
     )
