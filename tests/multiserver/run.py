@@ -369,8 +369,9 @@ def start_servers(env: dict, two_servers: bool, work: Path, servers: list) -> No
 
 
 def term_to_edit(editor: AdminSession) -> EditedTerm:
-    """The first term of the admin's list, with a new title and summary to give it."""
-    listing = editor.get("/admin/glossary/term/")
+    """The first English term of the admin's list (at the unprefixed addresses), with a new
+    title and summary to give it."""
+    listing = editor.get("/admin/glossary/term/?language__exact=en-gb")
     term_id = re.search(r'href="/admin/glossary/term/(\d+)/change/', listing.text)
     if not term_id:
         raise Mismatch("no term in the admin's term list")
