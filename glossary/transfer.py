@@ -28,7 +28,7 @@ import datetime
 import json
 import re
 import reprlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -723,18 +723,29 @@ class TermPlan:
         return (self.language, self.values.get("slug") or "")
 
 
+def _record_data(
+    record: Record, fields: Iterable[str], expected: str, problems: list[str]
+) -> dict | None:
+    """A record's fields when it is an object (None, reported, when not); fields it should
+    not have are reported too."""
+    data = record.data
+    if not isinstance(data, dict):
+        problems.append(f"{record.where}: expected {expected}")
+        return None
+    unknown = set(data) - set(fields)
+    if unknown:
+        problems.append(f"{record.where}: unknown field(s) {_field_names(unknown)}")
+    return data
+
+
 def _check_categories(records: list[Record], problems: list[str]) -> dict[str, dict]:
     planned: dict[str, dict] = {}
     existing_names = dict(Category.objects.values_list("name", "slug"))
     names_seen: dict[str, str] = {}
     for record in records:
-        data = record.data
-        if not isinstance(data, dict):
-            problems.append(f"{record.where}: expected 'slug', 'name' and 'description'")
+        data = _record_data(record, CATEGORY_FIELDS, "'slug', 'name' and 'description'", problems)
+        if data is None:
             continue
-        unknown = set(data) - set(CATEGORY_FIELDS)
-        if unknown:
-            problems.append(f"{record.where}: unknown field(s) {_field_names(unknown)}")
         values = {}
         for name in CATEGORY_FIELDS:
             model_field = Category._meta.get_field(name)
@@ -967,13 +978,9 @@ def _check_retired(records: list[Record], plans: list[TermPlan], problems: list[
     }
     known = _known_addresses(wanted, {p.address for p in plans})
     for record in records:
-        data = record.data
-        if not isinstance(data, dict):
-            problems.append(f"{record.where}: expected {', '.join(RETIRED_FIELDS)}")
+        data = _record_data(record, RETIRED_FIELDS, ", ".join(RETIRED_FIELDS), problems)
+        if data is None:
             continue
-        unknown = set(data) - set(RETIRED_FIELDS)
-        if unknown:
-            problems.append(f"{record.where}: unknown field(s) {_field_names(unknown)}")
         values = {}
         for name in ("slug", "title", "retired_at"):
             try:
@@ -1215,13 +1222,9 @@ def _check_references(records: list[Record], problems: list[str]) -> dict[str, d
     """The file's library: each record checked as the reference form checks it."""
     planned: dict[str, dict] = {}
     for record in records:
-        data = record.data
-        if not isinstance(data, dict):
-            problems.append(f"{record.where}: expected a reference's fields")
+        data = _record_data(record, REFERENCE_FIELDS, "a reference's fields", problems)
+        if data is None:
             continue
-        unknown = set(data) - set(REFERENCE_FIELDS)
-        if unknown:
-            problems.append(f"{record.where}: unknown field(s) {_field_names(unknown)}")
         values = {name: data[name] for name in REFERENCE_FIELDS if data.get(name) is not None}
         authors = values.get("authors", [])
         if not isinstance(authors, list) or not all(isinstance(a, str) for a in authors):
