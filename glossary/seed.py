@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from glossary.models import Category, Reference, Term, TermReference
+from glossary.translations import copy_listed_references
 
 SEED_FILE = Path(__file__).parent / "seed" / "terms.json"
 # The same terms in other languages, written for readers of each (docs/translations.md).
@@ -113,15 +114,7 @@ def _load_translations(path: Path, translations: Path) -> int:
             )
             translation = made[item["slug"]]
             translation.categories.set(source.categories.all())
-            listed = [
-                TermReference(
-                    term=translation, reference_id=row.reference_id, position=row.position
-                )
-                for row in source.listed_references.all()
-            ]
-            if listed:  # the source's references, listed on the translation too
-                TermReference.objects.bulk_create(listed)
-                translation.save()  # renders its reference list
+            copy_listed_references(source, translation)
         for item in sources:
             if item["slug"] in made:
                 related = [made[slug] for slug in item["related"] if slug in made]

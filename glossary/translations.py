@@ -100,11 +100,17 @@ def start_translation(source: Term, language: str) -> Term:
         draft.full_clean(exclude=["concept"])
         draft.save()
         draft.categories.set(origin.categories.all())
-        listed = [
-            TermReference(term=draft, reference_id=row.reference_id, position=row.position)
-            for row in origin.listed_references.all()
-        ]
-        if listed:  # the source's listed references, then its reference list rendered
-            TermReference.objects.bulk_create(listed)
-            draft.save()
+        copy_listed_references(origin, draft)
     return draft
+
+
+def copy_listed_references(source: Term, translation: Term) -> None:
+    """The source's listed references, listed on its translation too (then its reference
+    list is rendered again by a save)."""
+    listed = [
+        TermReference(term=translation, reference_id=row.reference_id, position=row.position)
+        for row in source.listed_references.all()
+    ]
+    if listed:
+        TermReference.objects.bulk_create(listed)
+        translation.save()
