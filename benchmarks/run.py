@@ -1,8 +1,9 @@
 """`make bench`: build a 50,000-term glossary and measure it. Prints figures; asserts nothing.
 
-For SQLite (a file in a temporary folder) and, when reachable, PostgreSQL (database
-`glossary_bench`), with the Redis cache (db 5) when reachable:
-  1. generation time of N demo terms (generate_demo_terms);
+The glossary holds 50,000 English terms and a German translation of each. For SQLite (a
+file in a temporary folder) and, when reachable, PostgreSQL (database `glossary_bench`),
+with the Redis cache (db 5) when reachable:
+  1. generation time of N demo terms and their German translations (generate_demo_terms);
   2. export (JSON and markdown) and import of all of them into an empty database;
   3. rendering throughput, the cost of one save that triggers relinking, query counts;
   4. HTTP latency (p50/p95) and throughput of the term page, the A–Z index, a letter
@@ -10,10 +11,11 @@ For SQLite (a file in a temporary folder) and, when reachable, PostgreSQL (datab
      gunicorn on 127.0.0.1 (config/gunicorn.conf.py), and the term page at 100 terms for
      comparison;
   5. the focused scripts on the same database: pages.py (wrk against a static file and a
-     bare view), search.py, churn.py (reading 2,000 term pages while another term is
-     edited every second) and flood.py (cache entries made by address variants), the
-     last two with Redis db 4.
-Every loop is bounded in requests and seconds. The figures go to benchmarks/RESULTS.md.
+     bare view, in English and German), search.py (English and German at once), churn.py
+     (reading 2,000 term pages while another term is edited every second) and flood.py
+     (cache entries made by address variants), the last two with Redis db 4.
+Every loop is bounded in requests and seconds. The figures, and what the focused scripts
+print, go to benchmarks/RESULTS.md.
 wrk is needed for pages, churn and flood (they are skipped, with how to install it,
 without it).
 
@@ -71,10 +73,13 @@ def base_env(database_url: str, use_redis: bool) -> dict:
 
 
 def build(env: dict, count: int) -> float:
-    """Seconds generate_demo_terms took for ``count`` terms (after migrate and the seed)."""
+    """Seconds generate_demo_terms took for ``count`` terms and their German translations
+    (after migrate and the seed)."""
     harness.manage(env, "migrate", "--noinput", "-v0")
     harness.manage(env, "load_seed_content")
-    return timed_manage(env, "generate_demo_terms", "--count", str(count), "--seed", "1")
+    return timed_manage(
+        env, "generate_demo_terms", "--count", str(count), "--seed", "1", "--languages", "de"
+    )
 
 
 def start_server(env: dict) -> harness.Gunicorn:
@@ -127,29 +132,13 @@ def http_figures(env: dict, probe: dict, seconds: float) -> dict:
                 f"    {name:12} p50 {r.get('p50_ms', 0):7.1f} ms  p95 {r.get('p95_ms', 0):7.1f} ms"
                 f"  {r.get('rps', 0):7.1f} req/s  ({r['requests']} requests, {r['errors']} errors)"
             )
-        results.update(stored_term_pages(env, slugs, seconds))
         return results
     finally:
         server.stop()
 
 
-def stored_term_pages(env: dict, slugs: list[str], seconds: float) -> dict:
-    """The term pages with the page cache off: the view serves their stored renderings
-    (what every page costs once after an edit elsewhere empties the page cache)."""
-    urls = [f"/glossary/{slug}/" for slug in slugs[:TERM_PAGES]]
-    server = start_server({**env, "PAGE_CACHE_ENABLED": "0"})
-    try:
-        warm(server.port, urls)
-        r = load(server.port, seconds, urls)
-        say(f"    {'term page, stored':16} p50 {r['p50_ms']:7.1f} ms  p95 {r['p95_ms']:7.1f} ms"
-            f"  {r['rps']:7.1f} req/s  (page cache off)")  # fmt: skip
-        return {"term page, stored": r}
-    finally:
-        server.stop()
-
-
-def script(name: str, *args: str) -> None:
-    """Run one of the focused benchmark scripts and show what it prints (indented)."""
+def script(name: str, *args: str) -> list[str]:
+    """Run one of the focused benchmark scripts, show what it prints (indented), return it."""
     done = subprocess.run(
         [PYTHON, str(ROOT / "benchmarks" / name), *args],
         cwd=ROOT,
@@ -158,8 +147,10 @@ def script(name: str, *args: str) -> None:
         timeout=STEP_TIMEOUT,
         check=False,
     )
-    for line in (done.stdout + (done.stderr if done.returncode else "")).splitlines():
+    lines = (done.stdout + (done.stderr if done.returncode else "")).splitlines()
+    for line in lines:
         say("    " + line)
+    return lines
 
 
 def probe(env: dict) -> dict:
@@ -219,7 +210,7 @@ def run_backend(name: str, make_db, drop_db, count: int, seconds: float, use_red
         f"load: {LOAD_CONCURRENCY} threads, {seconds:g} s per page):"
     )
     figures["http"] = http_figures(env, p, seconds)
-    focused_scripts(env["DATABASE_URL"], use_redis)
+    figures["printed"] = focused_scripts(env["DATABASE_URL"], use_redis)
 
     if use_redis:
         flush_redis()
@@ -241,27 +232,33 @@ def run_backend(name: str, make_db, drop_db, count: int, seconds: float, use_red
     return figures
 
 
-def focused_scripts(database_url: str, use_redis: bool) -> None:
-    """The scripts that measure one thing each on the built database (their output shown)."""
+def focused_scripts(database_url: str, use_redis: bool) -> dict[str, list[str]]:
+    """The scripts that measure one thing each on the built database: what each printed."""
     redis_args = ["--redis-url", REDIS_URL] if use_redis else []
     has_wrk = harness.wrk_path() is not None
+    printed = {}
+
+    def focused(title: str, name: str, *args: str) -> None:
+        say(f"  {title} (benchmarks/{name}):")
+        printed[f"{title} (benchmarks/{name})"] = script(name, *args)
+
     if has_wrk:
-        say("  pages against a static file and a bare view (benchmarks/pages.py):")
-        script("pages.py", "--database-url", database_url, *redis_args)
-    say("  search at scale (benchmarks/search.py):")
-    script("search.py", "--database-url", database_url, *redis_args)
+        focused("pages against a static file and a bare view", "pages.py",
+                "--database-url", database_url, *redis_args)  # fmt: skip
+    focused("search at scale, English and German at once", "search.py",
+            "--database-url", database_url, "--languages", "en-gb,de", *redis_args)  # fmt: skip
     if not (has_wrk and use_redis):
         say("  edit churn and cache-entry flood: skipped (they need wrk and Redis)")
-        return
+        return printed
     churn_args = ["--database-url", database_url, "--redis-url", CHURN_REDIS_URL]
-    say("  reading while another term is edited every second (benchmarks/churn.py):")
-    script("churn.py", *churn_args)
-    say("  page cache entries made by address variants (benchmarks/flood.py):")
-    script("flood.py", *churn_args)
+    focused("reading while another term is edited every second", "churn.py", *churn_args)
+    focused("page cache entries made by address variants", "flood.py", *churn_args)
+    return printed
 
 
 WRITE_PATH_TARGETS = {
     "plain_save_ms": "a plain save of a published term (no name change)",
+    "plain_save_de_ms": "a plain save of a published German translation",
     "rename_save_ms": "renaming a term that N articles mention",
     "add_save_ms": "adding a term that N articles mention",
 }
@@ -269,7 +266,7 @@ WRITE_PATH_TARGETS = {
 
 def write_path_budget_ms(key: str, p: dict) -> float:
     """The issue's targets: 100 ms for a plain save; 0.5 s + 20 ms per relinked article."""
-    if key == "plain_save_ms":
+    if key.startswith("plain_save"):
         return 100.0
     articles = p["relink_articles"] if key == "rename_save_ms" else p["added_relinks"]
     return 500.0 + 20.0 * articles
@@ -279,7 +276,8 @@ def write_path_lines(p: dict, big: dict | None = None) -> list[str]:
     lines = []
     for key, label in WRITE_PATH_TARGETS.items():
         n = p["relink_articles"] if key == "rename_save_ms" else p.get("added_relinks", 0)
-        text = f"{label}{f' (N = {n})' if key != 'plain_save_ms' else ''}: {p[key]:.1f} ms"
+        counted = "" if key.startswith("plain_save") else f" (N = {n})"
+        text = f"{label}{counted}: {p[key]:.1f} ms"
         if big is None:
             budget = write_path_budget_ms(key, p)
             verdict = "meets" if p[key] < budget else "MISSES"
@@ -292,8 +290,8 @@ def write_path_lines(p: dict, big: dict | None = None) -> list[str]:
 
 
 # The same number of term pages at every size, so that 50,000 and 100 terms compare the
-# same work: the page from the page cache, from its stored rendering (stored_term_pages)
-# and rendered by the view (a query string neither cache keeps).
+# same work: the page from the page cache, and built by the view (a query string the page
+# cache does not keep).
 TERM_PAGES = 50
 
 
@@ -321,7 +319,6 @@ def term_pages_only(env: dict, probe_figures: dict, seconds: float) -> dict:
                 f"  {r['rps']:7.1f} req/s")  # fmt: skip
     finally:
         server.stop()
-    results.update(stored_term_pages(env, probe_figures["sample_slugs"], seconds))
     return results
 
 
@@ -350,13 +347,24 @@ def postgres_databases() -> tuple:
     )
 
 
-def write_results(all_figures: list[dict], count: int, seconds: float) -> None:
+def printed_sections(printed: dict[str, list[str]], level: str = "###") -> list[str]:
+    """What the focused scripts printed, each under its own heading, verbatim."""
+    lines = []
+    for title, output in printed.items():
+        lines += [f"{level} {title[0].upper()}{title[1:]}", "", "```", *output, "```", ""]
+    return lines
+
+
+def write_results(
+    all_figures: list[dict], count: int, seconds: float, printed: dict | None = None
+) -> None:
     lines = [
         "# Benchmark results",
         "",
         f"Measured by `make bench` (benchmarks/run.py) on {time.strftime('%Y-%m-%d')}: "
         f"{os.cpu_count()} cores, Python {platform.python_version()}, {count:,} demo terms "
-        f"(+ the seed terms). HTTP: gunicorn with {GUNICORN_WORKERS} sync workers on 127.0.0.1, "
+        f"and a German translation of each (+ the seed terms). HTTP: gunicorn with "
+        f"{GUNICORN_WORKERS} sync workers on 127.0.0.1, "
         f"DEBUG off; load from a second process, {LOAD_CONCURRENCY} keep-alive threads, "
         f"{seconds:g} s per page, every page warmed first. Figures vary by about 10% between "
         "runs.",
@@ -367,10 +375,11 @@ def write_results(all_figures: list[dict], count: int, seconds: float) -> None:
         title = f["backend"] + (" + Redis cache" if f["redis"] else "")
         lines += [f"## {title}", "", "| Measure | Result |", "| --- | --- |"]
         lines += [
-            f"| Generate {count:,} terms (generate_demo_terms) | {f['generate_s']:.1f} s |",
-            f"| Export {count:,} terms, JSON | {f['export_json_s']:.1f} s |",
-            f"| Export {count:,} terms, markdown files | {f['export_markdown_s']:.1f} s |",
-            f"| Import {count:,} terms (JSON, empty database) | {f['import_json_s']:.1f} s |",
+            f"| Generate {count:,} terms + {count:,} translations (generate_demo_terms) "
+            f"| {f['generate_s']:.1f} s |",
+            f"| Export them, JSON | {f['export_json_s']:.1f} s |",
+            f"| Export them, markdown files | {f['export_markdown_s']:.1f} s |",
+            f"| Import them (JSON, empty database) | {f['import_json_s']:.1f} s |",
             f"| Rendering throughput | {p['render_articles_per_s']:.0f} articles/s |",
             f"| Build the name index ({p['terms']:,} terms; once per process) "
             f"| {p['index_build_s']:.2f} s |",
@@ -408,6 +417,8 @@ def write_results(all_figures: list[dict], count: int, seconds: float) -> None:
                 f"p50 {big['p50_ms']:.1f} ms vs {small['p50_ms']:.1f} ms."
             )
         lines.append("")
+        lines += printed_sections(f.get("printed", {}))
+    lines += printed_sections(printed or {}, level="##")
     (ROOT / "benchmarks" / "RESULTS.md").write_text("\n".join(lines), encoding="utf-8")
 
 
@@ -440,11 +451,15 @@ def main() -> None:
             run_backend("PostgreSQL", make, drop, options.terms, options.seconds, use_redis)
         )
     write_results(results, options.terms, options.seconds)
-    say("\n== The page-view beacon under load (benchmarks/pageviews.py) ==")
-    script("pageviews.py")
+    printed = {}
+    title = "The page-view beacon under load (benchmarks/pageviews.py)"
+    say(f"\n== {title} ==")
+    printed[title] = script("pageviews.py")
     if not options.no_postgres and harness.reachable(5432):
-        say("\n== Proof of consent at 10 million records (benchmarks/consent_records.py) ==")
-        script("consent_records.py")
+        title = "Proof of consent at 10 million records (benchmarks/consent_records.py)"
+        say(f"\n== {title} ==")
+        printed[title] = script("consent_records.py")
+    write_results(results, options.terms, options.seconds, printed)
     say(f"\nWrote benchmarks/RESULTS.md in {time.perf_counter() - started:.0f} s.")
 
 
