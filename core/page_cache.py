@@ -24,6 +24,12 @@ page: a host named literally in ``ALLOWED_HOSTS`` or ``SITE_URL`` (lower case, n
 trailing dot, no port or the server's own), no query string except a canonical
 ``?page=N`` (N ≥ 2) on pages that paginate. Anything else is served but not kept.
 
+Each process keeps its own copies of the entries it served lately (``LocalCopies``): a
+key names everything its page shows, so an entry never changes and a copy needs no
+catch-up, only the entry's own end and a short lease, after which the shared cache is
+asked again. With Redis as the shared cache this saves a round trip and an unpickling per
+hit (measured in benchmarks/pages.py: cached/static about 0.47 without, 0.6 and more with).
+
 The cache is an optimization: the cache backend fails soft (``core.cache``), so Redis
 failing means rendering every page, never an error.
 """
@@ -33,6 +39,9 @@ from __future__ import annotations
 import datetime
 import hashlib
 import re
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -51,7 +60,7 @@ from django.utils.cache import (
 
 from core import deploy, stamps, visitors
 
-KEY_PREFIX = "page:v3"
+KEY_PREFIX = "page:v4"
 PRIVATE_DIRECTIVES = ("private", "no-store", "no-cache")
 # A page number as listings write it: page 1 is the bare address, no leading zeros.
 CANONICAL_PAGE_NUMBER = re.compile(r"[2-9]|[1-9][0-9]{1,5}")
@@ -113,10 +122,11 @@ def cap_lifetime(moment: Callable[[datetime.datetime], datetime.datetime | None]
 
 @dataclass(frozen=True)
 class Entry:
-    """What is kept: the final body and headers."""
+    """What is kept: the final body and headers, and when the entry ends (epoch seconds)."""
 
     content: bytes
     headers: tuple[tuple[str, str], ...]
+    expires: float
 
     def response(self) -> HttpResponse:
         response = HttpResponse(self.content)
@@ -210,9 +220,62 @@ def encoding(request: HttpRequest) -> str:
     return "gzip" if ACCEPTS_GZIP.search(accepted) else "identity"
 
 
+class LocalCopies:
+    """This process's copies of entries, least recently used dropped first beyond
+    ``PAGE_CACHE_LOCAL_BYTES``; each kept until its entry ends or for
+    ``PAGE_CACHE_LOCAL_SECONDS``, whichever is sooner (so emptying the shared cache reaches
+    every process within that lease)."""
+
+    def __init__(self) -> None:
+        self._copies: OrderedDict[str, tuple[float, Entry]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()  # runserver and threaded servers share a process
+
+    def get(self, key: str) -> Entry | None:
+        with self._lock:
+            kept = self._copies.get(key)
+            if kept is None:
+                return None
+            if kept[0] <= time.time():
+                self._drop(key)
+                return None
+            self._copies.move_to_end(key)
+            return kept[1]
+
+    def keep(self, key: str, entry: Entry) -> None:
+        budget = getattr(settings, "PAGE_CACHE_LOCAL_BYTES", 16 * 1024 * 1024)
+        lease = getattr(settings, "PAGE_CACHE_LOCAL_SECONDS", 30)
+        if len(entry.content) > budget:
+            return
+        with self._lock:
+            self._drop(key)
+            self._copies[key] = (min(entry.expires, time.time() + lease), entry)
+            self._bytes += len(entry.content)
+            while self._bytes > budget:
+                self._drop(next(iter(self._copies)))
+
+    def forget(self) -> None:
+        with self._lock:
+            self._copies.clear()
+            self._bytes = 0
+
+    def _drop(self, key: str) -> None:
+        kept = self._copies.pop(key, None)
+        if kept is not None:
+            self._bytes -= len(kept[1].content)
+
+
+local_copies = LocalCopies()
+
+
 def fetch(cache_key: str) -> HttpResponseBase | None:
-    entry = cache.get(cache_key)
-    return entry.response() if isinstance(entry, Entry) else None
+    entry = local_copies.get(cache_key)
+    if entry is None:
+        entry = cache.get(cache_key)
+        if not isinstance(entry, Entry) or entry.expires <= time.time():
+            return None
+        local_copies.keep(cache_key, entry)
+    return entry.response()
 
 
 def answer_hit(request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
@@ -236,7 +299,9 @@ def store(cache_key: str, response: HttpResponseBase, now: datetime.datetime) ->
     seconds = int(lifetime(now) - elapsed)
     if seconds < 1:
         return False
-    cache.set(cache_key, Entry(response.content, tuple(response.items())), seconds)
+    entry = Entry(response.content, tuple(response.items()), time.time() + seconds)
+    cache.set(cache_key, entry, seconds)
+    local_copies.keep(cache_key, entry)
     return True
 
 

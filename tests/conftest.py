@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from consent import catalog
+from core import page_cache
 from glossary import name_index
 from glossary.models import Category, Term
 
@@ -20,10 +21,12 @@ _counter = itertools.count(1)
 def _fresh_caches():
     """Each test starts with empty caches (also the shared Redis cache under CI)."""
     cache.clear()
+    page_cache.local_copies.forget()
     name_index.forget()
     catalog.forget_process_copy()
     yield
     cache.clear()
+    page_cache.local_copies.forget()
     name_index.forget()
     catalog.forget_process_copy()
 

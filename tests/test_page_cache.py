@@ -107,10 +107,44 @@ class TestHits:
 
     def test_an_emptied_cache_renders_the_page_again(self, seed):
         first = warm(SEED_TERM)
-        cache.clear()  # the shared cache (Redis) emptied or restarted
+        cache.clear()  # the shared cache (Redis) emptied or restarted …
+        page_cache.local_copies.forget()  # … as another process, without a copy, sees it
         again = Client().get(SEED_TERM)
         assert again["X-Page-Cache"] == "miss"
         assert again.content == first
+
+
+class TestLocalCopies:
+    """Each process keeps copies of the entries it served, under the same keys."""
+
+    def test_a_process_serves_its_copy_while_the_shared_cache_is_empty(self, seed):
+        first = warm(SEED_TERM)
+        cache.clear()
+        again = Client().get(SEED_TERM)
+        assert again["X-Page-Cache"] == "hit"
+        assert again.content == first
+
+    def test_an_edit_moves_the_key_past_every_copy(self, seed):
+        warm(SEED_TERM)
+        term = Term.objects.get(slug=SEED_TERM.split("/")[2])
+        term.summary = "A summary no copy has seen."
+        term.save()
+        after = Client().get(SEED_TERM)
+        assert after["X-Page-Cache"] == "miss"
+        assert b"A summary no copy has seen." in after.content
+
+    def test_no_copy_outlives_its_lease(self, seed, settings):
+        settings.PAGE_CACHE_LOCAL_SECONDS = 0  # every copy's lease over at once
+        warm(SEED_TERM)
+        cache.clear()
+        assert Client().get(SEED_TERM)["X-Page-Cache"] == "miss"
+
+    def test_copies_stay_within_their_byte_budget(self, seed, settings):
+        settings.PAGE_CACHE_LOCAL_BYTES = len(warm(SEED_TERM)) + 100  # room for one page
+        warm("/glossary/")
+        cache.clear()
+        assert Client().get("/glossary/")["X-Page-Cache"] == "hit"  # the newest kept
+        assert Client().get(SEED_TERM)["X-Page-Cache"] == "miss"  # the oldest dropped
 
 
 class TestWhatIsNeverStored:
@@ -297,6 +331,7 @@ class TestHttp:
     def test_304_when_the_page_is_built_afresh_with_the_same_bytes(self, seed):
         etag = Client().get(SEED_TERM)["ETag"]
         cache.clear()
+        page_cache.local_copies.forget()
         response = Client().get(SEED_TERM, headers={"If-None-Match": etag})
         assert response.status_code == 304
         assert response["ETag"] == etag
