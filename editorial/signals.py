@@ -8,6 +8,7 @@ from django.dispatch import receiver
 from core import stamps
 from editorial import due, views, workflow
 from editorial.models import Authorship, EditorialPolicy, Person
+from glossary import term_page
 from glossary.models import Category, Term
 
 
@@ -38,6 +39,24 @@ def categories_changed(sender, instance, action: str, reverse: bool, **kwargs) -
 @receiver(post_delete, sender=Authorship)
 def people_changed(sender, **kwargs) -> None:
     stamps.bump(views.PEOPLE)
+
+
+@receiver(post_save, sender=Authorship)
+@receiver(post_delete, sender=Authorship)
+def authors_changed(sender, instance: Authorship, raw: bool = False, **kwargs) -> None:
+    """The term's page and cite page credit its authors (those of a term without a
+    publication as they are now): their cached copies are renewed."""
+    if not raw:
+        term_page.invalidate([instance.term_id])
+
+
+@receiver(post_save, sender=Person)
+def author_profile_changed(sender, instance: Person, raw: bool = False, **kwargs) -> None:
+    """A renamed author: the pages crediting the profile as it is now (terms without a
+    publication; a publication keeps the name it was published with) show the new name."""
+    if not raw:
+        written = Term.objects.filter(authorships__person=instance, publication_number=0)
+        term_page.invalidate(written.values_list("pk", flat=True))
 
 
 @receiver(post_save, sender=EditorialPolicy)

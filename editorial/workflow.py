@@ -199,7 +199,9 @@ def current_approval(term: Term) -> Review | None:
     )
 
 
-def _snapshot_authors(term: Term) -> list[dict]:
+def credited_authors(term: Term) -> list[dict]:
+    """The term's authors now, in byline order, as a publication records them (one query):
+    the snapshot of each publication, and what a term without one credits."""
     return [
         {
             "name": a.person.name,
@@ -305,8 +307,9 @@ def _publication(term: Term, approval: Review | None, reason: str, note: str, at
         summary=term.summary,
         body_html=term.body_html,
         references_html=term.references_html,
+        cited_sources=term.cited_sources,
         toc=term.toc,
-        authors=_snapshot_authors(term),
+        authors=credited_authors(term),
         reviewer_name=reviewer.name if reviewer else "",
         reviewer_credentials=reviewer.credentials if reviewer else "",
         reviewer_job_title=reviewer.specialty if reviewer else "",

@@ -1,9 +1,13 @@
 """“Cite this page”: a term's citation in APA, MLA and AMA, and as BibTeX and RIS files.
 
-Every format says the same thing: who (the site as the author until terms have people),
+Every format says the same thing: who (the authors of the version shown, else the site),
 what (the title), when (the version's date) and where (`citable_url`, the address of the
 exact version a reader saw). Nothing depends on the day it is read, so a cached page's
 citation is as true as the page (no "accessed on" date; readers add their own).
+
+Authors are named as their profiles write them ("Wendy Writer"), never turned into
+"Writer, W.": a profile has one name field, and guessing which part is the surname would
+misname people. BibTeX keeps each name whole in braces for the same reason.
 """
 
 from __future__ import annotations
@@ -15,9 +19,10 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils import dateformat, timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 
 from glossary.models import Publication, Term
+from glossary.publications import ShownVersion
 
 # ?format=… → (content type, file extension) of the downloads.
 DOWNLOADS = {
@@ -35,9 +40,11 @@ def citable_url(term: Term, request: HttpRequest, publication: Publication | Non
     return request.build_absolute_uri(path)
 
 
-def citation_authors(term: Term) -> list[str]:
-    """Who the citation names as author: the site itself until terms have named authors."""
-    return [settings.SITE_NAME]
+def citation_authors(shown: ShownVersion) -> list[str]:
+    """Who the citation names as author: the people credited on the version shown (its
+    publication's authors as published, else the term's authors now), else the site."""
+    names = [author["name"] for author in shown.authors if author.get("name", "").strip()]
+    return names or [settings.SITE_NAME]
 
 
 @dataclass(frozen=True)
@@ -50,16 +57,15 @@ class TermCitation:
     date: datetime.date
 
     @classmethod
-    def of(
-        cls, term: Term, request: HttpRequest, publication: Publication | None = None
-    ) -> TermCitation:
-        """The citation of the version shown: ``publication`` when the page shows one."""
+    def of(cls, term: Term, request: HttpRequest, shown: ShownVersion) -> TermCitation:
+        """The citation of the version shown: its publication when there is one."""
+        publication = shown.publication
         moment = publication.published_at if publication else term.updated_at
         date = timezone.localdate(moment)
         return cls(
             key=f"{term.slug}-{date:%Y%m%d}",
             title=publication.title if publication else term.title,
-            authors=tuple(citation_authors(term)),
+            authors=tuple(citation_authors(shown)),
             site=settings.SITE_NAME,
             url=citable_url(term, request, publication),
             date=date,
@@ -70,15 +76,24 @@ class TermCitation:
         return self.authors == (self.site,)
 
 
-def _names(authors: tuple[str, ...]) -> str:
-    return ", ".join(authors)
+def _ended(text: str) -> str:
+    """``text`` closed by a full stop, not doubled after an initial or "Jr."."""
+    return text if text.endswith(".") else f"{text}."
+
+
+def _apa_names(authors: tuple[str, ...]) -> str:
+    """APA: "A", "A & B", "A, B, & C"."""
+    if len(authors) < 3:
+        return " & ".join(authors)
+    return f"{', '.join(authors[:-1])}, & {authors[-1]}"
 
 
 def apa(citation: TermCitation) -> str:
     """APA 7, a page on a web site: Author. (Year, Month Day). Title. Site. URL"""
     date = dateformat.format(citation.date, "Y, F j")
     site = "" if citation.author_is_site else f" {citation.site}."
-    return f"{_names(citation.authors)}. ({date}). {citation.title}.{site} {citation.url}"
+    names = _ended(_apa_names(citation.authors))
+    return f"{names} ({date}). {citation.title}.{site} {citation.url}"
 
 
 # MLA's month abbreviations (May, June and July are written out; September is "Sept.").
@@ -87,21 +102,33 @@ MLA_MONTHS = (
 )  # fmt: skip
 
 
+def _mla_names(authors: tuple[str, ...]) -> str:
+    """MLA: "A", "A and B", "A, et al." for three or more."""
+    if len(authors) > 2:
+        return f"{authors[0]}, et al"
+    both = pgettext("between the names of two authors", "and")
+    return f" {both} ".join(authors)
+
+
 def mla(citation: TermCitation) -> str:
-    """MLA 9: “Title.” Site, Day Mon. Year, URL. (An organisation that publishes its own
-    page is not repeated as the author.)"""
+    """MLA 9: Author. “Title.” Site, Day Mon. Year, URL. (An organisation that publishes
+    its own page is not repeated as the author.)"""
     month = gettext(MLA_MONTHS[citation.date.month - 1])
     date = f"{citation.date.day} {month} {citation.date.year}"
-    author = "" if citation.author_is_site else f"{_names(citation.authors)}. "
+    author = "" if citation.author_is_site else f"{_ended(_mla_names(citation.authors))} "
     return f"{author}“{citation.title}.” {citation.site}, {date}, {citation.url}."
+
+
+def _ama_names(authors: tuple[str, ...]) -> str:
+    """AMA: every author up to six, else the first three and "et al"."""
+    return ", ".join(authors) if len(authors) <= 6 else f"{', '.join(authors[:3])}, et al"
 
 
 def ama(citation: TermCitation) -> str:
     """AMA 11, a web page: Author. Title. Site. Updated Month Day, Year. URL"""
     updated = gettext("Updated %(date)s.") % {"date": dateformat.format(citation.date, "F j, Y")}
-    return (
-        f"{_names(citation.authors)}. {citation.title}. {citation.site}. {updated} {citation.url}"
-    )
+    names = _ended(_ama_names(citation.authors))
+    return f"{names} {citation.title}. {citation.site}. {updated} {citation.url}"
 
 
 _BIBTEX_SPECIAL = re.compile(r"([\\{}%&$#_^~])")
@@ -114,7 +141,7 @@ def _bibtex_text(value: str) -> str:
 
 
 def bibtex(citation: TermCitation) -> str:
-    # Double braces keep an organisation's name whole (not "Glossary, Longevity").
+    # Double braces keep each name whole, as written (not "Glossary, Longevity").
     authors = " and ".join(f"{{{_bibtex_text(name)}}}" for name in citation.authors)
     fields = [
         ("author", authors),

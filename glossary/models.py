@@ -756,6 +756,8 @@ class Publication(models.Model):
     body_html = models.TextField(blank=True)
     references_html = models.TextField(blank=True)
     toc = models.JSONField(default=list, blank=True)
+    # What its references list shows, as Term.cited_sources: the JSON-LD's citations.
+    cited_sources = models.JSONField(default=list, blank=True)
     # [{"name", "credentials", "job_title", "path"}]: the term's authors at the time.
     authors = models.JSONField(default=list, blank=True)
     reviewer_name = models.CharField(max_length=200, blank=True)

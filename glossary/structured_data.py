@@ -37,30 +37,44 @@ def _person(request: HttpRequest, name: str, credentials: str, job_title: str, p
     return person
 
 
-def _review_and_authors(request: HttpRequest, publication: Publication) -> dict:
-    """``reviewedBy``, ``lastReviewed`` and ``author`` as the publication recorded them."""
-    found: dict = {}
-    if publication.reviewed:
-        found["reviewedBy"] = _person(
+def _review(request: HttpRequest, publication: Publication) -> dict:
+    """``reviewedBy`` and ``lastReviewed`` as the publication recorded them."""
+    if not publication.reviewed:
+        return {}
+    return {
+        "reviewedBy": _person(
             request,
             publication.reviewer_name,
             publication.reviewer_credentials,
             publication.reviewer_job_title,
             publication.reviewer_path,
+        ),
+        "lastReviewed": publication.reviewed_on.isoformat(),
+    }
+
+
+def _authors(request: HttpRequest, authors: list[dict]) -> dict:
+    """``author``: people as ``Publication.authors`` records them (none: no property)."""
+    if not authors:
+        return {}
+    people = [
+        _person(
+            request,
+            a.get("name", ""),
+            a.get("credentials", ""),
+            a.get("job_title", ""),
+            a.get("path", ""),
         )
-        found["lastReviewed"] = publication.reviewed_on.isoformat()
-    if publication.authors:
-        found["author"] = [
-            _person(
-                request,
-                a.get("name", ""),
-                a.get("credentials", ""),
-                a.get("job_title", ""),
-                a.get("path", ""),
-            )
-            for a in publication.authors
-        ]
-    return found
+        for a in authors
+    ]
+    return {"author": people}
+
+
+def _citations(cited_sources: list[dict]) -> dict:
+    """``citation``: the sources a version's reference list shows."""
+    if not cited_sources:
+        return {}
+    return {"citation": [citation(Source.from_json(data)) for data in cited_sources]}
 
 
 def citation(source: Source) -> dict:
@@ -86,16 +100,15 @@ def citation(source: Source) -> dict:
     return work
 
 
-def term_page(term: Term, request: HttpRequest, shown: ShownVersion | None = None) -> dict:
-    """A ``MedicalWebPage`` about the ``DefinedTerm``, with its review, authors and citations."""
+def term_page(term: Term, request: HttpRequest, shown: ShownVersion) -> dict:
+    """A ``MedicalWebPage`` about the ``DefinedTerm``, with its review, authors and citations,
+    all of the version shown (while an edit is held, the publication's)."""
     url = _absolute(request, term.get_absolute_url())
-    title = shown.title if shown else term.title
-    summary = shown.summary if shown else term.summary
     defined_term = {
         "@type": "DefinedTerm",
         "@id": url + "#term",
-        "name": title,
-        "description": summary,
+        "name": shown.title,
+        "description": shown.summary,
         "url": url,
         "termCode": term.slug,
         "inLanguage": term.language,
@@ -107,22 +120,21 @@ def term_page(term: Term, request: HttpRequest, shown: ShownVersion | None = Non
         "@type": "MedicalWebPage",
         "@id": url,
         "url": url,
-        "name": title,
-        "description": summary,
+        "name": shown.title,
+        "description": shown.summary,
         "about": {"@id": url + "#term"},
         "mainEntity": {"@id": url + "#term"},
         "inLanguage": term.language,
         "dateModified": term.updated_at.isoformat(),
         "datePublished": term.published_at.isoformat(),
     }
-    publication = shown.publication if shown else None
-    if publication is not None:
-        page["dateModified"] = publication.published_at.isoformat()
-        page.update(_review_and_authors(request, publication))
+    if shown.publication is not None:
+        page["dateModified"] = shown.publication.published_at.isoformat()
+        page.update(_review(request, shown.publication))
     elif term.last_reviewed:
         page["lastReviewed"] = term.last_reviewed.isoformat()
-    if term.cited_sources:
-        page["citation"] = [citation(Source.from_json(data)) for data in term.cited_sources]
+    page.update(_authors(request, shown.authors))
+    page.update(_citations(shown.cited_sources))
     defined_term["inDefinedTermSet"].pop("@context")
     return {"@context": "https://schema.org", "@graph": [page, defined_term]}
 
@@ -141,6 +153,8 @@ def version_page(publication: Publication, request: HttpRequest) -> dict:
         "datePublished": publication.published_at.isoformat(),
         "isPartOf": {"@id": live},
         "about": {"@type": "DefinedTerm", "@id": live + "#term", "name": publication.title},
-        **_review_and_authors(request, publication),
+        **_review(request, publication),
+        **_authors(request, publication.authors),
+        **_citations(publication.cited_sources),
     }
     return {"@context": "https://schema.org", "@graph": [page]}

@@ -106,7 +106,7 @@ def term_detail(request: HttpRequest, slug: str) -> HttpResponse:
         return retired.response_for_unknown_slug(request, slug, reading_language())
     around = term_page.surroundings(term)
     shown = publications.shown_version(term, preview=visitors.is_staff(request))
-    citation = cite.TermCitation.of(term, request, shown.publication)
+    citation = cite.TermCitation.of(term, request, shown)
     response = render(
         request,
         "glossary/term_detail.html",
@@ -160,7 +160,7 @@ def term_cite(request: HttpRequest, slug: str) -> HttpResponse:
     """How to cite a term: the styles on a page, or a BibTeX or RIS file (?format=)."""
     term = get_object_or_404(_visible_terms(request), slug=slug)
     shown = publications.shown_version(term, preview=visitors.is_staff(request))
-    citation = cite.TermCitation.of(term, request, shown.publication)
+    citation = cite.TermCitation.of(term, request, shown)
     format_name = request.GET.get("format")
     if format_name is None:
         response = render(
@@ -168,6 +168,7 @@ def term_cite(request: HttpRequest, slug: str) -> HttpResponse:
             "glossary/term_cite.html",
             {
                 "term": term,
+                "title": citation.title,
                 "styles": cite.styles(citation),
                 "bibtex": cite.bibtex(citation),
                 "ris": cite.ris(citation),

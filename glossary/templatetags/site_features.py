@@ -14,13 +14,14 @@ RELATED_KEPT = 6
 
 
 @register.simple_tag
-def recent_term_data(term: Term, related: list[Term]) -> str:
-    """The term page's entry for "Recently viewed" (static/js/recent.js keeps it)."""
+def recent_term_data(term: Term, related: list[Term], title: str) -> str:
+    """The term page's entry for "Recently viewed" (static/js/recent.js keeps it), with
+    the title shown (a publication's, while an edit waits for review)."""
     return json_data(
         "recent-term",
         {
             "url": term.get_absolute_url(),
-            "title": term.title,
+            "title": title,
             "related": [
                 {"url": other.get_absolute_url(), "title": other.title}
                 for other in related[:RELATED_KEPT]

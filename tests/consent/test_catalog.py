@@ -54,7 +54,8 @@ def test_warm_pages_read_the_catalog_s_stamp_and_no_consent_table(
     url = make_term("Ketosis", slug="ketosis").get_absolute_url()
     warm_caches()
     for _ in ("miss", "hit"):
-        with django_assert_max_num_queries(8) as page:
+        # 9 on a miss: a term outside the workflow reads its authors (byline, citation).
+        with django_assert_max_num_queries(9) as page:
             client.get(url)
         read = " ".join(query["sql"] for query in page.captured_queries)
         assert "consent.catalog" in read
