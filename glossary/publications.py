@@ -92,6 +92,18 @@ def published_texts(term_ids: Iterable[int]) -> dict[int, PublishedText]:
     return texts
 
 
+@dataclass
+class Listing:
+    """A term read as plain values for a list (``extra``: what else the list needs)."""
+
+    pk: int
+    publication_number: int
+    slug: str
+    title: str
+    extra: str = ""
+    summary: str = ""
+
+
 class Listed(Protocol):
     """A term as a list shows it: a model instance or a plain row with these."""
 

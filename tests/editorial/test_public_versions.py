@@ -115,7 +115,9 @@ class TestEverywhereReadersMeetAHeldTerm:
         assert "The cell&#x27;s recycling process." in html or "The cell's recycling" in html
         assert "Autophagy" in html and "reverses ageing" not in html
 
-    @pytest.mark.parametrize("path", ["/glossary/letter/a/", "/search/?q=autophagy", "/feed/"])
+    @pytest.mark.parametrize(
+        "path", ["/glossary/", "/glossary/letter/a/", "/search/?q=autophagy", "/feed/"]
+    )
     def test_a_held_rename_keeps_the_published_title(self, held, path):
         held.title = "Autophagy flux"
         held.save()
