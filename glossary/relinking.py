@@ -89,16 +89,15 @@ def _indexed_candidates(forms: set[str], language: str | None) -> list[int]:
 
 
 def _sqlite_candidates(forms: set[str], language: str) -> list[int]:
-    from glossary.search_index import FTS_TABLE, indexed_text
+    from glossary.search_index import FTS_TABLE, in_language, indexed_text
 
     phrases = " OR ".join(
         '"' + " ".join(WORDS.findall(indexed_text(language, form))) + '"' for form in sorted(forms)
     )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s AND language = %s "
-            "ORDER BY rowid",
-            [f"body : ({phrases})", language],
+            f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s ORDER BY rowid",
+            [in_language(f"body : ({phrases})", language)],
         )
         return [row[0] for row in cursor.fetchall()]
 

@@ -591,11 +591,15 @@ def render_body(
     exclude = {own_id} if own_id else set()
     exclude |= index.terms_named(forms_of_names(title, aliases), language)
     numbering = CitationNumbering(sources.library)
-    body_html, toc, linked = render_markdown(body, index, exclude, numbering, language)
-    shown = shown_sources(numbering, sources.listed)
+    # The stored HTML's own words ("citation needed", back-link labels) are in the
+    # article's language, whatever language the editor who saves it reads the admin in.
+    with translation.override(language or settings.LANGUAGE_CODE):
+        body_html, toc, linked = render_markdown(body, index, exclude, numbering, language)
+        shown = shown_sources(numbering, sources.listed)
+        references_html = render_reference_list(numbering, shown)
     return RenderedTerm(
         body_html=body_html,
-        references_html=render_reference_list(numbering, shown),
+        references_html=references_html,
         toc=toc,
         linked_term_ids=list(linked),
         unknown_keys=list(numbering.unknown),

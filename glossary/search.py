@@ -50,6 +50,7 @@ from glossary.search_index import (
     SUGGEST_INDEX,
     TITLES_COLUMN,
     TITLES_TABLE,
+    in_language,
     indexed_text,
     pg_config,
 )
@@ -372,13 +373,12 @@ class SQLiteBackend:
         sql = f"""
             SELECT count(*) FROM (
                 SELECT 1 FROM {FTS_TABLE}
-                WHERE {FTS_TABLE} MATCH %s AND language = %s
-                    AND {FTS_TABLE}.rowid NOT IN ({hidden})
+                WHERE {FTS_TABLE} MATCH %s AND {FTS_TABLE}.rowid NOT IN ({hidden})
                 LIMIT %s
             )"""
         with connection.cursor() as cursor:
-            match = fts5_expression(self._indexed(groups))
-            cursor.execute(sql, [match, self.language, *params, limit])
+            match = in_language(fts5_expression(self._indexed(groups)), self.language)
+            cursor.execute(sql, [match, *params, limit])
             return cursor.fetchone()[0]
 
     def page(
@@ -457,7 +457,7 @@ class SQLiteBackend:
                 SELECT id, 1 FROM glossary_term WHERE lower(title) = %s AND language = %s
                 UNION SELECT {FTS_TABLE}.rowid, 0 FROM {FTS_TABLE}
                     CROSS JOIN glossary_term a ON a.id = {FTS_TABLE}.rowid
-                    WHERE {FTS_TABLE} MATCH %s AND {FTS_TABLE}.language = %s
+                    WHERE {FTS_TABLE} MATCH %s
                     AND instr(char(10) || replace(lower(a.aliases), char(13), '') || char(10), %s)
                         > 0
             )
@@ -468,7 +468,14 @@ class SQLiteBackend:
         with connection.cursor() as cursor:
             cursor.execute(
                 sql,
-                [key, self.language, alias_match, self.language, f"\n{key}\n", match, *params],
+                [
+                    key,
+                    self.language,
+                    in_language(alias_match, self.language),
+                    f"\n{key}\n",
+                    match,
+                    *params,
+                ],
             )
             return [row[0] for row in cursor.fetchall()]
 
@@ -478,10 +485,11 @@ class SQLiteBackend:
         skip = f"AND rowid NOT IN ({', '.join(['%s'] * len(excluded))})" if excluded else ""
         sql = f"""
             SELECT rowid FROM {FTS_TABLE}
-            WHERE {FTS_TABLE} MATCH %s AND language = %s AND rowid NOT IN ({hidden}) {skip}
+            WHERE {FTS_TABLE} MATCH %s AND rowid NOT IN ({hidden}) {skip}
             ORDER BY {self.BM25}, rowid LIMIT %s"""
         with connection.cursor() as cursor:
-            cursor.execute(sql, [expression, self.language, *params, *excluded, limit])
+            match = in_language(expression, self.language)
+            cursor.execute(sql, [match, *params, *excluded, limit])
             return [row[0] for row in cursor.fetchall()]
 
     def titles_starting_with(self, prefix: str, limit: int) -> list[Suggested]:
@@ -514,7 +522,7 @@ class SQLiteBackend:
         sql = f"""
             WITH found(id) AS (
                 SELECT rowid FROM {NAME_WORDS_TABLE}
-                WHERE {NAME_WORDS_TABLE} MATCH %s AND language = %s AND rowid NOT IN ({hidden})
+                WHERE {NAME_WORDS_TABLE} MATCH %s AND rowid NOT IN ({hidden})
                 LIMIT {SUGGEST_CANDIDATES}
             ),
             ordered(id, position) AS (
@@ -526,7 +534,7 @@ class SQLiteBackend:
             SELECT t.id, t.title, t.slug, t.aliases
             FROM ordered CROSS JOIN glossary_term t ON t.id = ordered.id
             ORDER BY ordered.position"""
-        return _suggested(sql, [match, self.language, *params, limit])
+        return _suggested(sql, [in_language(match, self.language), *params, limit])
 
     def _words_starting_with(self, starts: list[str]) -> list[str]:
         """Title and alias words (the words table's vocabulary) starting with any of these."""
@@ -564,7 +572,7 @@ class SQLiteBackend:
         sql = f"""
             WITH found(id) AS (
                 SELECT rowid FROM {NAME_WORDS_TABLE}
-                WHERE {NAME_WORDS_TABLE} MATCH %s AND language = %s AND rowid NOT IN ({hidden})
+                WHERE {NAME_WORDS_TABLE} MATCH %s AND rowid NOT IN ({hidden})
             ),
             nearest(id) AS (
                 SELECT found.id FROM found CROSS JOIN {TITLES_TABLE} n ON n.id = found.id
@@ -573,7 +581,7 @@ class SQLiteBackend:
             )
             SELECT t.id, t.title, t.slug
             FROM nearest CROSS JOIN glossary_term t ON t.id = nearest.id"""
-        params = [match, self.language, *params, len(text)]
+        params = [in_language(match, self.language), *params, len(text)]
         return _closest(text, list(Term.objects.raw(sql, params)), limit)
 
     def _words_starting_like(self, typed: list[str]) -> list[str]:

@@ -179,13 +179,13 @@ PG_CONFIG = "glossary_english"
 # without reading glossary_term rows (whose bodies make them long).
 _SQLITE_TABLES = [
     f"""CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5(
-        status UNINDEXED, published_at UNINDEXED, language UNINDEXED,
+        status UNINDEXED, published_at UNINDEXED, language,
         title, aliases, summary, body,
         tokenize = 'porter unicode61 remove_diacritics 2',
         prefix = '2 3 4'
     )""",
     f"""CREATE VIRTUAL TABLE IF NOT EXISTS {NAME_WORDS_TABLE} USING fts5(
-        title, aliases, language UNINDEXED, tokenize = 'unicode61 remove_diacritics 2'
+        title, aliases, language, tokenize = 'unicode61 remove_diacritics 2'
     )""",
     f"""CREATE VIRTUAL TABLE IF NOT EXISTS {NAME_WORDS_VOCAB} USING fts5vocab(
         {NAME_WORDS_TABLE}, 'row'
@@ -195,19 +195,38 @@ _SQLITE_TABLE_NAMES = (FTS_TABLE, NAME_WORDS_TABLE, NAME_WORDS_VOCAB)
 _FTS_COLUMNS = "rowid, status, published_at, language, title, aliases, summary, body"
 
 
+# The language rides in both FTS5 tables as one indexed token ("xlangde", "xlangengb"),
+# so a query keeps to a language inside the index (``in_language``): as an unindexed
+# column it was checked row by row after the match, and a German query read past every
+# English match first (German ids come later). No typed word is such a token.
+LANGUAGE_TOKEN_PREFIX = "xlang"
+
+
+def _language_token(row: str) -> str:
+    """SQL: the token of a row's language (``{row}language``)."""
+    return f"('{LANGUAGE_TOKEN_PREFIX}' || replace(lower({row}language), '-', ''))"
+
+
+def in_language(expression: str, language: str) -> str:
+    """An FTS5 expression kept to the rows of a language; its words are looked for in
+    every column but the language (so typing "xlangde" finds nothing)."""
+    token = LANGUAGE_TOKEN_PREFIX + language.lower().replace("-", "")
+    return f'(- language : ({expression})) AND language : "{token}"'
+
+
 def _fts_values(row: str) -> str:
     """The FTS row of a term row: each text in its language's indexed form."""
     texts = ", ".join(
         f"{SQLITE_TEXT_FUNCTION}({row}language, {row}{name})"
         for name in ("title", "aliases", "summary", "body")
     )
-    return f"{row}id, {row}status, {row}published_at, {row}language, {texts}"
+    return f"{row}id, {row}status, {row}published_at, {_language_token(row)}, {texts}"
 
 
 _SQLITE_INSERT_NEW = f"""
     INSERT INTO {FTS_TABLE}({_FTS_COLUMNS}) VALUES ({_fts_values("new.")});
     INSERT INTO {NAME_WORDS_TABLE}(rowid, title, aliases, language)
-        VALUES (new.id, new.title, new.aliases, new.language);"""
+        VALUES (new.id, new.title, new.aliases, {_language_token("new.")});"""
 _SQLITE_DELETE_OLD = f"""
     DELETE FROM {FTS_TABLE} WHERE rowid = old.id;
     DELETE FROM {NAME_WORDS_TABLE} WHERE rowid = old.id;"""
@@ -229,14 +248,14 @@ _SQLITE_INDEX_NEWER_THAN = [
     f"""INSERT INTO {FTS_TABLE}({_FTS_COLUMNS})
         SELECT {_fts_values("")} FROM glossary_term WHERE id > %s""",
     f"""INSERT INTO {NAME_WORDS_TABLE}(rowid, title, aliases, language)
-        SELECT id, title, aliases, language FROM glossary_term WHERE id > %s""",
+        SELECT id, title, aliases, {_language_token("")} FROM glossary_term WHERE id > %s""",
 ]
 _SQLITE_REBUILD = [
     f"DELETE FROM {FTS_TABLE}",
     f"DELETE FROM {NAME_WORDS_TABLE}",
     f"""INSERT INTO {FTS_TABLE}({_FTS_COLUMNS}) SELECT {_fts_values("")} FROM glossary_term""",
     f"""INSERT INTO {NAME_WORDS_TABLE}(rowid, title, aliases, language)
-        SELECT id, title, aliases, language FROM glossary_term""",
+        SELECT id, title, aliases, {_language_token("")} FROM glossary_term""",
 ]
 
 _PG_VECTOR_EXPRESSION = """

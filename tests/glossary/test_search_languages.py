@@ -104,3 +104,14 @@ class TestSuggestionsPerLanguage:
     def test_the_suggest_endpoint_answers_in_the_urls_language(self, client, strength):
         response = client.get("/de/search/suggest/", {"q": "Muske"})
         assert [s["title"] for s in response.json()["suggestions"]] == ["Muskel"]
+
+
+class TestTheLanguageTokenIsNoWord:
+    """The index keeps each row's language as a token; typing it finds nothing."""
+
+    @pytest.mark.parametrize("typed", ["xlangengb", "xlangde", "xlang"])
+    def test_search_and_suggestions(self, client, make_term, typed):
+        make_term("Autophagy", slug="autophagy")
+        make_term("Autophagie", slug="autophagie", language="de")
+        assert b'href="/glossary/autophagy/"' not in client.get(f"/search/?q={typed}").content
+        assert client.get(f"/search/suggest/?q={typed}").json()["suggestions"] == []

@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
+from django.utils import translation
 
 from glossary import changes
 from glossary.models import Term, letter_group, letter_groups, sort_key
@@ -368,3 +369,20 @@ class TestSeedAndDemo:
 
         with pytest.raises(CommandError, match="not among the site's other languages"):
             call_command("generate_demo_terms", count=5, languages="de,xx")
+
+
+class TestStoredHtmlIsInTheArticlesLanguage:
+    """The words a save writes into the article's HTML follow the article, not the
+    language the saving editor reads the admin in."""
+
+    def test_an_english_article_saved_from_the_german_admin(self, make_term):
+        with translation.override("de"):
+            term = make_term("Autophagy", slug="autophagy", body="Cells recycle [@nokey].")
+        assert "citation needed" in term.body_html and "Beleg fehlt" not in term.body_html
+
+    def test_a_german_article_saved_from_the_english_admin(self, make_term):
+        with translation.override("en-gb"):
+            term = make_term(
+                "Autophagie", slug="autophagie", language="de", body="Zellen [@nokey]."
+            )
+        assert "Beleg fehlt" in term.body_html and "citation needed" not in term.body_html
