@@ -44,12 +44,15 @@ RATIO_TARGET = 0.9
 SAVE_EVERY_SECONDS = 1.0
 EDITOR_START_TIMEOUT = 120  # seconds: Django set up and the first save made
 
-# Published term pages spread evenly over the glossary (all but one in a small one), and
-# one published term outside them, from the middle of the rest.
+# Published term pages in the default language (at their unprefixed addresses) spread
+# evenly over the glossary (all but one in a small one), and one published term outside
+# them, from the middle of the rest.
 PICK_PAGES = """\
 import json
+from django.conf import settings
 from glossary.models import Term
-slugs = list(Term.objects.published().order_by("pk").values_list("slug", flat=True))
+terms = Term.objects.published().in_language(settings.LANGUAGE_CODE)
+slugs = list(terms.order_by("pk").values_list("slug", flat=True))
 count = min({count}, len(slugs) - 1)
 step = max(len(slugs) // max(count, 1), 1)
 chosen = slugs[::step][:count]
@@ -62,8 +65,9 @@ print(json.dumps({{"pages": chosen, "edited": others[len(others) // 2] if others
 # most {saves} saves; a line per save, so the benchmark knows when the edits have begun.
 EDIT_LOOP = """\
 import time
+from django.conf import settings
 from glossary.models import Term
-term = Term.objects.get(slug={slug!r})
+term = Term.objects.get(language=settings.LANGUAGE_CODE, slug={slug!r})
 summary = term.summary
 started = time.monotonic()
 for number in range({saves}):

@@ -9,6 +9,7 @@ from django.utils import translation
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext_lazy
 
+from glossary import publications
 from glossary.models import Term
 
 
@@ -26,7 +27,8 @@ class RecentTermsFeed(Feed):
 
     def items(self):
         language = translation.get_language() or settings.LANGUAGE_CODE
-        return Term.objects.published().in_language(language).order_by("-updated_at")[:30]
+        terms = Term.objects.published().in_language(language).order_by("-updated_at")[:30]
+        return publications.as_published(list(terms))
 
     def item_title(self, item: Term) -> str:
         return item.title

@@ -379,7 +379,7 @@ class Term(models.Model):
             self.related_terms.published()
             .annotate(inbound=Coalesce(F("inbound_links__count"), 0))
             .order_by("-inbound", "sort_title", "pk")
-            .only("title", "slug", "summary")
+            .only("title", "slug", "summary", "publication_number")
         )
 
     DERIVED_FIELDS = (

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from core import page_cache, stamps
-from glossary import schedule, versions
+from glossary import publications, schedule, versions
 from glossary.models import Term, default_language, letter_groups, letter_label
 from glossary.rendering import term_url
 
@@ -116,12 +116,12 @@ def term_groups_preview(letters: list[Letter], language: str | None = None) -> l
             )
             .filter(position__lte=PREVIEW_TERMS_PER_LETTER)
             .order_by("letter", "sort_title", "pk")
-            .values_list("letter", "title", "slug")
+            .values_list("pk", "publication_number", "slug", "title", "letter")
         )
         by_letter = {}
-        for letter_key, title, slug in ranked:
-            by_letter.setdefault(letter_key, []).append(
-                TermLink(title=title, slug=slug, language=language)
+        for row in publications.as_published([publications.Listing(*row) for row in ranked]):
+            by_letter.setdefault(row.extra, []).append(
+                TermLink(title=row.title, slug=row.slug, language=language)
             )
         cache.set(key, by_letter, NAVIGATION_CACHE_SECONDS)
     for letter in letters:

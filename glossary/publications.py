@@ -8,11 +8,19 @@ publication's title, summary and HTML until a new publication is made. A term wi
 any publication (content from before the workflow, bulk imports, demo data) shows its
 live row. The page cache keys a term page on the term's tokens, and a new publication
 renews them (``editorial.workflow.publish`` calls ``term_page.invalidate``).
+
+Everywhere else a reader meets a term (listings, the feed, link previews, related terms,
+neighbours, search results) names it the same way: ``as_published`` gives a published
+term its newest publication's title and summary, and a held term no snippet of its live
+text. (What still reads the live row: the search index that finds a term, title
+suggestions, and cross-links by name: docs/editorial-workflow.md.)
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple, Protocol
 
 from glossary.models import Publication, Term
 
@@ -61,3 +69,63 @@ def shown_version(term: Term, *, preview: bool = False) -> ShownVersion:
         held=held,
         changelog=changelog,
     )
+
+
+class PublishedText(NamedTuple):
+    title: str
+    summary: str
+    source_hash: str
+
+
+def published_texts(term_ids: Iterable[int]) -> dict[int, PublishedText]:
+    """The newest public publication's title, summary and source hash of each of these
+    terms that has one (one query)."""
+    rows = (
+        Publication.objects.public()
+        .filter(term_id__in=set(term_ids))
+        .order_by("term_id", "-number")
+        .values_list("term_id", "title", "summary", "source_hash")
+    )
+    texts: dict[int, PublishedText] = {}
+    for term_id, title, summary, source_hash in rows:
+        texts.setdefault(term_id, PublishedText(title, summary, source_hash))
+    return texts
+
+
+@dataclass
+class Listing:
+    """A term read as plain values for a list (``extra``: what else the list needs)."""
+
+    pk: int
+    publication_number: int
+    slug: str
+    title: str
+    extra: str = ""
+    summary: str = ""
+
+
+class Listed(Protocol):
+    """A term as a list shows it: a model instance or a plain row with these."""
+
+    pk: int
+    title: str
+    summary: str
+    publication_number: int
+
+
+def as_published(terms: Sequence[Listed], *, snippets: bool = False) -> Sequence[Listed]:
+    """Give each term that has public publications the newest one's title and summary
+    (what its page shows), in place; one query, and none when no term has a publication.
+
+    ``snippets`` (search hits: Term rows with their source fields and ``summary_snippet``
+    and ``body_snippet``): a held term's snippets of its live text are dropped, so the
+    hit shows the published summary. Returns ``terms``."""
+    published = published_texts(t.pk for t in terms if t.publication_number)
+    for term in terms:
+        text = published.get(term.pk)
+        if text is None:
+            continue
+        if snippets and text.source_hash != term.content_hash():
+            term.summary_snippet = term.body_snippet = None
+        term.title, term.summary = text.title, text.summary
+    return terms

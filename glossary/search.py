@@ -31,7 +31,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from core import deploy, stamps
-from glossary import schedule, versions
+from glossary import publications, schedule, versions
 from glossary.models import Term, alias_lines, sort_key, visible_params, visible_sql
 from glossary.rendering import term_url
 from glossary.search_index import (
@@ -405,7 +405,8 @@ class SQLiteBackend:
         rows = ", ".join(["(%s, %s)"] * len(shown))
         sql = f"""
             WITH shown(id, position) AS (VALUES {rows})
-            SELECT t.id, t.title, t.slug, t.summary, t.body,
+            SELECT t.id, t.title, t.slug, t.summary, t.body, t.aliases, t.cited_sources,
+                t.publication_number,
                 snippet({FTS_TABLE}, {self.SUMMARY}, %s, %s, '…', {SNIPPET_WORDS})
                     AS summary_snippet,
                 snippet({FTS_TABLE}, {self.BODY}, %s, %s, '…', {SNIPPET_WORDS}) AS body_snippet
@@ -423,6 +424,7 @@ class SQLiteBackend:
             for term in terms:
                 term.summary_snippet = marked_passage(term.summary, stems, self.language)
                 term.body_snippet = marked_passage(term.body, stems, self.language)
+        publications.as_published(terms, snippets=True)
         return [SearchHit.of(term, self.language) for term in terms]
 
     def _names_expression(self, groups: list[list[Clause]]) -> str:
@@ -760,7 +762,8 @@ class PostgresBackend:
                 ORDER BY tier, score DESC, sort_title, id
                 LIMIT %s OFFSET %s
             )
-            SELECT t.id, t.title, t.slug, t.summary,
+            SELECT t.id, t.title, t.slug, t.summary, t.body, t.aliases, t.cited_sources,
+                t.publication_number,
                 ts_headline('{self.config}', t.summary, q.q, %s) AS summary_snippet,
                 CASE WHEN to_tsvector('{self.config}', t.summary) @@ q.q THEN NULL
                     ELSE ts_headline('{self.config}', t.body, q.q, %s) END AS body_snippet
@@ -773,7 +776,8 @@ class PostgresBackend:
         params = [*query_params, sort_key(text, language), f"\n{text.lower()}\n"]  # names
         params += [language, published, now, wanted]
         params += [language, published, now, wanted, limit, offset, options, options]
-        return [SearchHit.of(term, language) for term in Term.objects.raw(sql, params)]
+        terms = publications.as_published(list(Term.objects.raw(sql, params)), snippets=True)
+        return [SearchHit.of(term, language) for term in terms]
 
     def titles_starting_with(self, prefix: str, limit: int) -> list[Suggested]:
         # As on SQLite: one bucket of the suggest index (visibility included) walked in the

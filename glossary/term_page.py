@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 
 from django.conf import settings
 from django.db import connection
 
 from core import stamps
-from glossary import versions
+from glossary import publications, versions
 from glossary.models import (
     RELATED_ON_PAGE,
     Category,
@@ -47,41 +47,42 @@ _TERM_CATEGORIES = Term.categories.through._meta.db_table
 _CATEGORIES = Category._meta.db_table
 _INBOUND = InboundLinks._meta.db_table
 
-# (kind, position, slug, title, summary) rows; each branch is wrapped so that it may
-# keep its own ORDER BY and LIMIT inside the UNION (SQLite and PostgreSQL alike). All of
-# them stay within the term's language; 'alternate' rows are the published versions of
-# its concept (their language in the title column).
+# (kind, position, id, publication_number, slug, title, summary) rows; each branch is
+# wrapped so that it may keep its own ORDER BY and LIMIT inside the UNION (SQLite and
+# PostgreSQL alike). All of them stay within the term's language; 'alternate' rows are
+# the published versions of its concept (their language in the title column).
 _SQL = f"""
 SELECT * FROM (
-    SELECT 'next' AS kind, 0 AS position, slug, title, '' AS summary FROM {_TERMS}
+    SELECT 'next' AS kind, 0 AS position, id, publication_number, slug, title, '' AS summary
+    FROM {_TERMS}
     WHERE {visible_sql()} AND language = %s
         AND sort_title >= %s AND NOT (sort_title = %s AND id <= %s)
     ORDER BY language, sort_title, id LIMIT 1
 ) AS next_term
 UNION ALL SELECT * FROM (
-    SELECT 'previous', 0, slug, title, '' FROM {_TERMS}
+    SELECT 'previous', 0, id, publication_number, slug, title, '' FROM {_TERMS}
     WHERE {visible_sql()} AND language = %s
         AND sort_title <= %s AND NOT (sort_title = %s AND id >= %s)
     ORDER BY language DESC, sort_title DESC, id DESC LIMIT 1
 ) AS previous_term
 UNION ALL SELECT * FROM (
-    SELECT 'alternate', 0, slug, language,
+    SELECT 'alternate', 0, 0, 0, slug, language,
         CASE WHEN translation_of_id IS NULL THEN 'source' ELSE '' END FROM {_TERMS}
     WHERE concept = %s AND {visible_sql()}
 ) AS alternates
 UNION ALL SELECT * FROM (
-    SELECT 'category', row_number() OVER (ORDER BY c.name, c.id), c.slug, c.name, ''
+    SELECT 'category', row_number() OVER (ORDER BY c.name, c.id), 0, 0, c.slug, c.name, ''
     FROM {_CATEGORIES} c JOIN {_TERM_CATEGORIES} tc ON tc.category_id = c.id
     WHERE tc.term_id = %s
 ) AS categories
 UNION ALL SELECT * FROM (
-    SELECT 'preview', 0, t.slug, t.title, t.summary
+    SELECT 'preview', 0, t.id, t.publication_number, t.slug, t.title, t.summary
     FROM {_TERMS} t JOIN {_LINKS} l ON l.to_term_id = t.id
     WHERE l.from_term_id = %s AND {visible_sql("t")}
 ) AS previews
 UNION ALL SELECT * FROM (
-    SELECT 'related', position, slug, title, '' FROM (
-        SELECT t.slug, t.title, row_number() OVER (
+    SELECT 'related', position, id, publication_number, slug, title, '' FROM (
+        SELECT t.id, t.publication_number, t.slug, t.title, row_number() OVER (
             ORDER BY coalesce(i.count, 0) DESC, t.sort_title, t.id
         ) AS position
         FROM {_TERMS} t JOIN {_RELATED} r ON r.to_term_id = t.id
@@ -91,6 +92,23 @@ UNION ALL SELECT * FROM (
 ) AS related
 ORDER BY kind, position
 """
+
+
+@dataclass
+class Row:
+    """One row of the statement; the terms' names as their pages name them once
+    ``publications.as_published`` has seen it."""
+
+    kind: str
+    position: int
+    pk: int
+    publication_number: int
+    slug: str
+    title: str
+    summary: str
+
+    def __iter__(self):
+        return iter(astuple(self))
 
 
 @dataclass(frozen=True)
@@ -133,7 +151,8 @@ def surroundings(term: Term, related_limit: int = RELATED_ON_PAGE) -> Surroundin
     with connection.cursor() as cursor:
         cursor.execute(_SQL, params)
         rows = cursor.fetchall()
-    for kind, _, slug, title, summary in rows:
+    named = publications.as_published([Row(*row) for row in rows])
+    for kind, _, _, _, slug, title, summary in named:
         if kind == "next":
             found.next = TermLink(title=title, slug=slug, language=language)
         elif kind == "previous":

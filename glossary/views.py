@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from django.conf import settings
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import (
     Http404,
@@ -35,11 +35,11 @@ def reading_language() -> str:
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     language = reading_language()
-    recent = (
+    recent = publications.as_published(
         Term.objects.published()
         .in_language(language)
         .order_by("-updated_at")
-        .only("title", "slug", "summary", "updated_at", "language")[:8]
+        .only("title", "slug", "summary", "updated_at", "language", "publication_number")[:8]
     )
     return render(
         request,
@@ -77,9 +77,9 @@ def letter_detail(request: HttpRequest, letter: str) -> HttpResponse:
         Term.objects.published()
         .filter(language=language, letter=letter)
         .order_by("sort_title", "pk")
-        .only("title", "slug", "summary", "language")
+        .only("title", "slug", "summary", "language", "publication_number")
     )
-    page = listing_page(Paginator(terms, settings.GLOSSARY_LETTER_PAGE_SIZE), request)
+    page = published_page(Paginator(terms, settings.GLOSSARY_LETTER_PAGE_SIZE), request)
     return render(
         request,
         "glossary/letter_detail.html",
@@ -90,6 +90,13 @@ def letter_detail(request: HttpRequest, letter: str) -> HttpResponse:
             "page_obj": page,
         },
     )
+
+
+def published_page(paginator: Paginator, request: HttpRequest) -> Page:
+    """A listing's page (``listing_page``), its terms named as their pages name them."""
+    page = listing_page(paginator, request)
+    page.object_list = publications.as_published(list(page.object_list))
+    return page
 
 
 def _visible_terms(request: HttpRequest) -> QuerySet[Term]:
@@ -196,7 +203,7 @@ def term_related(request: HttpRequest, slug: str) -> HttpResponse:
     term = get_object_or_404(
         visible.only("title", "slug", "status", "published_at", "language"), slug=slug
     )
-    page = listing_page(
+    page = published_page(
         Paginator(term.related_ordered(), settings.GLOSSARY_LETTER_PAGE_SIZE), request
     )
     response = render(request, "glossary/term_related.html", {"term": term, "page_obj": page})
@@ -212,9 +219,9 @@ def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
         category.terms.published()
         .in_language(reading_language())
         .order_by("sort_title", "pk")
-        .only("title", "slug", "summary", "language")
+        .only("title", "slug", "summary", "language", "publication_number")
     )
-    page = listing_page(Paginator(terms, settings.GLOSSARY_LETTER_PAGE_SIZE), request)
+    page = published_page(Paginator(terms, settings.GLOSSARY_LETTER_PAGE_SIZE), request)
     return render(
         request, "glossary/category_detail.html", {"category": category, "page_obj": page}
     )

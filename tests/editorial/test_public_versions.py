@@ -80,6 +80,77 @@ class TestPublishedVersionStaysUntilReviewed:
         assert "The cell&#x27;s own recycling." in after.content.decode()
 
 
+class TestEverywhereReadersMeetAHeldTerm:
+    """While an edit waits for review, every place that names the term shows what its
+    page shows: the published title and summary, never the unreviewed text."""
+
+    UNREVIEWED = "Unreviewed claim: it reverses ageing."
+
+    @pytest.fixture
+    def held(self, published, make_term, make_category) -> Term:
+        category = make_category("Cell biology", slug="cell-biology")
+        published.categories.add(category)
+        fasting = make_term(
+            "Fasting", slug="fasting", body="## Mechanism\n\nFasting triggers autophagy.\n"
+        )
+        fasting.related_terms.add(published)
+        for path in self.PAGES:  # cached before the edit, as on a running site
+            Client().get(path)
+        published.summary = self.UNREVIEWED
+        published.body += "\nA zebrawordunreviewed sentence.\n"
+        published.save()
+        return published
+
+    PAGES = [
+        "/",
+        "/glossary/letter/a/",
+        "/categories/cell-biology/",
+        "/glossary/fasting/related/",
+        "/feed/",
+    ]
+
+    @pytest.mark.parametrize("path", PAGES)
+    def test_listings_and_the_feed(self, held, path):
+        html = reader_html(path)
+        assert "The cell&#x27;s recycling process." in html or "The cell's recycling" in html
+        assert "Autophagy" in html and "reverses ageing" not in html
+
+    @pytest.mark.parametrize(
+        "path", ["/glossary/", "/glossary/letter/a/", "/search/?q=autophagy", "/feed/"]
+    )
+    def test_a_held_rename_keeps_the_published_title(self, held, path):
+        held.title = "Autophagy flux"
+        held.save()
+        html = reader_html(path)
+        assert "Autophagy" in html and "Autophagy flux" not in html
+
+    def test_link_previews_and_related_terms_on_another_term_page(self, held):
+        html = reader_html("/glossary/fasting/")
+        previews = re.search(r'<script[^>]* id="term-previews"[^>]*>(.*?)</script>', html, re.S)
+        assert previews and "recycling process" in previews.group(1)
+        related = html.split('aria-labelledby="related-heading"', 1)[1]
+        assert 'href="/glossary/autophagy/"' in related
+        assert "reverses ageing" not in html
+
+    def test_search_results(self, held):
+        for query in ("autophagy", "zebrawordunreviewed"):
+            html = reader_html(f"/search/?q={query}")
+            assert 'href="/glossary/autophagy/"' in html, query
+            assert "reverses ageing" not in html, query
+            results = re.search(r'<ol class="search-results".*?</ol>', html, re.S).group(0)
+            assert "zebrawordunreviewed" not in results and "recycling process" in results
+
+    def test_once_published_every_place_shows_the_new_version(
+        self, held, writer, reviewer, publisher, as_user, step
+    ):
+        step(as_user(writer), held, "submit")
+        step(as_user(reviewer), held, "approve")
+        step(as_user(publisher), held, "publish", note="Revised.")
+        assert "reverses ageing" in reader_html("/glossary/letter/a/")
+        assert "reverses ageing" in reader_html("/feed/")
+        assert "reverses ageing" in reader_html("/glossary/fasting/")  # its link preview
+
+
 def test_a_published_version_costs_its_page_one_query(
     published, client, warm_caches, django_assert_max_num_queries
 ):
