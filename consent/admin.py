@@ -147,13 +147,13 @@ class TrackingScriptAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("Kind"))
     def kind(self, obj: TrackingScript) -> str:
-        return "external" if obj.src else "inline"
+        return gettext("external") if obj.src else gettext("inline")
 
     def get_fieldsets(self, request: HttpRequest, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
         if obj is None:
             return fieldsets
-        return (*fieldsets, ("Changes", {"fields": ("change_history",)}))
+        return (*fieldsets, (gettext("Changes"), {"fields": ("change_history",)}))
 
     def get_readonly_fields(self, request: HttpRequest, obj=None):
         readonly = (*super().get_readonly_fields(request, obj), "change_history")
@@ -185,10 +185,15 @@ class TrackingScriptAdmin(admin.ModelAdmin):
             + f"?script__id__exact={obj.pk}"
         )
         return format_html(
-            "<table><thead><tr><th>When</th><th>By</th><th>Action</th><th>Fields</th></tr>"
-            '</thead><tbody>{}</tbody></table><p><a href="{}">Every change to this script</a></p>',
+            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>"
+            '</thead><tbody>{}</tbody></table><p><a href="{}">{}</a></p>',
+            gettext("When"),
+            gettext("By"),
+            gettext("Action"),
+            gettext("Fields"),
             rows,
             every,
+            gettext("Every change to this script"),
         )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -247,7 +252,7 @@ class TrackingScriptChangeAdmin(admin.ModelAdmin):
     @admin.display(description=gettext_lazy("Script"))
     def script_link(self, obj: TrackingScriptChange) -> str:
         if obj.script_id is None:
-            return "— (deleted)"
+            return gettext("— (deleted)")
         url = reverse("admin:consent_trackingscript_change", args=[obj.script_id])
         return format_html('<a href="{}">{}</a>', url, obj.script_name)
 
@@ -259,7 +264,9 @@ class TrackingScriptChangeAdmin(admin.ModelAdmin):
             "<tr><th>{}</th><td><pre>{}</pre></td><td><pre>{}</pre></td></tr>",
             (
                 (
-                    f"{field} (changed)" if before.get(field) != after.get(field) else field,
+                    gettext("%(field)s (changed)") % {"field": field}
+                    if before.get(field) != after.get(field)
+                    else field,
                     _shown(before, field),
                     _shown(after, field),
                 )
@@ -267,8 +274,11 @@ class TrackingScriptChangeAdmin(admin.ModelAdmin):
             ),
         )
         return format_html(
-            "<table><thead><tr><th>Field</th><th>Before</th><th>After</th></tr></thead>"
+            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead>"
             "<tbody>{}</tbody></table>",
+            gettext("Field"),
+            gettext("Before"),
+            gettext("After"),
             rows,
         )
 
@@ -284,14 +294,15 @@ class CategoryChoiceFilter(admin.SimpleListFilter):
     """ "Analytics granted", "Marketing refused"…: on PostgreSQL a containment test that
     the GIN index on ``choices`` answers; elsewhere a JSON key lookup."""
 
-    title = "category"
+    title = _("category")
     parameter_name = "category"
 
     def lookups(self, request, model_admin):
+        labels = (("1", gettext("%(category)s granted")), ("0", gettext("%(category)s refused")))
         return [
-            (f"{category.varname}:{value}", f"{category.name} {label}")
+            (f"{category.varname}:{value}", label % {"category": category.name})
             for category in get_catalog().optional
-            for value, label in (("1", "granted"), ("0", "refused"))
+            for value, label in labels
         ]
 
     def queryset(self, request, queryset):
@@ -434,7 +445,11 @@ class ConsentRecordAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("Choices"))
     def summary(self, obj: ConsentRecord) -> str:
-        parts = [f"{varname} {'on' if value else 'off'}" for varname, value in obj.choices.items()]
+        parts = [
+            (gettext("%(category)s on") if value else gettext("%(category)s off"))
+            % {"category": varname}
+            for varname, value in obj.choices.items()
+        ]
         return ", ".join(parts) or "—"
 
     def get_urls(self):

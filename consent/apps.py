@@ -3,11 +3,12 @@ from __future__ import annotations
 from django.apps import AppConfig
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models.signals import post_delete, post_migrate, post_save
+from django.utils.translation import gettext_lazy as _
 
 
 class ConsentConfig(AppConfig):
     name = "consent"
-    verbose_name = "Tracking scripts"  # upstream cookie_consent already shows "Cookie consent"
+    verbose_name = _("Tracking scripts")  # upstream cookie_consent already shows "Cookie consent"
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

@@ -32,6 +32,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -101,20 +102,20 @@ MAX_REPORTS_PER_REQUEST = 20  # a Reporting API batch; the size bound is the rea
 class BlockedRequest(models.Model):
     """How often, on one day, the policy's ``directive`` blocked something from ``origin``."""
 
-    day = models.DateField()
-    directive = models.CharField("effective directive", max_length=32)
+    day = models.DateField(_("day"))
+    directive = models.CharField(_("effective directive"), max_length=32)
     origin = models.CharField(
-        "blocked origin",
+        _("blocked origin"),
         max_length=300,
-        help_text="scheme://host[:port], or inline, eval, data…; 'other' past the day's bound.",
+        help_text=_("scheme://host[:port], or inline, eval, data…; 'other' past the day's bound."),
     )
-    count = models.PositiveBigIntegerField(default=0)
-    first_seen = models.DateTimeField()
-    last_seen = models.DateTimeField()
+    count = models.PositiveBigIntegerField(_("count"), default=0)
+    first_seen = models.DateTimeField(_("first seen"))
+    last_seen = models.DateTimeField(_("last seen"))
 
     class Meta:
-        verbose_name = "blocked request"
-        verbose_name_plural = "blocked requests"
+        verbose_name = _("blocked request")
+        verbose_name_plural = _("blocked requests")
         ordering = ["-day", "-count"]
         constraints = [
             models.UniqueConstraint(

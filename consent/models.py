@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from consent import signals
@@ -41,32 +42,41 @@ class CookieDetails(models.Model):
     """What the cookie policy must say about a declared cookie and upstream cannot store."""
 
     class Storage(models.TextChoices):
-        COOKIE = "cookie", "Cookie"
-        LOCAL_STORAGE = "localStorage", "Local storage key"
+        COOKIE = "cookie", _("Cookie")
+        LOCAL_STORAGE = "localStorage", _("Local storage key")
 
     cookie = models.OneToOneField(
-        Cookie, on_delete=models.CASCADE, primary_key=True, related_name="details"
+        Cookie,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="details",
+        verbose_name=_("cookie"),
     )
     lifetime = models.CharField(
+        _("lifetime"),
         max_length=100,
-        help_text='How long it is kept, e.g. "1 year" or "Until you close the browser".',
+        help_text=_('How long it is kept, e.g. "1 year" or "Until you close the browser".'),
     )
     storage = models.CharField(
+        _("storage"),
         max_length=20,
         choices=Storage.choices,
         default=Storage.COOKIE,
-        help_text="A local storage key is removed by consent.js when its category is withdrawn.",
+        help_text=_("A local storage key is removed by consent.js when its category is withdrawn."),
     )
     provider = models.CharField(
+        _("provider"),
         max_length=200,
         blank=True,
-        help_text='Who sets and reads it, with the host its script comes from, e.g. "Google '
-        '(www.googletagmanager.com)". Blank: this site itself.',
+        help_text=_(
+            'Who sets and reads it, with the host its script comes from, e.g. "Google '
+            '(www.googletagmanager.com)". Blank: this site itself.'
+        ),
     )
 
     class Meta:
-        verbose_name = "cookie details"
-        verbose_name_plural = "cookie details"
+        verbose_name = _("cookie details")
+        verbose_name_plural = _("cookie details")
 
     def __str__(self) -> str:
         return f"{self.cookie.name}: {self.lifetime}"
@@ -95,33 +105,42 @@ class TrackingScript(models.Model):
     """A third-party (or self-hosted) script that may run only once its category is granted."""
 
     class Placement(models.TextChoices):
-        HEAD = "head", "End of <head>"
-        BODY = "body", "End of <body>"
+        HEAD = "head", _("End of <head>")
+        BODY = "body", _("End of <body>")
 
-    name = models.CharField(max_length=100)
+    name = models.CharField(_("name"), max_length=100)
     category = models.ForeignKey(
         CookieGroup,
         on_delete=models.PROTECT,
         limit_choices_to={"is_required": False},
         related_name="tracking_scripts",
-        help_text="The script runs only for visitors who granted this category.",
+        verbose_name=_("category"),
+        help_text=_("The script runs only for visitors who granted this category."),
     )
     src = models.CharField(
-        "external URL",
+        _("external URL"),
         max_length=500,
         blank=True,
         validators=[validate_script_src],
-        help_text="https:// URL of the script (its host is added to the Content-Security-Policy).",
+        help_text=_(
+            "https:// URL of the script (its host is added to the Content-Security-Policy)."
+        ),
     )
     code = models.TextField(
-        "inline code",
+        _("inline code"),
         blank=True,
-        help_text="JavaScript run as an inline script (allowed by its hash in the CSP). "
-        "Leave empty when an external URL is given.",
+        help_text=_(
+            "JavaScript run as an inline script (allowed by its hash in the CSP). "
+            "Leave empty when an external URL is given."
+        ),
     )
-    placement = models.CharField(max_length=4, choices=Placement.choices, default=Placement.BODY)
-    enabled = models.BooleanField(default=True)
-    order = models.PositiveIntegerField(default=0, help_text="Lower numbers run first.")
+    placement = models.CharField(
+        _("placement"), max_length=4, choices=Placement.choices, default=Placement.BODY
+    )
+    enabled = models.BooleanField(_("enabled"), default=True)
+    order = models.PositiveIntegerField(
+        _("order"), default=0, help_text=_("Lower numbers run first.")
+    )
 
     objects = TrackingScriptQuerySet.as_manager()
 
@@ -133,6 +152,8 @@ class TrackingScript(models.Model):
 
     class Meta:
         ordering = ["order", "pk"]
+        verbose_name = _("tracking script")
+        verbose_name_plural = _("tracking scripts")
         permissions = [
             (
                 "change_script_code",
@@ -152,13 +173,13 @@ class TrackingScript(models.Model):
     def clean(self) -> None:
         self.code = normalize_code(self.code)
         if bool(self.src) == bool(self.code):
-            raise ValidationError("Give either an external URL or inline code, not both.")
+            raise ValidationError(_("Give either an external URL or inline code, not both."))
         if self.code and not inline_code_is_safe(self.code):
             raise ValidationError(
-                {"code": "Inline code must not contain <script, </script or <!--."}
+                {"code": _("Inline code must not contain <script, </script or <!--.")}
             )
         if self.category_id and self.category.is_required:
-            raise ValidationError({"category": "Tracking scripts cannot be strictly necessary."})
+            raise ValidationError({"category": _("Tracking scripts cannot be strictly necessary.")})
 
     def save(self, *args, **kwargs) -> None:
         self.code = normalize_code(self.code)
@@ -173,9 +194,9 @@ class TrackingScriptChange(models.Model):
     """One change to a tracking script: who, when, and the audited fields before and after."""
 
     class Action(models.TextChoices):
-        ADDED = "added", "Added"
-        CHANGED = "changed", "Changed"
-        DELETED = "deleted", "Deleted"
+        ADDED = "added", _("Added")
+        CHANGED = "changed", _("Changed")
+        DELETED = "deleted", _("Deleted")
 
     script = models.ForeignKey(
         TrackingScript,
@@ -183,31 +204,40 @@ class TrackingScriptChange(models.Model):
         null=True,
         blank=True,
         related_name="changes",
-        help_text="Empty once the script is deleted.",
+        verbose_name=_("script"),
+        help_text=_("Empty once the script is deleted."),
     )
-    script_name = models.CharField(max_length=100)
-    action = models.CharField(max_length=10, choices=Action.choices)
-    changed_at = models.DateTimeField(default=timezone.now, db_index=True)
+    script_name = models.CharField(_("script name"), max_length=100)
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now, db_index=True)
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("changed by"),
     )
     # Kept as text so the record still names the user after the account is deleted.
     changed_by_name = models.CharField(
-        "by", max_length=150, help_text="The admin user, or how the change was made."
+        pgettext_lazy("the person or command that made a change", "by"),
+        max_length=150,
+        help_text=_("The admin user, or how the change was made."),
     )
-    before = models.JSONField(null=True, blank=True)
-    after = models.JSONField(null=True, blank=True)
+    before = models.JSONField(_("before"), null=True, blank=True)
+    after = models.JSONField(_("after"), null=True, blank=True)
 
     class Meta:
         ordering = ["-changed_at", "-pk"]
-        verbose_name = "tracking script change"
+        verbose_name = _("tracking script change")
+        verbose_name_plural = _("tracking script changes")
 
     def __str__(self) -> str:
-        return f"{self.script_name}: {self.get_action_display().lower()} by {self.changed_by_name}"
+        return gettext("%(script)s: %(action)s by %(who)s") % {
+            "script": self.script_name,
+            "action": self.get_action_display().lower(),
+            "who": self.changed_by_name,
+        }
 
     @property
     def changed_fields(self) -> list[str]:
@@ -240,18 +270,21 @@ class PolicySettings(models.Model):
     )
 
     material_changes = models.PositiveIntegerField(
+        _("material changes"),
         default=0,
         editable=False,
-        help_text="How many times privacy staff declared a material change of the policy.",
+        help_text=_("How many times privacy staff declared a material change of the policy."),
     )
-    material_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    material_changed_at = models.DateTimeField(
+        _("material changed at"), null=True, blank=True, editable=False
+    )
 
     class Meta:
-        verbose_name = "cookie policy"
-        verbose_name_plural = "cookie policy"
+        verbose_name = _("cookie policy")
+        verbose_name_plural = _("cookie policy")
 
     def __str__(self) -> str:
-        return "Cookie policy"
+        return gettext("Cookie policy")
 
     def save(self, *args, **kwargs) -> None:
         self.pk = 1
@@ -393,17 +426,19 @@ class ConsentRecord(models.Model):
         EXPIRED = "expired", _("Re-asked: decision expired")
 
     # One browser's id for all its decisions (its history), until it is forgotten.
-    consent_id = models.CharField("consent id", max_length=32)
-    decided_at = models.DateTimeField(default=timezone.now)
-    action = models.CharField(max_length=16, choices=Action.choices)
-    method = models.CharField(max_length=20, choices=Method.choices)
-    reason = models.CharField(max_length=10, choices=Reason.choices, default=Reason.FIRST)
-    policy_version = models.CharField(max_length=16)
+    consent_id = models.CharField(_("consent id"), max_length=32)
+    decided_at = models.DateTimeField(_("decided at"), default=timezone.now)
+    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
+    method = models.CharField(_("method"), max_length=20, choices=Method.choices)
+    reason = models.CharField(
+        _("reason"), max_length=10, choices=Reason.choices, default=Reason.FIRST
+    )
+    policy_version = models.CharField(_("policy version"), max_length=16)
     # Every optional category at the time: {"analytics": true, "marketing": false, ...};
     # a category left undecided is absent. PostgreSQL has a GIN index on it (migration).
-    choices = models.JSONField(default=dict)
+    choices = models.JSONField(_("choices"), default=dict)
     gpc = models.BooleanField(
-        "GPC signal", default=False, help_text="The browser sent Global Privacy Control."
+        _("GPC signal"), default=False, help_text=_("The browser sent Global Privacy Control.")
     )
     # The language of the page the visitor decided on, and the version of that language's
     # texts (``ConsentText.text_version``) they were shown; blank for records from before.
@@ -412,7 +447,8 @@ class ConsentRecord(models.Model):
 
     class Meta:
         ordering = ["-decided_at", "-pk"]
-        verbose_name = "consent record"
+        verbose_name = _("consent record")
+        verbose_name_plural = _("consent records")
         indexes = [
             models.Index(fields=["decided_at"], name="consent_record_time"),
             models.Index(fields=["consent_id", "decided_at"], name="consent_record_history"),
@@ -441,8 +477,8 @@ class Report(ConsentRecord):
 
     class Meta:
         proxy = True
-        verbose_name = "report"
-        verbose_name_plural = "report"
+        verbose_name = _("report")
+        verbose_name_plural = _("report")
 
 
 class ConsentTally(models.Model):
@@ -456,7 +492,8 @@ class ConsentTally(models.Model):
     count = models.PositiveBigIntegerField(default=0)
 
     class Meta:
-        verbose_name = "consent tally"
+        verbose_name = _("consent tally")
+        verbose_name_plural = _("consent tallies")
         constraints = [
             models.UniqueConstraint(
                 fields=["day", "method", "policy_version", "action", "choices"],

@@ -54,10 +54,15 @@ class TrackerAuditAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("Findings by kind"))
     def counts(self, obj: TrackerAudit) -> str:
-        return (
-            f"undeclared {obj.undeclared}, before consent {obj.early}, longer lived "
-            f"{obj.longer_lived}, other origin without consent {obj.third_party}"
-        )
+        return gettext(
+            "undeclared %(undeclared)d, before consent %(early)d, longer lived "
+            "%(longer_lived)d, other origin without consent %(third_party)d"
+        ) % {
+            "undeclared": obj.undeclared,
+            "early": obj.early,
+            "longer_lived": obj.longer_lived,
+            "third_party": obj.third_party,
+        }
 
     @admin.display(description=gettext_lazy("Findings"))
     def findings_table(self, obj: TrackerAudit) -> str:
@@ -82,10 +87,16 @@ class TrackerAuditAdmin(admin.ModelAdmin):
                 for finding in findings
             ),
         )
-        return format_html(
-            "<table><thead><tr><th>Kind</th><th>Pass</th><th>What</th><th>Category</th>"
-            "<th>Detail</th><th>Set by / first request</th><th>First page</th></tr></thead>"
-            "<tbody>{}</tbody></table>",
+        return _table(
+            (
+                gettext("Kind"),
+                gettext("Pass"),
+                gettext("What"),
+                gettext("Category"),
+                gettext("Detail"),
+                gettext("Set by / first request"),
+                gettext("First page"),
+            ),
             rows,
         )
 
@@ -97,7 +108,7 @@ class TrackerAuditAdmin(admin.ModelAdmin):
             (
                 (
                     item.get("name", ""),
-                    ", ".join(item.get("granted", [])) or "nothing optional",
+                    ", ".join(item.get("granted", [])) or gettext("nothing optional"),
                     item.get("pages", 0),
                     item.get("cookies", 0),
                     item.get("storage_keys", 0),
@@ -107,13 +118,25 @@ class TrackerAuditAdmin(admin.ModelAdmin):
                 for item in obj.passes or []
             ),
         )
-        return format_html(
-            "<table><thead><tr><th>Pass</th><th>Granted</th><th>Pages</th><th>Cookies</th>"
-            "<th>Storage keys</th><th>Other origins</th><th>Error</th></tr></thead>"
-            "<tbody>{}</tbody></table>",
+        return _table(
+            (
+                gettext("Pass"),
+                gettext("Granted"),
+                gettext("Pages"),
+                gettext("Cookies"),
+                gettext("Storage keys"),
+                gettext("Other origins"),
+                gettext("Error"),
+            ),
             rows,
         )
 
     @admin.display(description=gettext_lazy("Pages visited"))
     def pages_list(self, obj: TrackerAudit) -> str:
         return format_html_join("", "<code>{}</code><br>", ((page,) for page in obj.pages or []))
+
+
+def _table(headings: tuple[str, ...], rows: str) -> str:
+    """A table with these column headings (already translated) over the rendered rows."""
+    head = format_html_join("", "<th>{}</th>", ((heading,) for heading in headings))
+    return format_html("<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>", head, rows)

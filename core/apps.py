@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
     name = "core"
-    verbose_name = "Site"
+    verbose_name = _("Site")
     default_auto_field = "django.db.models.BigAutoField"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Stamp(models.Model):
@@ -16,6 +17,10 @@ class Stamp(models.Model):
     key = models.CharField(max_length=60, primary_key=True)
     value = models.BigIntegerField(default=0)
     changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("stamp")
+        verbose_name_plural = _("stamps")
 
     def __str__(self) -> str:
         return f"{self.key} = {self.value}"

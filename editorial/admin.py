@@ -46,7 +46,7 @@ class PersonForm(forms.ModelForm):
     remove_photo = forms.BooleanField(label=gettext_lazy("Remove the photo"), required=False)
     # Wider than the stored iD: the https://orcid.org/… address is accepted and shortened.
     orcid = forms.CharField(
-        label="ORCID iD",
+        label=gettext_lazy("ORCID iD"),
         required=False,
         max_length=60,
         help_text=gettext_lazy("For example 0000-0002-1825-0097 (or its orcid.org address)."),

@@ -15,6 +15,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from glossary.models import Term
 
@@ -58,7 +59,7 @@ class Person(models.Model):
     )
     bio = models.TextField(_("short biography"), max_length=1500, blank=True)
     photo = models.CharField(_("photo"), max_length=300, blank=True, editable=False)
-    orcid = models.CharField("ORCID iD", max_length=19, blank=True, validators=[validate_orcid])
+    orcid = models.CharField(_("ORCID iD"), max_length=19, blank=True, validators=[validate_orcid])
     website = models.URLField(_("website"), max_length=300, blank=True, validators=[_https_only])
     conflicts_of_interest = models.TextField(
         _("conflict-of-interest statement"),
@@ -71,6 +72,7 @@ class Person(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="editorial_person",
+        verbose_name=_("user"),
         help_text=_("The account this person signs in with, if any (needed to review)."),
     )
     public = models.BooleanField(
@@ -107,13 +109,18 @@ class Person(models.Model):
 class Authorship(models.Model):
     """A term's author (a term has one or more; the first is listed first)."""
 
-    term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="authorships")
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="authorships")
-    position = models.PositiveSmallIntegerField(default=0)
+    term = models.ForeignKey(
+        Term, on_delete=models.CASCADE, related_name="authorships", verbose_name=_("term")
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="authorships", verbose_name=_("person")
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
         ordering = ["term", "position", "pk"]
         verbose_name = _("author")
+        verbose_name_plural = _("authors")
         constraints = [
             models.UniqueConstraint(fields=["term", "person"], name="authorship_term_person")
         ]
@@ -135,24 +142,34 @@ class TermWorkflow(models.Model):
     """Where a term is in the editorial workflow (a term without one is a draft)."""
 
     term = models.OneToOneField(
-        Term, on_delete=models.CASCADE, primary_key=True, related_name="workflow"
+        Term,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="workflow",
+        verbose_name=_("term"),
     )
-    state = models.CharField(max_length=20, choices=State.choices, default=State.DRAFT)
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.DRAFT)
     reviewer = models.ForeignKey(
         Person,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        verbose_name=_("reviewer"),
         help_text=_("Asked to review; blank: any medical reviewer."),
     )
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("submitted by"),
     )
     # The revision (Term.content_hash) approved, scheduled or published: an edit that
     # changes it sends the term back to draft (editorial.signals).
     source_hash = models.CharField(max_length=64, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("term in the workflow")
@@ -176,18 +193,28 @@ class Review(models.Model):
         CHANGES_REQUESTED = "changes_requested", _("Changes requested")
         COMMENT = "comment", _("Comment")
 
-    term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="reviews")
-    reviewer = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="reviews")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    term = models.ForeignKey(
+        Term, on_delete=models.CASCADE, related_name="reviews", verbose_name=_("term")
     )
-    decision = models.CharField(max_length=20, choices=Decision.choices)
-    comment = models.TextField(blank=True)
+    reviewer = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="reviews", verbose_name=_("reviewer")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    decision = models.CharField(_("decision"), max_length=20, choices=Decision.choices)
+    comment = models.TextField(_("comment"), blank=True)
     source_hash = models.CharField(max_length=64)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
 
     def __str__(self) -> str:
         return f"{self.get_decision_display()} by {self.reviewer} on {self.created_at:%Y-%m-%d}"
@@ -201,18 +228,28 @@ class Review(models.Model):
 class Transition(models.Model):
     """One step of a term through the workflow: who, when, from where to where, and why."""
 
-    term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="transitions")
-    from_state = models.CharField(max_length=20, choices=State.choices)
-    to_state = models.CharField(max_length=20, choices=State.choices)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    term = models.ForeignKey(
+        Term, on_delete=models.CASCADE, related_name="transitions", verbose_name=_("term")
     )
-    at = models.DateTimeField(default=timezone.now)
-    comment = models.TextField(blank=True)
-    non_medical_reason = models.CharField(max_length=500, blank=True)
+    from_state = models.CharField(_("from state"), max_length=20, choices=State.choices)
+    to_state = models.CharField(_("to state"), max_length=20, choices=State.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    at = models.DateTimeField(
+        pgettext_lazy("the time a workflow step was taken", "at"), default=timezone.now
+    )
+    comment = models.TextField(_("comment"), blank=True)
+    non_medical_reason = models.CharField(_("non medical reason"), max_length=500, blank=True)
 
     class Meta:
         ordering = ["-at", "-pk"]
+        verbose_name = _("transition")
+        verbose_name_plural = _("transitions")
         indexes = [models.Index(fields=["term", "-at"], name="transition_term_at")]
 
     def __str__(self) -> str:
@@ -224,7 +261,7 @@ class EditorialPolicy(models.Model):
 
     title = models.CharField(_("title"), max_length=200, default=_("Editorial policy"))
     body = models.TextField(_("text"), help_text=_("Markdown."))
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("editorial policy")

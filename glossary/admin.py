@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import lazy
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext, gettext_lazy, gettext_noop, ngettext
+from django.utils.translation import gettext, gettext_lazy, gettext_noop, ngettext, pgettext_lazy
 from markdownx.widgets import AdminMarkdownxWidget
 from reversion.admin import VersionAdmin
 from reversion.models import Version
@@ -232,13 +232,16 @@ class ReferenceAdmin(VersionAdmin):
     search_fields = ["key", "title", "text", "authors", "doi", "pmid"]
     fieldsets = [
         (None, {"fields": ["key", "kind", "evidence"]}),
-        ("Source", {"fields": REFERENCE_SOURCE_FIELDS}),
-        ("Unstructured", {"fields": ["text"], "classes": ["collapse"]}),
+        (
+            pgettext_lazy("a reference's bibliographic details", "Source"),
+            {"fields": REFERENCE_SOURCE_FIELDS},
+        ),
+        (gettext_lazy("Unstructured"), {"fields": ["text"], "classes": ["collapse"]}),
     ]
 
     actions = ["fill_in_missing"]
 
-    @admin.display(description="Title", ordering="title")
+    @admin.display(description=gettext_lazy("Title"), ordering="title")
     def title_or_text(self, reference: Reference) -> str:
         return (reference.title or reference.text)[:100]
 
@@ -263,7 +266,10 @@ class ReferenceAdmin(VersionAdmin):
                 filled = lookup.fill_missing(reference)
             except lookup.LookupFailed as error:
                 self.message_user(
-                    request, f"{reference.key}: not filled in: {error}.", messages.WARNING
+                    request,
+                    gettext("%(key)s: not filled in: %(error)s.")
+                    % {"key": reference.key, "error": error},
+                    messages.WARNING,
                 )
                 continue
             try:
@@ -309,10 +315,10 @@ class TermAdmin(VersionAdmin):
             gettext_lazy("Language and translations"),
             {"fields": ["language", "translation_of", "translation_up_to_date", "translations"]},
         ),
-        ("Article", {"fields": ["body"]}),
-        ("Connections", {"fields": ["categories", "related_terms"]}),
+        (gettext_lazy("Article"), {"fields": ["body"]}),
+        (gettext_lazy("Connections"), {"fields": ["categories", "related_terms"]}),
         (
-            "Publishing",
+            gettext_lazy("Publishing"),
             {
                 "fields": [
                     "status",
@@ -322,13 +328,15 @@ class TermAdmin(VersionAdmin):
                     "review_due",
                     "review_interval_months",
                 ],
-                "description": "A draft is visible to staff only. A published term with a "
-                "future publication time appears on the site on its own at that time. "
-                "Medical review and publication go through the editorial workflow (below); "
-                "only editors who may publish directly change the status here.",
+                "description": gettext_lazy(
+                    "A draft is visible to staff only. A published term with a "
+                    "future publication time appears on the site on its own at that time. "
+                    "Medical review and publication go through the editorial workflow (below); "
+                    "only editors who may publish directly change the status here."
+                ),
             },
         ),
-        ("Save", {"fields": ["change_comment", "base_token"]}),
+        (gettext_lazy("Save"), {"fields": ["change_comment", "base_token"]}),
     ]
     readonly_fields = ["public_page", "last_reviewed", "review_due", "translations"]
     prepopulated_fields = {"slug": ("title",)}

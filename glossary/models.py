@@ -17,7 +17,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from markdownx.models import MarkdownxField
 
@@ -112,9 +112,9 @@ def letter_group(title: str, language: str | None = None) -> str:
 
 
 class Category(models.Model):
-    name = models.CharField(max_length=120, unique=True)
-    slug = models.SlugField(max_length=140, unique=True)
-    description = models.TextField(blank=True)
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    slug = models.SlugField(_("slug"), max_length=140, unique=True)
+    description = models.TextField(_("description"), blank=True)
     review_interval_months = models.PositiveSmallIntegerField(
         _("review interval (months)"),
         null=True,
@@ -124,7 +124,8 @@ class Category(models.Model):
 
     class Meta:
         ordering = ["name"]
-        verbose_name_plural = "categories"
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
 
     def __str__(self) -> str:
         return self.name
@@ -178,15 +179,21 @@ def language_position(language: str) -> int:
 
 class Term(models.Model):
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        PUBLISHED = "published", "Published"
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
 
-    title = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=220, help_text="Unique within the term's language.")
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(
+        _("slug"), max_length=220, help_text=_("Unique within the term's language.")
+    )
     # Each version of a concept is an article of its own in one language; all versions of
     # one concept share `concept` (one per language). See docs/translations.md.
     language = models.CharField(
-        max_length=10, choices=language_choices, default=default_language, db_index=True
+        _("language"),
+        max_length=10,
+        choices=language_choices,
+        default=default_language,
+        db_index=True,
     )
     concept = models.UUIDField(default=uuid.uuid4, editable=False, db_index=True)
     translation_of = models.ForeignKey(
@@ -195,7 +202,8 @@ class Term(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="translations",
-        help_text="The article this one was translated from (same concept, another language).",
+        verbose_name=_("translation of"),
+        help_text=_("The article this one was translated from (same concept, another language)."),
     )
     # Freshness: the source's content_version this translation was made from; the source's
     # content_version grows whenever its text (title, aliases, summary, body, references)
@@ -203,35 +211,54 @@ class Term(models.Model):
     source_version = models.PositiveIntegerField(null=True, blank=True, editable=False)
     content_version = models.PositiveIntegerField(default=1, editable=False)
     aliases = models.TextField(
+        _("aliases"),
         blank=True,
-        help_text="Other names and abbreviations, one per line (for example “BDNF”).",
+        help_text=_("Other names and abbreviations, one per line (for example “BDNF”)."),
     )
     summary = models.TextField(
-        help_text="The lead definition in plain text: one to three sentences. "
-        "Used as the page's lead, its meta description and in link previews."
+        _("summary"),
+        help_text=_(
+            "The lead definition in plain text: one to three sentences. "
+            "Used as the page's lead, its meta description and in link previews."
+        ),
     )
     body = MarkdownxField(
+        _("body"),
         blank=True,
-        help_text="Markdown. Each “## Heading” starts a section (for example “## Origin”).",
+        help_text=_("Markdown. Each “## Heading” starts a section (for example “## Origin”)."),
     )
     sources = models.ManyToManyField(
         "Reference",
         through="TermReference",
         blank=True,
         related_name="listed_on",
-        help_text="References listed on the term besides those its text cites with [@key].",
+        verbose_name=_("sources"),
+        help_text=_("References listed on the term besides those its text cites with [@key]."),
     )
-    categories = models.ManyToManyField(Category, blank=True, related_name="terms")
-    related_terms = models.ManyToManyField("self", blank=True, symmetrical=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    categories = models.ManyToManyField(
+        Category, blank=True, related_name="terms", verbose_name=_("categories")
+    )
+    related_terms = models.ManyToManyField(
+        "self", blank=True, symmetrical=True, verbose_name=_("related terms")
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
     published_at = models.DateTimeField(
+        _("published at"),
         default=timezone.now,
-        help_text="A future time schedules the term: it becomes public on its own at that time.",
+        help_text=_("A future time schedules the term: it becomes public on its own at that time."),
     )
     # The date of the medical review behind the public version: written by the editorial
     # workflow when a version is published (editorial.workflow), never by hand.
-    last_reviewed = models.DateField(null=True, blank=True, editable=False)
-    review_due = models.DateField(null=True, blank=True, editable=False, db_index=True)
+    last_reviewed = models.DateField(_("last reviewed"), null=True, blank=True, editable=False)
+    review_due = models.DateField(
+        pgettext_lazy("the date a term's next review is due", "review due"),
+        null=True,
+        blank=True,
+        editable=False,
+        db_index=True,
+    )
     # The number of its newest Publication (0: none), so a term outside the editorial
     # workflow costs its page no query for publications (glossary.publications).
     publication_number = models.PositiveIntegerField(default=0, editable=False)
@@ -241,8 +268,8 @@ class Term(models.Model):
         blank=True,
         help_text=_("How often this term is medically reviewed; blank: its categories' interval."),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     # Derived at save time by glossary.changes; never edited by hand.
     sort_title = models.CharField(max_length=200, editable=False, db_index=True)
@@ -258,7 +285,8 @@ class Term(models.Model):
         blank=True,
         editable=False,
         related_name="mentioned_by",
-        help_text="Terms this term's body links to (kept in step by rendering).",
+        verbose_name=_("linked terms"),
+        help_text=_("Terms this term's body links to (kept in step by rendering)."),
     )
 
     # Optimistic locking: a new token on every save; a form based on an older one is stale.
@@ -272,6 +300,8 @@ class Term(models.Model):
 
     class Meta:
         ordering = ["sort_title", "pk"]
+        verbose_name = _("term")
+        verbose_name_plural = _("terms")
         permissions = [
             ("upload_image", "Can upload images from the term editor"),
             ("publish_directly", "Can publish and unpublish terms outside the review workflow"),
@@ -558,10 +588,12 @@ class Reference(models.Model):
     evidence = models.CharField(
         _("evidence level"), max_length=20, choices=citations.EVIDENCE_CHOICES, blank=True
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ["key"]
+        verbose_name = _("reference")
+        verbose_name_plural = _("references")
 
     def __str__(self) -> str:
         return f"{self.key}: {(self.title or self.text)[:80]}"
@@ -598,12 +630,18 @@ class Reference(models.Model):
 class TermReference(models.Model):
     """A reference listed on a term, in the order the editor gave (migrated free text)."""
 
-    term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="listed_references")
-    reference = models.ForeignKey(Reference, on_delete=models.PROTECT, related_name="+")
-    position = models.PositiveIntegerField(default=0)
+    term = models.ForeignKey(
+        Term, on_delete=models.CASCADE, related_name="listed_references", verbose_name=_("term")
+    )
+    reference = models.ForeignKey(
+        Reference, on_delete=models.PROTECT, related_name="+", verbose_name=_("reference")
+    )
+    position = models.PositiveIntegerField(_("position"), default=0)
 
     class Meta:
         ordering = ["position", "pk"]
+        verbose_name = _("term reference")
+        verbose_name_plural = _("term references")
         constraints = [
             models.UniqueConstraint(fields=["term", "reference"], name="termreference_unique")
         ]
@@ -619,16 +657,27 @@ class RetiredSlug(models.Model):
     Pointing at the term (not at its next slug) collapses chains: A→B→C serves A→C.
     """
 
-    slug = models.SlugField(max_length=220)
-    language = models.CharField(max_length=10, choices=language_choices, default=default_language)
-    term = models.ForeignKey(
-        Term, null=True, blank=True, on_delete=models.SET_NULL, related_name="retired_slugs"
+    slug = models.SlugField(_("slug"), max_length=220)
+    language = models.CharField(
+        _("language"), max_length=10, choices=language_choices, default=default_language
     )
-    title = models.CharField(max_length=200, help_text="The term's title when it moved or went.")
-    retired_at = models.DateTimeField(default=timezone.now)
+    term = models.ForeignKey(
+        Term,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="retired_slugs",
+        verbose_name=_("term"),
+    )
+    title = models.CharField(
+        _("title"), max_length=200, help_text=_("The term's title when it moved or went.")
+    )
+    retired_at = models.DateTimeField(_("retired at"), default=timezone.now)
 
     class Meta:
         ordering = ["slug"]
+        verbose_name = _("retired slug")
+        verbose_name_plural = _("retired slugs")
         constraints = [
             models.UniqueConstraint(fields=["language", "slug"], name="retiredslug_language_slug")
         ]
@@ -652,6 +701,10 @@ class InboundLinks(models.Model):
     )
     count = models.PositiveIntegerField()
 
+    class Meta:
+        verbose_name = _("inbound links")
+        verbose_name_plural = _("inbound links")
+
     def __str__(self) -> str:
         return f"{self.term_id}: {self.count}"
 
@@ -667,6 +720,10 @@ class NameChange(models.Model):
     term_id = models.BigIntegerField(null=True)  # not a foreign key: the term may be gone
 
     KEEP = 5000
+
+    class Meta:
+        verbose_name = _("name change")
+        verbose_name_plural = _("name changes")
 
     def __str__(self) -> str:
         return f"{self.stamp}: {self.term_id or 'many terms'}"
@@ -686,13 +743,15 @@ class TermViews(models.Model):
     page request itself.
     """
 
-    term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="+")
-    day = models.DateField()
-    count = models.PositiveIntegerField(default=0)
+    term = models.ForeignKey(
+        Term, on_delete=models.CASCADE, related_name="+", verbose_name=_("term")
+    )
+    day = models.DateField(_("day"))
+    count = models.PositiveIntegerField(_("count"), default=0)
 
     class Meta:
-        verbose_name = "page views"
-        verbose_name_plural = "page views"
+        verbose_name = _("page views")
+        verbose_name_plural = _("page views")
         constraints = [
             models.UniqueConstraint(fields=["term", "day"], name="termviews_term_day_unique")
         ]
@@ -714,18 +773,23 @@ class PartnerSlot(models.Model):
     through the sanitizer.
     """
 
-    title = models.CharField(max_length=120)
-    text = models.TextField(blank=True, help_text="Markdown: emphasis, links, lists.")
+    title = models.CharField(_("title"), max_length=120)
+    text = models.TextField(_("text"), blank=True, help_text=_("Markdown: emphasis, links, lists."))
     link_url = models.URLField(
-        "link address", max_length=500, validators=[_https_only], help_text="https:// only."
+        _("link address"),
+        max_length=500,
+        validators=[_https_only],
+        help_text=_("https:// only."),
     )
-    link_label = models.CharField(max_length=80, default="Find out more")
-    enabled = models.BooleanField(default=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    # The default is stored text readers see, in the slot's own language: not translated.
+    link_label = models.CharField(_("link label"), max_length=80, default="Find out more")
+    enabled = models.BooleanField(_("enabled"), default=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ["-updated_at"]
-        verbose_name = "partner slot"
+        verbose_name = _("partner slot")
+        verbose_name_plural = _("partner slots")
 
     def __str__(self) -> str:
         return self.title
@@ -766,7 +830,9 @@ class Publication(models.Model):
     reviewer_path = models.CharField(max_length=300, blank=True)  # the profile's address
     reviewed_on = models.DateField(null=True, blank=True)
     non_medical = models.BooleanField(
-        default=False, help_text="Published without a new medical review (a typo, a link)."
+        _("non medical"),
+        default=False,
+        help_text=_("Published without a new medical review (a typo, a link)."),
     )
     non_medical_reason = models.CharField(max_length=500, blank=True)
     note = models.CharField(
@@ -777,6 +843,8 @@ class Publication(models.Model):
 
     class Meta:
         ordering = ["term", "-number"]
+        verbose_name = _("publication")
+        verbose_name_plural = _("publications")
         constraints = [
             models.UniqueConstraint(fields=["term", "number"], name="publication_term_number")
         ]
