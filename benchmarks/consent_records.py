@@ -94,7 +94,8 @@ def fill(rows: int) -> None:
         cursor.execute(
             f"""
             INSERT INTO {table}
-                (consent_id, decided_at, action, method, reason, policy_version, choices, gpc)
+                (consent_id, decided_at, action, method, reason, policy_version, choices, gpc,
+                 language, text_version)
             SELECT substr(md5(i::text), 1, 22),
                    now() - make_interval(secs => (%s - i) * {SPACING_SECONDS}),
                    (ARRAY['accept_all','reject_all','save','withdraw','grant'])[1 + i %% 5],
@@ -103,7 +104,9 @@ def fill(rows: int) -> None:
                    substr(md5((i / 500000)::text), 1, 12),
                    jsonb_build_object('analytics', i %% 2 = 0, 'personalization', i %% 3 = 0,
                                       'marketing', i %% 5 = 0),
-                   i %% 11 = 0
+                   i %% 11 = 0,
+                   (ARRAY['en-gb','en-gb','de','fr'])[1 + i %% 4],
+                   1
             FROM generate_series(1, %s) AS i
             """,
             [rows, rows],
