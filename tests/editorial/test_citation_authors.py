@@ -14,6 +14,7 @@ from django.test import Client
 
 from editorial.models import Authorship, Person
 from glossary.models import Term
+from tests.editorial.pages import reader_html
 from tests.glossary.editor_helpers import term_form_data
 
 pytestmark = pytest.mark.django_db
@@ -21,12 +22,6 @@ pytestmark = pytest.mark.django_db
 SITE = "Longevity Glossary"
 PAGE = "/glossary/autophagy/"
 CITE = "/glossary/autophagy/cite/"
-
-
-def reader_html(path: str) -> str:
-    response = Client().get(path)
-    assert response.status_code == 200, path
-    return response.content.decode()
 
 
 def cite_block(html: str) -> str:

@@ -4,26 +4,14 @@ visible article is. Read with extruct, over HTTP with the page cache on."""
 
 from __future__ import annotations
 
-import extruct
 import pytest
-from django.test import Client
 
 from editorial.models import Authorship, Person
 from glossary.models import Reference, Term
+from tests.editorial.pages import jsonld_nodes, reader_html
 
 pytestmark = pytest.mark.django_db
 URL = "/glossary/autophagy/"
-
-
-def reader_html(path: str = URL) -> str:
-    response = Client().get(path)
-    assert response.status_code == 200, path
-    return response.content.decode()
-
-
-def jsonld_nodes(html: str) -> dict[str, dict]:
-    data = extruct.extract(html, base_url="http://testserver/", syntaxes=["json-ld"])["json-ld"]
-    return {node["@type"]: node for block in data for node in block["@graph"]}
 
 
 def cited_titles(page: dict) -> list[str]:
@@ -48,7 +36,7 @@ def draft(draft: Term) -> Term:
 @pytest.fixture
 def held(published: Term) -> Term:
     """The published term edited since (title, summary, citation, authors), unreviewed."""
-    assert cited_titles(jsonld_nodes(reader_html())["MedicalWebPage"]) == ["The first source"]
+    assert cited_titles(jsonld_nodes(reader_html(URL))["MedicalWebPage"]) == ["The first source"]
     published.title = "Autophagy (held title)"
     published.summary = "A held summary."
     published.body = "## Mechanism\n\nLysosomes digest worn-out parts [@second2021].\n"
@@ -59,7 +47,7 @@ def held(published: Term) -> Term:
 
 
 def test_while_an_edit_is_held_the_json_ld_is_the_publications(held):
-    html = reader_html()
+    html = reader_html(URL)
     assert "The second source" not in html and "held" not in html  # the article, as shown
     nodes = jsonld_nodes(html)
     page, term = nodes["MedicalWebPage"], nodes["DefinedTerm"]
@@ -75,11 +63,11 @@ def test_while_an_edit_is_held_the_json_ld_is_the_publications(held):
 def test_the_next_publication_brings_the_edit_into_the_json_ld(
     held, writer, reviewer, publisher, as_user, step
 ):
-    reader_html()  # the held version, now in the page cache
+    reader_html(URL)  # the held version, now in the page cache
     step(as_user(writer), held, "submit")
     step(as_user(reviewer), held, "approve")
     step(as_user(publisher), held, "publish")
-    page = jsonld_nodes(reader_html())["MedicalWebPage"]
+    page = jsonld_nodes(reader_html(URL))["MedicalWebPage"]
     assert cited_titles(page) == ["The second source"]
     assert page["name"] == "Autophagy (held title)" and page["description"] == "A held summary."
     assert [author["name"] for author in page["author"]] == ["Wendy Writer", "Nina New"]
@@ -91,11 +79,11 @@ def test_the_next_publication_brings_the_edit_into_the_json_ld(
 def test_a_corrected_reference_waits_with_the_list_readers_see(published):
     """Correcting a cited reference changes what was approved: the page keeps the
     published list, and its JSON-LD keeps naming the sources that list shows."""
-    reader_html()
+    reader_html(URL)
     reference = Reference.objects.get(key="first2020")
     reference.title = "The first source, corrected"
     reference.save()
-    html = reader_html()
+    html = reader_html(URL)
     assert "corrected" not in html
     assert cited_titles(jsonld_nodes(html)["MedicalWebPage"]) == ["The first source"]
 

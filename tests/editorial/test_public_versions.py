@@ -7,50 +7,39 @@ from __future__ import annotations
 import datetime
 import re
 
-import extruct
 import pytest
 from django.test import Client
 from django.utils import timezone
 
 from editorial import due
 from glossary.models import Publication, Term
+from tests.editorial.pages import jsonld_nodes, reader_html
 
 pytestmark = pytest.mark.django_db
 URL = "/glossary/autophagy/"
-
-
-def reader_html(path: str = URL) -> str:
-    response = Client().get(path)
-    assert response.status_code == 200, path
-    return response.content.decode()
-
-
-def jsonld_nodes(html: str) -> dict[str, dict]:
-    data = extruct.extract(html, base_url="http://testserver/", syntaxes=["json-ld"])["json-ld"]
-    return {node["@type"]: node for block in data for node in block["@graph"]}
 
 
 class TestPublishedVersionStaysUntilReviewed:
     def test_an_edit_waits_for_review_and_publication(
         self, published, writer, reviewer, publisher, as_user, step
     ):
-        assert "First text." in reader_html()  # and now in the page cache
+        assert "First text." in reader_html(URL)  # and now in the page cache
         published.body = published.body.replace("First text.", "Second text, unreviewed.")
         published.save()
 
-        html = reader_html()
+        html = reader_html(URL)
         assert "First text." in html and "Second text" not in html
         # Staff see the live row, with a notice that readers see version 1.
         staff = as_user(writer).get(URL).content.decode()
         assert "Second text, unreviewed." in staff and "Readers see the published version" in staff
 
         step(as_user(writer), published, "submit")
-        assert "First text." in reader_html()
+        assert "First text." in reader_html(URL)
         step(as_user(reviewer), published, "approve")
-        assert "First text." in reader_html()  # approved is not yet public
+        assert "First text." in reader_html(URL)  # approved is not yet public
         step(as_user(publisher), published, "publish", note="Rewrote the mechanism.")
 
-        html = reader_html()
+        html = reader_html(URL)
         assert "Second text, unreviewed." in html and "First text." not in html
         assert Publication.objects.filter(term=published).count() == 2
         # The first version stays readable at its permanent address.
@@ -163,7 +152,7 @@ def test_a_published_version_costs_its_page_one_query(
 
 class TestReviewBadge:
     def test_reviewed_by_written_by_and_next_review(self, published):
-        html = reader_html()
+        html = reader_html(URL)
         today = timezone.localdate()
         assert re.search(
             r'Medically reviewed by <a href="/people/rita-review/">Dr\. Rita Review, MD, PhD</a>'
@@ -181,7 +170,7 @@ class TestReviewBadge:
         today = timezone.localdate()
         published.refresh_from_db()
         assert published.review_due == due.add_months(today, 6)
-        assert f'datetime="{due.add_months(today, 6):%Y-%m-%d}"' in reader_html()
+        assert f'datetime="{due.add_months(today, 6):%Y-%m-%d}"' in reader_html(URL)
         published.review_interval_months = 3
         published.save()
         published.refresh_from_db()
@@ -191,7 +180,7 @@ class TestReviewBadge:
         self, draft, publisher, as_user, step
     ):
         step(as_user(publisher), draft, "publish", non_medical="1", non_medical_reason="Stub.")
-        html = reader_html()
+        html = reader_html(URL)
         assert "Medically reviewed by" not in html and "Not yet medically reviewed." in html
 
     def test_every_term_links_to_the_editorial_policy(self, make_term):
@@ -201,7 +190,7 @@ class TestReviewBadge:
 
 class TestStructuredData:
     def test_medical_web_page_with_reviewer_author_and_about(self, published):
-        nodes = jsonld_nodes(reader_html())
+        nodes = jsonld_nodes(reader_html(URL))
         page = nodes["MedicalWebPage"]
         assert page["reviewedBy"] == {
             "@type": "Person",
@@ -263,7 +252,7 @@ class TestChangelog:
             non_medical_reason="Typo.",
             note="Fixed a typo.",
         )
-        html = reader_html()
+        html = reader_html(URL)
         changelog = html[html.index('id="changelog-heading"') :]
         assert '<a href="/glossary/autophagy/v/2/">Version 2</a>' in changelog
         assert "(non-medical change)</span>: Fixed a typo." in changelog
@@ -273,7 +262,7 @@ class TestChangelog:
     def test_edits_waiting_for_review_are_not_in_the_changelog(self, published):
         published.body += "\nUnreviewed.\n"
         published.save()
-        html = reader_html()
+        html = reader_html(URL)
         assert html.count('href="/glossary/autophagy/v/') == 1
 
     def test_a_scheduled_publication_is_not_listed_before_its_time(self, published):
@@ -285,7 +274,7 @@ class TestChangelog:
             title="Future",
             summary="Not yet.",
         )
-        html = reader_html()
+        html = reader_html(URL)
         assert "/glossary/autophagy/v/2/" not in html and "Not yet." not in html
         assert Client().get("/glossary/autophagy/v/2/").status_code == 404
         assert Term.objects.get(pk=published.pk).is_public
@@ -307,7 +296,7 @@ class TestTheWorkflowsRecordIsKept:
         edited.save()
         stored = Term.objects.get(pk=draft.pk)
         assert stored.publication_number == 1 and stored.last_reviewed == timezone.localdate()
-        html = reader_html()
+        html = reader_html(URL)
         assert "A later edit." not in html and "Medically reviewed by" in html
         step(as_user(publisher), draft, "publish", non_medical="1", non_medical_reason="Typo.")
         assert list(Publication.objects.filter(term=draft).values_list("number", flat=True)) == [
@@ -335,4 +324,4 @@ class TestTheWorkflowsRecordIsKept:
         data["base_token"] = form.context["adminform"].form["base_token"].value()
         assert admin_client.post(url, data).status_code == 302
         assert Term.objects.get(pk=published.pk).publication_number == 2
-        assert "Edited." in reader_html()
+        assert "Edited." in reader_html(URL)
