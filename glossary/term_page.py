@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from dataclasses import astuple, dataclass, field
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection
@@ -94,23 +94,6 @@ ORDER BY kind, position
 """
 
 
-@dataclass
-class Row:
-    """One row of the statement; the terms' names as their pages name them once
-    ``publications.as_published`` has seen it."""
-
-    kind: str
-    position: int
-    pk: int
-    publication_number: int
-    slug: str
-    title: str
-    summary: str
-
-    def __iter__(self):
-        return iter(astuple(self))
-
-
 @dataclass(frozen=True)
 class Alternate:
     """A published version of the page's concept: its language and address (a path)."""
@@ -151,20 +134,27 @@ def surroundings(term: Term, related_limit: int = RELATED_ON_PAGE) -> Surroundin
     with connection.cursor() as cursor:
         cursor.execute(_SQL, params)
         rows = cursor.fetchall()
-    named = publications.as_published([Row(*row) for row in rows])
-    for kind, _, _, _, slug, title, summary in named:
+    # Terms named as their pages name them (a held edit's published title and summary).
+    named = publications.as_published(
+        [
+            publications.Listing(pk, number, slug, title, extra=kind, summary=summary)
+            for kind, _, pk, number, slug, title, summary in rows
+        ]
+    )
+    for row in named:
+        kind, slug, title = row.extra, row.slug, row.title
         if kind == "next":
             found.next = TermLink(title=title, slug=slug, language=language)
         elif kind == "previous":
             found.previous = TermLink(title=title, slug=slug, language=language)
         elif kind == "alternate":
             found.alternates.append(
-                Alternate(title, term_url(slug, title), slug, summary == "source")
+                Alternate(title, term_url(slug, title), slug, row.summary == "source")
             )
         elif kind == "category":
             found.categories.append(Category(slug=slug, name=title))
         elif kind == "preview":
-            found.previews[slug] = {"title": title, "summary": summary}
+            found.previews[slug] = {"title": title, "summary": row.summary}
         else:
             found.related.append(TermLink(title=title, slug=slug, language=language))
     found.more_related = len(found.related) > related_limit
