@@ -354,14 +354,15 @@ _request_scope: ContextVar[dict | None] = ContextVar("consent_catalog_scope", de
 
 
 @contextmanager
-def request_scope() -> Iterator[None]:
-    """Within this block, the first ``get_catalog()`` checks the stamp; later calls reuse
-    the answer (each language's catalog is loaded once)."""
-    token = _request_scope.set({})
+def request_scope(token: stamps.Token | None = None) -> Iterator[None]:
+    """Within this block, the first ``get_catalog()`` checks the stamp (unless the caller
+    read it already and passes its ``token``); later calls reuse the answer (each
+    language's catalog is loaded once)."""
+    scope = _request_scope.set({} if token is None else {"token": token})
     try:
         yield
     finally:
-        _request_scope.reset(token)
+        _request_scope.reset(scope)
 
 
 def get_catalog(language: str | None = None) -> Catalog:

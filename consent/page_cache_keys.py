@@ -9,11 +9,15 @@ from django.http import HttpRequest, HttpResponseBase
 
 from consent import catalog
 from consent import state as consent_state
+from core import stamps
 
 
-def banner_state(request: HttpRequest) -> str:
-    """The one thing about a visitor that changes a public page: is the banner shown?"""
-    return "banner" if consent_state.needs_decision(request) else "decided"
+def banner_state(request: HttpRequest, tokens: dict[str, stamps.Token]) -> str:
+    """The one thing about a visitor that changes a public page: is the banner shown?
+    Judged against the catalog at the stamp token the page's key was built from."""
+    with catalog.request_scope(tokens[catalog.STAMP]):
+        shown = consent_state.needs_decision(request)
+    return "banner" if shown else "decided"
 
 
 def expire_on_hit(request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:

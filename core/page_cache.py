@@ -67,6 +67,8 @@ CANONICAL_PAGE_NUMBER = re.compile(r"[2-9]|[1-9][0-9]{1,5}")
 ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 
 Version = Callable[[HttpRequest, dict[str, Any]], "str | None"]
+# A part of every key about the visitor, given the stamp tokens this key is built from.
+Part = Callable[[HttpRequest, dict[str, stamps.Token]], str]
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,7 @@ class CachedPage:
 class Variant:
     """Something about the visitor that changes every page (with the stamps it reads)."""
 
-    part: Callable[[HttpRequest], str]
+    part: Part
     stamps: tuple[str, ...] = ()
 
 
@@ -104,8 +106,10 @@ def register(
     _pages[view_name] = CachedPage(tuple(stamps), version, paginated)
 
 
-def vary_on(part: Callable[[HttpRequest], str], *, stamps: tuple[str, ...] = ()) -> None:
-    """Every page differs by ``part(request)`` (and shows these stamps)."""
+def vary_on(part: Part, *, stamps: tuple[str, ...] = ()) -> None:
+    """Every page differs by ``part(request, tokens)`` and shows these stamps; ``tokens``
+    holds the tokens the key is built from, so the part can use them instead of reading
+    the stamps a second time."""
     _variants.append(Variant(part, tuple(stamps)))
 
 
@@ -179,8 +183,9 @@ def lookup_key(request: HttpRequest) -> str | None:
     if version is None:
         return None
     keys = page.stamps + tuple(key for variant in _variants for key in variant.stamps)
-    versions = stamps.key_part(*keys) if keys else ""
-    visitor = ":".join(variant.part(request) for variant in _variants)
+    read = stamps.tokens(*keys) if keys else {}
+    versions = stamps.key_text(read)
+    visitor = ":".join(variant.part(request, read) for variant in _variants)
     address = f"{request.scheme}://{host}{request.get_full_path()}"
     digest = hashlib.sha256(address.encode("utf-8", "surrogateescape")).hexdigest()[:40]
     return (

@@ -47,9 +47,14 @@ def token(key: str) -> Token:
 
 def key_part(*keys: str) -> str:
     """These stamps' tokens as text for a cache key: the key moves whenever one is bumped."""
+    return key_text(tokens(*keys))
+
+
+def key_text(read: dict[str, Token]) -> str:
+    """Tokens already read (``tokens``) as text for a cache key, in the order read."""
     return ":".join(
         f"{number}.{changed_at.timestamp() if changed_at else 0}"
-        for number, changed_at in tokens(*keys).values()
+        for number, changed_at in read.values()
     )
 
 
