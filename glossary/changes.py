@@ -70,7 +70,11 @@ class NameState:
         if not values:
             return cls(False, "", frozenset())
         public = Term.is_public_state(values["status"], values["published_at"])
-        forms = forms_of_names(values["title"], values["aliases"]) if public else set()
+        forms = (
+            forms_of_names(values["title"], values["aliases"], values["language"])
+            if public
+            else set()
+        )
         return cls(public, values["slug"], frozenset(forms), values["language"])
 
 
@@ -259,7 +263,7 @@ def terms_loaded(term_ids: list[int], *, previously_linking: Iterable[int] = ())
     rows = Term.objects.filter(pk__in=term_ids).values_list("title", "aliases", "language")
     forms: dict[str, set[str]] = {}
     for title, aliases, language in rows.iterator(chunk_size=5000):
-        forms.setdefault(language, set()).update(forms_of_names(title, aliases))
+        forms.setdefault(language, set()).update(forms_of_names(title, aliases, language))
     others = set(previously_linking)
     for language, language_forms in forms.items():
         others.update(relinking.mentioning(language_forms, exclude_ids=loaded, language=language))
@@ -290,7 +294,7 @@ def publish_due(since: datetime.datetime) -> int:
         return 0
     forms: dict[str, set[str]] = {}
     for _, _, title, aliases, language in due:
-        forms.setdefault(language, set()).update(forms_of_names(title, aliases))
+        forms.setdefault(language, set()).update(forms_of_names(title, aliases, language))
     affected: set[int] = set()
     for language, language_forms in forms.items():
         affected.update(relinking.mentioning(language_forms, language=language))

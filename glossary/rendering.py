@@ -84,29 +84,36 @@ def default_language() -> str:
 # --- The term-name index -------------------------------------------------------
 
 
-def name_forms(name: str) -> set[str]:
-    """A name and its regular singular or plural form, lower-cased.
+def name_forms(name: str, language: str | None = None) -> set[str]:
+    """A name and its regular inflected forms in its language, lower-cased.
 
     The one rule for "which words name this term": the renderer links these forms and
-    the mention scan (glossary.relinking) looks for the same ones. An abbreviation in
-    capitals ("BDNF") has no plural; a plural name ("Synapses") gets its singular only.
+    the mention scan (glossary.relinking) looks for the same ones. Only the last word is
+    inflected (the head of "Brain-derived neurotrophic factor", of "Neurotropher Faktor").
+    An abbreviation in capitals ("BDNF") is never inflected; a name in English that looks
+    plural ("Synapses") gets its singular only. A language without rules here (Polish,
+    Arabic: their inflection is not a matter of endings) links the names as written.
     """
     base = " ".join(name.lower().split())
     if len(base) < 2:
         return set()
-    forms = {base}
     letters = [c for c in name if c.isalpha()]
     if not base[-1].isalpha() or (len(letters) >= 2 and all(c.isupper() for c in letters)):
-        return forms
-    singular = _singular(base)
-    if singular:
-        forms.add(singular)
-    else:
-        forms.add(_plural(base))
-    return forms
+        return {base}
+    head, _, last = base.rpartition(" ")
+    prefix = f"{head} " if head else ""
+    rule = INFLECTIONS.get((language or default_language()).split("-")[0])
+    if rule is None:
+        return {base}
+    return {base} | {prefix + form for form in rule(last) if len(form) >= 2}
 
 
-def _singular(word: str) -> str:
+def _english(word: str) -> set[str]:
+    singular = _english_singular(word)
+    return {singular} if singular else {_english_plural(word)}
+
+
+def _english_singular(word: str) -> str:
     """The singular of a regular plural, or "" when the word does not look plural."""
     if word.endswith("ies") and len(word) > 4:
         return word[:-3] + "y"
@@ -119,7 +126,7 @@ def _singular(word: str) -> str:
     return ""
 
 
-def _plural(word: str) -> str:
+def _english_plural(word: str) -> str:
     if word.endswith("is") and len(word) > 3:
         return word[:-2] + "es"
     if word.endswith("y") and len(word) > 2 and word[-2] not in "aeiou":
@@ -129,12 +136,64 @@ def _plural(word: str) -> str:
     return word + "s"
 
 
-def forms_of_names(title: str, aliases: str) -> set[str]:
-    """Every form of a term's title and aliases (one alias per line)."""
+def _german(word: str) -> set[str]:
+    # Plurals and the genitive: "Myokin" → "Myokine", "Kinase" → "Kinasen",
+    # "Krafttraining" → "Krafttrainings"; a name given in a plural form keeps to it.
+    if word.endswith("e"):
+        return {word + "n", word + "s"}
+    if word.endswith(("el", "er")):
+        return {word + "n", word + "s"}
+    if word.endswith(("s", "x", "z")):
+        return {word + "e", word + "es", word + "en"}
+    return {word + "e", word + "en", word + "s", word + "es"}
+
+
+def _romance_plural(word: str) -> set[str]:
+    # French and Spanish: "myokine" ↔ "myokines", "factor" → "factores", "réseau" → "réseaux".
+    if word.endswith(("s", "x", "z")) and len(word) > 3:
+        return {word[:-1]}
+    if word.endswith(("eau", "au", "eu")):
+        return {word + "x"}
+    if word.endswith("al"):
+        return {word + "s", word[:-2] + "aux"}
+    if word[-1] in "aeiouéáíóú":
+        return {word + "s"}
+    return {word + "s", word + "es"}
+
+
+def _italian(word: str) -> set[str]:
+    # "miochina" ↔ "miochine", "recettore" ↔ "recettori", "neurone" ↔ "neuroni".
+    stem, ending = word[:-1], word[-1]
+    return {"o": {stem + "i"}, "a": {stem + "e"}, "e": {stem + "i", stem + "a"},
+            "i": {stem + "o", stem + "e"}}.get(ending, set())  # fmt: skip
+
+
+def _dutch(word: str) -> set[str]:
+    # "myokine" → "myokinen", "myokines"; "receptor" → "receptoren"; "eiwit" → "eiwitten"
+    # is irregular enough to be an alias.
+    if word.endswith("e"):
+        return {word + "n", word + "s"}
+    if word.endswith(("en", "s")):
+        return set()
+    return {word + "en", word + "s"}
+
+
+INFLECTIONS = {
+    "en": _english,
+    "de": _german,
+    "fr": _romance_plural,
+    "es": _romance_plural,
+    "it": _italian,
+    "nl": _dutch,
+}
+
+
+def forms_of_names(title: str, aliases: str, language: str | None = None) -> set[str]:
+    """Every form of a term's title and aliases (one alias per line) in its language."""
     forms: set[str] = set()
     for name in [title, *aliases.splitlines()]:
         if name.strip():
-            forms |= name_forms(name)
+            forms |= name_forms(name, language)
     return forms
 
 
@@ -161,7 +220,7 @@ class _Layer:
         for row in rows:
             term_id, slug, title, aliases = row[:4]
             language = _row_language(row)
-            forms = forms_of_names(title, aliases)
+            forms = forms_of_names(title, aliases, language)
             self.forms_by_term[term_id] = forms
             target = LinkTarget(term_id, slug, language)
             for form in forms:
@@ -589,7 +648,7 @@ def render_body(
     sources = sources or ArticleSources()
     # A term never links to itself, even under a name it is about to take.
     exclude = {own_id} if own_id else set()
-    exclude |= index.terms_named(forms_of_names(title, aliases), language)
+    exclude |= index.terms_named(forms_of_names(title, aliases, language), language)
     numbering = CitationNumbering(sources.library)
     # The stored HTML's own words ("citation needed", back-link labels) are in the
     # article's language, whatever language the editor who saves it reads the admin in.

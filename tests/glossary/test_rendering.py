@@ -219,3 +219,29 @@ class TestNameForms:
     )
     def test_forms(self, name, expected):
         assert rendering.name_forms(name) == expected
+        assert rendering.name_forms(name, "en-gb") == expected
+
+    @pytest.mark.parametrize(
+        ("name", "language", "expected"),
+        [
+            ("Myokin", "de", {"myokin", "myokine", "myokinen", "myokins", "myokines"}),
+            ("Kinase", "de", {"kinase", "kinasen", "kinases"}),
+            ("Neurotropher Faktor", "de", {
+                "neurotropher faktor", "neurotropher faktore", "neurotropher faktoren",
+                "neurotropher faktors", "neurotropher faktores",
+            }),
+            ("Myokine", "fr", {"myokine", "myokines"}),
+            ("Réseau", "fr", {"réseau", "réseaux"}),
+            ("Factor", "es", {"factor", "factors", "factores"}),
+            ("Miocinas", "es", {"miocinas", "miocina"}),
+            ("Recettore", "it", {"recettore", "recettori", "recettora"}),
+            ("Miochina", "it", {"miochina", "miochine"}),
+            ("Myokine", "nl", {"myokine", "myokinen", "myokines"}),
+            ("Receptor", "nl", {"receptor", "receptoren", "receptors"}),
+            ("Miokina", "pl", {"miokina"}),
+            ("إنسولين", "ar", {"إنسولين"}),
+            ("BDNF", "de", {"bdnf"}),
+        ],
+    )  # fmt: skip
+    def test_forms_follow_the_names_language(self, name, language, expected):
+        assert rendering.name_forms(name, language) == expected

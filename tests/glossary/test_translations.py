@@ -223,6 +223,25 @@ class TestWithinALanguage:
         assert french_article.body_html.count('class="term-link"') == 1
         assert 'href="/fr/glossary/insuline/"' in french_article.body_html
 
+    def test_inflected_mentions_link_by_the_articles_language(self, make_term):
+        make_term("Myokin", slug="myokin", language="de")
+        german = make_term(
+            "Sport", slug="sport", language="de", body="Muskeln setzen Myokine frei."
+        )
+        assert (
+            'href="/de/glossary/myokin/" class="term-link" data-term="myokin">Myokine</a>'
+            in german.body_html
+        )
+        make_term("Myokin", slug="myokin", language="pl")
+        polish = make_term("Sport", slug="sport", language="pl", body="Mięśnie uwalniają myokine.")
+        assert "term-link" not in polish.body_html  # Polish links the name as written
+
+    def test_a_new_term_links_inflected_mentions_already_written(self, make_term):
+        article = make_term("Muskel", slug="muskel", language="it", body="I recettori del muscolo.")
+        make_term("Recettore", slug="recettore", language="it")
+        article.refresh_from_db()
+        assert 'data-term="recettore">recettori</a>' in article.body_html
+
     def test_a_new_term_links_the_articles_of_its_language_only(self, make_term):
         english = make_term("Fasting", slug="fasting", body="Ketose happens.")
         german = make_term("Fasten", slug="fasten", language="de", body="Es kommt zur Ketose.")
