@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 class ConsentConfig(AppConfig):
     name = "consent"
-    verbose_name = _("Tracking scripts")  # upstream cookie_consent already shows "Cookie consent"
+    # Upstream cookie_consent already shows "Cookie consent" (its groups and cookies).
+    verbose_name = _("Consent and tracking")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

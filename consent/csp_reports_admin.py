@@ -1,4 +1,4 @@
-"""Admin → Tracking scripts → Blocked requests: what the CSP refused, per directive and
+"""Admin → Consent and tracking → Blocked requests: what the CSP refused, per directive and
 origin, summed over a chosen range of days, with the first and last time seen.
 
 Read-only for everyone (only the report endpoint writes); privacy staff see it through

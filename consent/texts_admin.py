@@ -1,4 +1,4 @@
-"""Consent texts per language in the admin (Admin → Tracking scripts → Consent texts by
+"""Consent texts per language in the admin (Admin → Consent and tracking → Consent texts by
 language): one page per language with the banner text, the policy page's introduction,
 and, outside the default language, every category's name and description and every
 declared cookie's purpose and lifetime. The list and the categories' list show which

@@ -956,7 +956,7 @@ def write_json(result: AuditResult, path: str) -> None:
 
 
 def store_summary(result: AuditResult, exit_status: int) -> Any:
-    """The run as a ``TrackerAudit`` row (Admin → Tracking scripts → Tracker audits)."""
+    """The run as a ``TrackerAudit`` row (Admin → Consent and tracking → Tracker audits)."""
     from consent.tracker_audit_models import TrackerAudit
 
     counts = result.counts

@@ -1,4 +1,4 @@
-"""Admin → Tracking scripts → Tracker audits: the stored summary of each ``audit_trackers`` run.
+"""Admin → Consent and tracking → Tracker audits: the stored summary of each ``audit_trackers`` run.
 
 Read-only for everyone, superusers included (the command writes them); privacy staff see
 them through ``view_trackeraudit`` (migration), editors have no access.

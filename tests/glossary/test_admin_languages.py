@@ -91,6 +91,7 @@ class TestModelAndAppNamesInGerman:
             "Quellen",
             "Stillgelegte Adressen",
             "Partnerplätze",
+            "Einwilligung und Tracking",
             "Tracking-Skripte",
             "Änderungen an Tracking-Skripten",
             "Einwilligungsnachweise",
@@ -100,7 +101,8 @@ class TestModelAndAppNamesInGerman:
             assert f">{german}<" in page, german
         for english in (
             ">Glossary<",
-            ">Tracking scripts<",  # the app and its model
+            ">Consent and tracking<",
+            ">Tracking scripts<",
             ">Terms<",
             ">References<",
             ">Retired slugs<",
