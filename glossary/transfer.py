@@ -20,6 +20,13 @@ in the referring term's language, else `language:slug`. The versions of one conc
 `concept`, their text version (`content_version`) and, for a translation, `translation_of`
 and the source's text version it was made from (`source_version`), so a round trip keeps
 translations linked and their outdated marks (docs/translations.md).
+
+Other apps' data travels in the same files (`register` an `Extension`): top-level lists
+(a JSON key; a YAML file beside categories.yaml), keys in term records (in the markdown
+format in the front matter, or in the term's side file `<slug>.history.yaml`), checked
+with everything else and written in the same transaction. Glossary's own publications
+travel this way (glossary/publication_transfer.py), the editorial app's people and
+workflow record too (editorial/transfer.py; docs/editorial-workflow.md).
 """
 
 from __future__ import annotations
