@@ -439,3 +439,25 @@ def test_editorial_keys_need_the_editorial_app(history, tmp_path):
             call_command("import_terms", str(tmp_path / "a.json"))
     finally:
         transfer._extensions.update(saved)
+
+
+def test_the_export_reads_the_editorial_data_in_a_fixed_number_of_queries(
+    history, tmp_path, make_term
+):
+    """Four queries for authors, workflows, reviews and transitions, one for people and
+    one for publications, however many terms have them."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        export_json(tmp_path / "a.json")
+    ann = Person.objects.get(slug="ann-other")
+    for number in range(5):
+        term = make_term(f"Extra {number}")
+        Authorship.objects.create(term=term, person=ann)
+        Transition.objects.create(term=term, from_state="draft", to_state="in_review")
+        Publication.objects.create(term=term, number=1, published_at=term.published_at)
+    with CaptureQueriesContext(connection) as many:
+        document = export_json(tmp_path / "b.json")
+    assert len(document["terms"]) == 8
+    assert len(many.captured_queries) == len(few.captured_queries)
