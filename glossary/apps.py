@@ -12,9 +12,18 @@ class GlossaryConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from core import page_cache
-        from glossary import planner, schedule, search_index, signals, versions  # noqa: F401
+        from glossary import (  # noqa: F401
+            planner,
+            publication_transfer,
+            schedule,
+            search_index,
+            signals,
+            transfer,
+            versions,
+        )
 
         versions.register_pages()
+        transfer.register(publication_transfer.EXTENSION)
         page_cache.cap_lifetime(schedule.next_publication)
 
         connection_created.connect(search_index.register_sqlite_functions)

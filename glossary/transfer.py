@@ -20,6 +20,13 @@ in the referring term's language, else `language:slug`. The versions of one conc
 `concept`, their text version (`content_version`) and, for a translation, `translation_of`
 and the source's text version it was made from (`source_version`), so a round trip keeps
 translations linked and their outdated marks (docs/translations.md).
+
+Other apps' data travels in the same files (`register` an `Extension`): top-level lists
+(a JSON key; a YAML file beside categories.yaml), keys in term records (in the markdown
+format in the front matter, or in the term's side file `<slug>.history.yaml`), checked
+with everything else and written in the same transaction. Glossary's own publications
+travel this way (glossary/publication_transfer.py), the editorial app's people and
+workflow record too (editorial/transfer.py; docs/editorial-workflow.md).
 """
 
 from __future__ import annotations
@@ -45,10 +52,13 @@ from glossary.models import Category, Reference, RetiredSlug, Term, TermReferenc
 from glossary.progress import Progress, listener, reported_to
 
 FORMAT_NAME = "glossary-terms"
-FORMAT_VERSION = 1
+# 2: other apps' data may travel too (extensions, below); a version 1 file reads as before.
+FORMAT_VERSION = 2
 CATEGORIES_FILE = "categories.yaml"
 RETIRED_FILE = "retired-slugs.yaml"
 REFERENCES_FILE = "references.yaml"
+# Beside <slug>.md in the markdown format: the term's history, from extensions.
+HISTORY_SUFFIX = ".history.yaml"
 # The markdown export's list of the files it wrote: the only files a later export may
 # overwrite or remove. Not a .md file, so an import of the folder never reads it.
 MANIFEST_FILE = ".glossary-export"
@@ -220,6 +230,113 @@ def markdown_file_name(record: dict) -> str:
     return f"{record['slug']}{suffix}.md"
 
 
+# --- Other apps' data: extensions ---------------------------------------------------------
+
+
+@dataclass
+class Incoming:
+    """What an extension's check is handed: its own sections as read (a section the input
+    does not have is absent, not empty) and every term of the input, whose records hold the
+    extension's keys when the input has them (`plan.record.data`, `plan.record.at(key)`)."""
+
+    sections: dict[str, list[Record]]
+    terms: list[TermPlan]
+
+
+@dataclass(frozen=True)
+class Extension:
+    """An app's data carried in the same export and taken back by the same import.
+
+    glossary imports no app, so an app registers one of these (`register`) in its
+    AppConfig.ready. `sections`: its top-level lists, by JSON key, each with the file that
+    holds it in the markdown format (people: people.yaml). `term_keys`: the keys it adds to
+    term records; those also in `history_keys` go to the term's side file
+    `<slug>.history.yaml` in the markdown format, the others to the front matter.
+
+    - `export_sections()`: {section key: records}; an empty list is not written.
+    - `export_terms()`: {term pk: {key: value}} for the terms it has data of.
+    - `check(incoming, problems)`: read and check everything without writing, add one
+      "where: why" line to `problems` per problem, return a plan.
+    - `write(plan, term_ids)`: called only when no check of the import found a problem,
+      inside its transaction, after the terms were written and before they are rendered;
+      `term_ids` holds every term of the input by address. An error rolls everything back.
+    """
+
+    name: str
+    check: Callable[[Incoming, list[str]], Any]
+    write: Callable[[Any, dict[Address, int]], None]
+    export_terms: Callable[[], dict[int, dict[str, Any]]]
+    export_sections: Callable[[], dict[str, list[dict]]] = dict
+    sections: dict[str, str] = field(default_factory=dict)
+    term_keys: tuple[str, ...] = ()
+    history_keys: tuple[str, ...] = ()
+
+
+_extensions: dict[str, Extension] = {}
+
+
+def register(extension: Extension) -> None:
+    """Carry an app's data in exports and imports (registered again by name: replaced)."""
+    _extensions[extension.name] = extension
+
+
+def extensions() -> list[Extension]:
+    """The registered extensions, in the order they were registered."""
+    return list(_extensions.values())
+
+
+def _strict_type(model_field: models.Field, value: Any) -> None:
+    """ValueError unless the value has the type the field holds (clean() would coerce)."""
+    name = model_field.name
+    if isinstance(model_field, models.BooleanField) and not isinstance(value, bool):
+        raise ValueError(f"{name}: expected true or false, not {shown(value)}")
+    if isinstance(model_field, models.IntegerField) and (
+        isinstance(value, bool) or not isinstance(value, int)
+    ):
+        raise ValueError(f"{name}: expected a whole number, not {shown(value)}")
+    if isinstance(model_field, models.CharField | models.TextField) and not isinstance(value, str):
+        raise ValueError(f"{name}: expected text, not {type(value).__name__}")
+    listed = isinstance(model_field, models.JSONField) and model_field.default is list
+    if listed and not isinstance(value, list):
+        raise ValueError(f"{name}: expected a list, not {type(value).__name__}")
+
+
+def report_unknown(data: dict, allowed: Iterable[str], where: str, problems: list[str]) -> None:
+    """Keys of `data` that are none of `allowed`, as one problem."""
+    unknown = set(data) - set(allowed)
+    if unknown:
+        problems.append(f"{where}: unknown field(s) {_field_names(unknown)}")
+
+
+def load_fields(
+    model: type[models.Model], data: dict, names: Iterable[str], where: str, problems: list[str]
+) -> dict[str, Any]:
+    """The values of these fields in `data`, each checked as its model field checks it
+    (choices, lengths, validators), with strict types: text a string, a number an integer,
+    a flag true or false, a date ISO 8601. A missing required field and each bad value is
+    added to `problems` as "where: why"; the values returned are the good ones."""
+    values: dict[str, Any] = {}
+    for name in names:
+        model_field = model._meta.get_field(name)
+        if name not in data:
+            if _required(model_field):
+                problems.append(f"{where}: missing required field {name!r}")
+            continue
+        value = data[name]
+        try:
+            if value is not None:
+                _strict_type(model_field, value)
+            values[name] = _load_value(model_field, value)
+        except ValueError as error:
+            problems.append(f"{where}: {error}")
+    return values
+
+
+def dump_time(value: datetime.datetime | None) -> str | None:
+    """A time as every export writes it: ISO 8601 in UTC."""
+    return None if value is None else value.astimezone(datetime.UTC).isoformat()
+
+
 # --- Export ----------------------------------------------------------------------------------
 
 
@@ -295,6 +412,7 @@ def export_records(*, progress: Progress | None = None) -> tuple[list[dict], lis
     categories_of, related_of = _relations()
     listed_of = _listed_references()
     shared, sources = _translation_data()
+    extra = [(extension.term_keys, extension.export_terms()) for extension in extensions()]
     categories = [
         {name: getattr(category, name) for name in CATEGORY_FIELDS}
         for category in Category.objects.order_by("slug")
@@ -319,6 +437,9 @@ def export_records(*, progress: Progress | None = None) -> tuple[list[dict], lis
         if row["pk"] in sources:
             record["translation_of"] = address_text(sources[row["pk"]], language)
             record["source_version"] = row["source_version"]
+        for keys, by_term in extra:
+            data = by_term.get(row["pk"], {})
+            record.update((key, data[key]) for key in keys if key in data)
         terms.append(record)
         if len(terms) % EXPORT_REPORT_EVERY == 0 or len(terms) == total:
             report("Reading terms", len(terms), total)
@@ -351,12 +472,23 @@ def export_json(path: Path, *, progress: Progress | None = None) -> int:
         "version": FORMAT_VERSION,
         "categories": categories,
         "references": export_references(),
+        **export_sections(),
         "terms": terms,
         "retired_slugs": export_retired(),
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return len(terms)
+
+
+def export_sections() -> dict[str, list[dict]]:
+    """The extensions' top-level lists that have records, by key."""
+    found: dict[str, list[dict]] = {}
+    for extension in extensions():
+        for key, records in extension.export_sections().items():
+            if records:
+                found[key] = records
+    return found
 
 
 def _yaml_dump(data: Any) -> str:
@@ -370,8 +502,9 @@ def _yaml_dump(data: Any) -> str:
     )
 
 
-def markdown_document(record: dict) -> str:
-    header = {key: value for key, value in record.items() if key != "body"}
+def markdown_document(record: dict, leave_out: Iterable[str] = ()) -> str:
+    skipped = {"body", *leave_out}
+    header = {key: value for key, value in record.items() if key not in skipped}
     return f"---\n{_yaml_dump(header)}---\n{record.get('body', '')}"
 
 
@@ -392,8 +525,16 @@ def export_markdown(directory: Path, *, progress: Progress | None = None) -> int
         REFERENCES_FILE: partial(_yaml_dump, export_references()),
         RETIRED_FILE: partial(_yaml_dump, retired),
     }
+    section_files = _section_files()
+    for key, records in export_sections().items():
+        files[section_files[key]] = partial(_yaml_dump, records)
+    history_keys = _history_keys()
     for record in terms:
-        files[markdown_file_name(record)] = partial(markdown_document, record)
+        name = markdown_file_name(record)
+        files[name] = partial(markdown_document, record, history_keys)
+        history = {key: record[key] for key in history_keys if key in record}
+        if history:
+            files[history_file_name(name)] = partial(_yaml_dump, history)
     previous = _read_manifest(directory)
     _refuse_foreign_files(directory, files, previous)
     directory.mkdir(parents=True, exist_ok=True)
@@ -411,14 +552,20 @@ def export_markdown(directory: Path, *, progress: Progress | None = None) -> int
     return len(terms)
 
 
+def _section_files() -> dict[str, str]:
+    """The markdown format's file of each extension section, by section key."""
+    return {key: name for extension in extensions() for key, name in extension.sections.items()}
+
+
 def _own_file_name(name: str) -> bool:
     """A name the export could have written: a plain file name in the folder itself."""
+    fixed = {CATEGORIES_FILE, RETIRED_FILE, REFERENCES_FILE, *_section_files().values()}
     return (
         bool(name)
         and Path(name).name == name
         and "\\" not in name
         and not name.startswith(".")
-        and (name.endswith(".md") or name in (CATEGORIES_FILE, RETIRED_FILE))
+        and (name.endswith((".md", HISTORY_SUFFIX)) or name in fixed)
     )
 
 
@@ -538,10 +685,12 @@ class Record:
     data: dict
     where: str
     lines: dict[str, int] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)  # keys read from a side file
 
     def at(self, key: str | None = None) -> str:
+        where = self.files.get(key, self.where) if key else self.where
         line = self.lines.get(key) if key else None
-        return f"{self.where}, line {line}" if line else self.where
+        return f"{where}, line {line}" if line else where
 
 
 def _read_text(path: Path) -> str:
@@ -568,6 +717,8 @@ class Bundle:
     terms: list[Record]
     retired: list[Record] = field(default_factory=list)
     references: list[Record] = field(default_factory=list)
+    # Extensions' top-level lists by key; a list the input does not have is absent.
+    sections: dict[str, list[Record]] = field(default_factory=dict)
 
 
 def _record_list(path: Path, document: dict, key: str) -> list[Record]:
@@ -595,11 +746,26 @@ def read_json(path: Path) -> Bundle:
         raise TransferError([f'{path}: expected an object with a list of "terms"'])
     if document.get("format", FORMAT_NAME) != FORMAT_NAME:
         raise TransferError([f"{path}: not a glossary export (format {shown(document['format'])})"])
+    version = document.get("version", FORMAT_VERSION)
+    if isinstance(version, bool) or not isinstance(version, int) or version > FORMAT_VERSION:
+        raise TransferError(
+            [
+                f"{path}: format version {shown(version)} is not one this site reads "
+                f"(1 to {FORMAT_VERSION}); export it again with this version of the site"
+            ]
+        )
+    sections = {
+        key: _record_list(path, document, key)
+        for extension in extensions()
+        for key in extension.sections
+        if key in document
+    }
     return Bundle(
         _record_list(path, document, "categories"),
         [Record(item, _record_label(path, n, item)) for n, item in enumerate(document["terms"])],
         _record_list(path, document, "retired_slugs"),
         _record_list(path, document, "references"),
+        sections,
     )
 
 
@@ -632,12 +798,56 @@ def parse_markdown(text: str, where: str, default_slug: str | None = None) -> Re
     data["body"] = "".join(lines[closing:])
     if default_slug is not None:
         data.setdefault("slug", default_slug)
-    key_lines = {}
-    for number, line in enumerate(lines[1 : closing - 1], start=2):
+    return Record(data, where, _key_lines(lines[1 : closing - 1], first_line=2))
+
+
+def _key_lines(lines: list[str], first_line: int) -> dict[str, int]:
+    """The line of each top-level `key:` of a YAML mapping, for messages."""
+    key_lines: dict[str, int] = {}
+    for number, line in enumerate(lines, start=first_line):
         match = re.match(r"([A-Za-z_][\w-]*)\s*:", line)
         if match:
             key_lines.setdefault(match.group(1), number)
-    return Record(data, where, key_lines)
+    return key_lines
+
+
+def history_file_name(term_file_name: str) -> str:
+    """The side file of `<slug>.md`: `<slug>.history.yaml` (the term's history keys)."""
+    return term_file_name.removesuffix(".md") + HISTORY_SUFFIX
+
+
+def _history_keys() -> tuple[str, ...]:
+    return tuple(key for extension in extensions() for key in extension.history_keys)
+
+
+def _read_history(record: Record, path: Path, problems: list[str]) -> None:
+    """A term's side file: its keys join the term's record, named by this file in messages."""
+    try:
+        text = _read_text(path)
+        data = _load_yaml(text, str(path), first_line=1, what="invalid YAML")
+    except TransferError as error:
+        problems.extend(error.problems)
+        return
+    if data is None:
+        return
+    allowed = _history_keys()
+    if not isinstance(data, dict):
+        problems.append(f"{path}: expected 'key: value' lines ({', '.join(allowed) or 'none'})")
+        return
+    lines = _key_lines(text.splitlines(), first_line=1)
+    unknown = {key for key in data if key not in allowed}
+    if unknown:
+        problems.append(f"{path}: unknown field(s) {_field_names(unknown)}")
+    for key, value in data.items():
+        if key not in allowed:
+            continue
+        if key in record.data:
+            problems.append(f"{path}: {key} is also in the front matter of {record.where}")
+            continue
+        record.data[key] = value
+        record.files[key] = str(path)
+        if key in lines:
+            record.lines[key] = lines[key]
 
 
 def _yaml_list(path: Path) -> list[Record]:
@@ -656,17 +866,32 @@ def read_markdown_dir(directory: Path, *, progress: Progress | None = None) -> B
     categories = _yaml_list(directory / CATEGORIES_FILE)
     retired = _yaml_list(directory / RETIRED_FILE)
     references = _yaml_list(directory / REFERENCES_FILE)
+    sections = {
+        key: _yaml_list(directory / name)
+        for extension in extensions()
+        for key, name in extension.sections.items()
+        if (directory / name).exists() or (directory / name).is_symlink()
+    }
     terms = []
     paths = sorted(directory.glob("*.md"))
     for number, path in enumerate(paths, start=1):
         try:
-            terms.append(
-                parse_markdown(_read_text(path), str(path), default_slug=path.stem.split(".")[0])
+            record = parse_markdown(
+                _read_text(path), str(path), default_slug=path.stem.split(".")[0]
             )
         except TransferError as error:
             problems += error.problems
+        else:
+            terms.append(record)
+            side = path.with_name(history_file_name(path.name))
+            if side.exists() or side.is_symlink():
+                _read_history(record, side, problems)
         if number % FILE_REPORT_EVERY == 0 or number == len(paths):
             report("Reading files", number, len(paths))
+    for side in sorted(directory.glob(f"*{HISTORY_SUFFIX}")):
+        term_file = side.name.removesuffix(HISTORY_SUFFIX) + ".md"
+        if not (directory / term_file).exists():
+            problems.append(f"{side}: a term's history without its term file ({term_file})")
     if problems:
         raise TransferError(problems)
     if not terms:
@@ -684,7 +909,7 @@ def read_markdown_dir(directory: Path, *, progress: Progress | None = None) -> B
                 )
     if problems:
         raise TransferError(problems)
-    return Bundle(categories, terms, retired, references)
+    return Bundle(categories, terms, retired, references, sections)
 
 
 def read_path(path: Path, *, progress: Progress | None = None) -> Bundle:
@@ -822,6 +1047,7 @@ def _plan_term(
         problems.append(f"{record.where}: expected an object with the term's fields")
         return None
     allowed = set(fields) | set(RELATION_KEYS) | set(TRANSLATION_KEYS)
+    allowed |= {key for extension in extensions() for key in extension.term_keys}
     unknown = sorted((key for key in data if key not in allowed), key=str)
     if unknown:
         problems.append(
@@ -1019,17 +1245,30 @@ def import_bundle(bundle: Bundle, *, progress: Progress | None = None) -> Import
         planned_references = _check_references(bundle.references, problems)
         plans = _check_terms(bundle.terms, category_slugs, problems, report)
         retired = _check_retired(bundle.retired, plans, problems)
+        extended = _check_extensions(bundle, plans, problems)
         if problems:
             raise TransferError(problems)
         try:
             changed_keys = _write_references(planned_references)
-            result = _write(planned_categories, plans, report)
+            result = _write(planned_categories, plans, report, extended)
             changes.reference_changed(changed_keys)  # terms outside the file citing them
             _write_retired(retired, [p.address for p in plans])
         except IntegrityError as error:
             raise TransferError([f"the database refused the import: {error}"]) from None
     planner.reclaim_after_bulk_load()
     return result
+
+
+def _check_extensions(
+    bundle: Bundle, plans: list[TermPlan], problems: list[str]
+) -> list[tuple[Extension, Any]]:
+    """Each extension's check of its own sections and term keys: (extension, its plan)."""
+    checked = []
+    for extension in extensions():
+        read = bundle.sections
+        sections = {key: read[key] for key in extension.sections if key in read}
+        checked.append((extension, extension.check(Incoming(sections, plans), problems)))
+    return checked
 
 
 def _write_retired(retired: list[dict], live_addresses: list[Address]) -> None:
@@ -1061,10 +1300,14 @@ def _write_retired(retired: list[dict], live_addresses: list[Address]) -> None:
 
 
 def _write(
-    planned_categories: dict[str, dict], plans: list[TermPlan], report: Progress
+    planned_categories: dict[str, dict],
+    plans: list[TermPlan],
+    report: Progress,
+    extended: Iterable[tuple[Extension, Any]] = (),
 ) -> ImportResult:
-    """Categories, then new and updated terms, their categories and related terms, then
-    the one pass that renders and links them (`changes.terms_loaded`)."""
+    """Categories, then new and updated terms, their categories and related terms, the
+    extensions' data, then the one pass that renders and links them
+    (`changes.terms_loaded`)."""
     category_ids = _write_categories(planned_categories)
     existing_ids = _ids_of({p.address for p in plans})
     new_terms, updates = _new_and_updated(plans, existing_ids)
@@ -1077,6 +1320,9 @@ def _write(
     _write_term_categories(plans, term_ids, category_ids, report)
     _write_related(plans, term_ids, report)
     _write_listed_references(plans, term_ids)
+    in_file = {p.address: term_ids[p.address] for p in plans}
+    for extension, plan in extended:
+        extension.write(plan, in_file)
     imported = [term_ids[p.address] for p in plans]
     with reported_to(report):
         changes.terms_loaded(imported, previously_linking=linking)

@@ -223,7 +223,7 @@ class TestRoundTrip:
         document = json.loads((tmp_path / "a.json").read_text(encoding="utf-8"))
         assert document == {
             "format": "glossary-terms",
-            "version": 1,
+            "version": 2,
             "categories": [{"slug": "sleep", "name": "Sleep", "description": "Rest: and repair."}],
             "references": [
                 {

@@ -12,7 +12,8 @@ from glossary import progress, transfer
 
 class Command(BaseCommand):
     help = (
-        "Export every term (all fields, categories, related terms, references). "
+        "Export every term (all fields, categories, related terms, references, publications, "
+        "and what other apps add: people, authors, the review record). "
         "json: one file; markdown: a folder with one <slug>.md per term and categories.yaml, "
         "listed in .glossary-export. A markdown export overwrites or removes only the files "
         "a previous export into the folder wrote, and refuses to replace any other file."
