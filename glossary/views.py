@@ -144,7 +144,11 @@ def term_version(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     """A permanent link to one published version: what a reader saw, to cite it."""
     publication = (
         Publication.objects.public()
-        .filter(term__slug=slug, number=number, term__in=Term.objects.published())
+        .filter(
+            term__in=Term.objects.published().in_language(reading_language()),
+            term__slug=slug,
+            number=number,
+        )
         .select_related("term")
         .first()
     )
