@@ -15,10 +15,10 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest
-from django.utils import translation
+from django.utils import timezone, translation
 
 from core import page_cache
-from glossary.models import Term, visible_params, visible_sql
+from glossary.models import Publication, Term, visible_params, visible_sql
 
 NAMES = "glossary.names"  # titles, aliases, slugs and visibility: cross-links, neighbours
 LISTINGS = "glossary.listings"  # what the listing pages show: any public term or category
@@ -47,6 +47,25 @@ def term_page_version(request: HttpRequest, kwargs: dict[str, Any]) -> str | Non
     return None if row is None else f"{row[0]}.{row[1]}".replace("-", "")
 
 
+_NEWEST_PUBLIC_SQL = (
+    f"SELECT max(p.number) FROM {Publication._meta.db_table} p "
+    f"JOIN {Term._meta.db_table} t ON t.id = p.term_id "
+    f"WHERE t.language = %s AND t.slug = %s AND {visible_sql('t')} AND p.published_at <= %s"
+)
+
+
+def history_page_version(request: HttpRequest, kwargs: dict[str, Any]) -> str | None:
+    """The number of a public term's newest public publication, or None (not kept). A
+    scheduled publication reaches its time without a write: this number moves then."""
+    now = timezone.now()
+    moment = connection.ops.adapt_datetimefield_value(now)
+    params = [page_language(request), kwargs["slug"], *visible_params(now), moment]
+    with connection.cursor() as cursor:
+        cursor.execute(_NEWEST_PUBLIC_SQL, params)
+        row = cursor.fetchone()
+    return None if row is None or row[0] is None else str(row[0])
+
+
 def register_pages() -> None:
     """Tell the page cache which glossary pages it may keep and what each shows."""
     term_page = (NAMES, PARTNER, TERM_PAGES)
@@ -56,6 +75,8 @@ def register_pages() -> None:
     page_cache.register("glossary:term_related", stamps=(LISTINGS,), paginated=True)
     # A publication never changes; a newer one, an unpublished or deleted term move LISTINGS.
     page_cache.register("glossary:term_version", stamps=(LISTINGS,))
+    # The history lists publications (never changed) of a public term: its newest one.
+    page_cache.register("glossary:term_history", stamps=(LISTINGS,), version=history_page_version)
     for name in ("glossary:letter_detail", "glossary:category_detail"):
         page_cache.register(name, stamps=(LISTINGS,), paginated=True)
     for name in ("glossary:home", "glossary:term_index", "glossary:feed", "glossary:robots_txt"):

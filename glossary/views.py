@@ -167,6 +167,22 @@ def term_version(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     )
 
 
+@require_safe
+def term_history(request: HttpRequest, slug: str) -> HttpResponse:
+    """The public changelog: every public version of a published term, each linking to
+    its permanent page. A term without one (never published through the review
+    workflow) has no history page: 404, and its term page links none."""
+    term = get_object_or_404(Term.objects.published().in_language(reading_language()), slug=slug)
+    changelog = publications.public_publications(term)
+    if not changelog:
+        raise Http404("No public version yet")
+    return render(
+        request,
+        "glossary/term_history.html",
+        {"term": term, "title": changelog[0].title, "changelog": changelog},
+    )
+
+
 def term_cite(request: HttpRequest, slug: str) -> HttpResponse:
     """How to cite a term: the styles on a page, or a BibTeX or RIS file (?format=)."""
     term = get_object_or_404(_visible_terms(request), slug=slug)

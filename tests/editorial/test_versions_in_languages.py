@@ -67,3 +67,17 @@ def test_links_to_versions_carry_the_language(published_translations, language):
     for file_format in ("bibtex", "ris"):
         download = reader_html(f"/{language}/glossary/{slug}/cite/?format={file_format}")
         assert f"http://testserver{version}" in download, file_format
+
+
+@pytest.mark.parametrize("language", ["de", "fr"])
+def test_the_history_page_is_that_languages(published_translations, language):
+    term = published_translations[language]["myokines"]
+    publication = Publication.objects.get(term=term, number=1)
+    history = f"/{language}/glossary/{term.slug}/history/"
+    html = reader_html(history)
+    assert f'<html lang="{language}"' in html
+    assert f'<link rel="canonical" href="http://testserver{history}">' in html
+    assert f'href="/{language}/glossary/{term.slug}/v/1/"' in html
+    assert f'href="/{language}/glossary/{term.slug}/"' in html  # the breadcrumb
+    assert f"<bdi>{publication.note}</bdi>" in html
+    assert f'href="{history}"' in reader_html(f"/{language}/glossary/{term.slug}/")
