@@ -155,7 +155,7 @@ class TestReviewBadge:
         html = reader_html(URL)
         today = timezone.localdate()
         assert re.search(
-            r'Medically reviewed by <a href="/people/rita-review/">Dr\. Rita Review, MD, PhD</a>'
+            r'Medically reviewed by <a href="/people/rita-review/"><bdi>Dr\. Rita Review, MD, PhD</bdi></a>'
             rf' on <time datetime="{today:%Y-%m-%d}">',
             html,
         )
