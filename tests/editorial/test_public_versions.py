@@ -155,7 +155,8 @@ class TestReviewBadge:
         html = reader_html(URL)
         today = timezone.localdate()
         assert re.search(
-            r'Medically reviewed by <a href="/people/rita-review/"><bdi>Dr\. Rita Review, MD, PhD</bdi></a>'
+            r'Medically reviewed by <a href="/people/rita-review/">'
+            r"<bdi>Dr\. Rita Review, MD, PhD</bdi></a>"
             rf' on <time datetime="{today:%Y-%m-%d}">',
             html,
         )
