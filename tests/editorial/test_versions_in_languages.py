@@ -50,6 +50,8 @@ def test_a_slug_only_another_language_has_is_not_found(published_translations):
 
 
 def test_english_version_pages_stay_english(published_translations):
+    """Also after the French one is in the page cache (its key holds the prefixed path)."""
+    assert '<html lang="fr"' in reader_html("/fr/glossary/myokines/v/1/")
     html = reader_html("/glossary/myokines/v/1/")
     english = Publication.objects.get(term__language="en-gb", term__slug="myokines", number=1)
     assert '<html lang="en-gb"' in html and english.title in html
