@@ -5,6 +5,12 @@ what (the title), when (the version's date) and where (`citable_url`, the addres
 exact version a reader saw). Nothing depends on the day it is read, so a cached page's
 citation is as true as the page (no "accessed on" date; readers add their own).
 
+A style is an English-language convention, and so is everything in it that is not the
+article's: its date pattern, month names and abbreviations, and its fixed words ("Updated",
+"and", "et al."). Each style is therefore written in English on every language's pages
+(``_english_date``), with the article's own title and address: a German page's APA
+reads "(2026, December 7)", never a German month in English order (docs/citations.md).
+
 Authors are named as their profiles write them ("Wendy Writer"), never turned into
 "Writer, W.": a profile has one name field, and guessing which part is the surname would
 misname people. BibTeX keeps each name whole in braces for the same reason.
@@ -18,8 +24,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.utils import dateformat, timezone
-from django.utils.translation import gettext, pgettext
+from django.utils import dateformat, timezone, translation
 
 from glossary.models import Publication, Term
 from glossary.publications import ShownVersion
@@ -76,6 +81,12 @@ class TermCitation:
         return self.authors == (self.site,)
 
 
+def _english_date(date: datetime.date, pattern: str) -> str:
+    """``date`` in a style's own pattern, with English month names in every language."""
+    with translation.override("en"):
+        return dateformat.format(date, pattern)
+
+
 def _ended(text: str) -> str:
     """``text`` closed by a full stop, not doubled after an initial or "Jr."."""
     return text if text.endswith(".") else f"{text}."
@@ -90,7 +101,7 @@ def _apa_names(authors: tuple[str, ...]) -> str:
 
 def apa(citation: TermCitation) -> str:
     """APA 7, a page on a web site: Author. (Year, Month Day). Title. Site. URL"""
-    date = dateformat.format(citation.date, "Y, F j")
+    date = _english_date(citation.date, "Y, F j")
     site = "" if citation.author_is_site else f" {citation.site}."
     names = _ended(_apa_names(citation.authors))
     return f"{names} ({date}). {citation.title}.{site} {citation.url}"
@@ -106,14 +117,13 @@ def _mla_names(authors: tuple[str, ...]) -> str:
     """MLA: "A", "A and B", "A, et al." for three or more."""
     if len(authors) > 2:
         return f"{authors[0]}, et al"
-    both = pgettext("between the names of two authors", "and")
-    return f" {both} ".join(authors)
+    return " and ".join(authors)
 
 
 def mla(citation: TermCitation) -> str:
     """MLA 9: Author. “Title.” Site, Day Mon. Year, URL. (An organisation that publishes
     its own page is not repeated as the author.)"""
-    month = gettext(MLA_MONTHS[citation.date.month - 1])
+    month = MLA_MONTHS[citation.date.month - 1]
     date = f"{citation.date.day} {month} {citation.date.year}"
     author = "" if citation.author_is_site else f"{_ended(_mla_names(citation.authors))} "
     return f"{author}“{citation.title}.” {citation.site}, {date}, {citation.url}."
@@ -126,7 +136,7 @@ def _ama_names(authors: tuple[str, ...]) -> str:
 
 def ama(citation: TermCitation) -> str:
     """AMA 11, a web page: Author. Title. Site. Updated Month Day, Year. URL"""
-    updated = gettext("Updated %(date)s.") % {"date": dateformat.format(citation.date, "F j, Y")}
+    updated = f"Updated {_english_date(citation.date, 'F j, Y')}."
     names = _ended(_ama_names(citation.authors))
     return f"{names} {citation.title}. {citation.site}. {updated} {citation.url}"
 

@@ -853,7 +853,10 @@ class Publication(models.Model):
         return f"{self.title} v{self.number}"
 
     def get_absolute_url(self) -> str:
-        return reverse("glossary:term_version", args=[self.term.slug, self.number])
+        """The permanent address, in the term's language (each language's article has
+        its own publications)."""
+        with translation.override(self.term.language):
+            return reverse("glossary:term_version", args=[self.term.slug, self.number])
 
     @property
     def reviewed(self) -> bool:

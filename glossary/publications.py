@@ -65,7 +65,8 @@ class ShownVersion:
 
 def public_publications(term: Term) -> list[Publication]:
     """The term's public publications, newest first, without their HTML (one query)."""
-    return list(Publication.objects.public().filter(term=term).defer(*_HEAVY).order_by("-number"))
+    # Through the relation, so each publication knows its term (its address) unread.
+    return list(term.publications.public().defer(*_HEAVY).order_by("-number"))
 
 
 def shown_version(term: Term, *, preview: bool = False) -> ShownVersion:

@@ -14,11 +14,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import Max
 from django.http import HttpRequest
 from django.utils import translation
 
 from core import page_cache
-from glossary.models import Term, visible_params, visible_sql
+from glossary.models import Publication, Term, visible_params, visible_sql
 
 NAMES = "glossary.names"  # titles, aliases, slugs and visibility: cross-links, neighbours
 LISTINGS = "glossary.listings"  # what the listing pages show: any public term or category
@@ -47,6 +48,14 @@ def term_page_version(request: HttpRequest, kwargs: dict[str, Any]) -> str | Non
     return None if row is None else f"{row[0]}.{row[1]}".replace("-", "")
 
 
+def history_page_version(request: HttpRequest, kwargs: dict[str, Any]) -> str | None:
+    """The number of a public term's newest public publication, or None (not kept). A
+    scheduled publication reaches its time without a write: this number moves then."""
+    terms = Term.objects.published().filter(language=page_language(request), slug=kwargs["slug"])
+    newest = Publication.objects.public().filter(term__in=terms).aggregate(Max("number"))
+    return None if newest["number__max"] is None else str(newest["number__max"])
+
+
 def register_pages() -> None:
     """Tell the page cache which glossary pages it may keep and what each shows."""
     term_page = (NAMES, PARTNER, TERM_PAGES)
@@ -56,6 +65,8 @@ def register_pages() -> None:
     page_cache.register("glossary:term_related", stamps=(LISTINGS,), paginated=True)
     # A publication never changes; a newer one, an unpublished or deleted term move LISTINGS.
     page_cache.register("glossary:term_version", stamps=(LISTINGS,))
+    # The history lists publications (never changed) of a public term: its newest one.
+    page_cache.register("glossary:term_history", stamps=(LISTINGS,), version=history_page_version)
     for name in ("glossary:letter_detail", "glossary:category_detail"):
         page_cache.register(name, stamps=(LISTINGS,), paginated=True)
     for name in ("glossary:home", "glossary:term_index", "glossary:feed", "glossary:robots_txt"):

@@ -144,7 +144,11 @@ def term_version(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     """A permanent link to one published version: what a reader saw, to cite it."""
     publication = (
         Publication.objects.public()
-        .filter(term__slug=slug, number=number, term__in=Term.objects.published())
+        .filter(
+            term__in=Term.objects.published().in_language(reading_language()),
+            term__slug=slug,
+            number=number,
+        )
         .select_related("term")
         .first()
     )
@@ -160,6 +164,22 @@ def term_version(request: HttpRequest, slug: str, number: int) -> HttpResponse:
             "is_newest": newest.number == publication.number,
             "jsonld": structured_data.version_page(publication, request),
         },
+    )
+
+
+@require_safe
+def term_history(request: HttpRequest, slug: str) -> HttpResponse:
+    """The public changelog: every public version of a published term, each linking to
+    its permanent page. A term without one (never published through the review
+    workflow) has no history page: 404, and its term page links none."""
+    term = get_object_or_404(Term.objects.published().in_language(reading_language()), slug=slug)
+    changelog = publications.public_publications(term)
+    if not changelog:
+        raise Http404("No public version yet")
+    return render(
+        request,
+        "glossary/term_history.html",
+        {"term": term, "title": changelog[0].title, "changelog": changelog},
     )
 
 

@@ -1,4 +1,4 @@
-"""Template tags for glossary pages: JSON data blocks that never execute."""
+"""Template tags for glossary pages: JSON data blocks that never execute, sentences."""
 
 from __future__ import annotations
 
@@ -28,3 +28,13 @@ def json_data(element_id: str, data: object) -> str:
     return format_html(
         '<script type="application/json" id="{}">{}</script>', element_id, _safe_json(data)
     )
+
+
+_SENTENCE_ENDS = (".", "!", "?", "…")
+
+
+@register.filter(is_safe=True)
+def sentence(text: str) -> str:
+    """``text`` ended by one full stop: an editor's note may or may not bring its own."""
+    text = str(text).rstrip()
+    return text if not text or text.endswith(_SENTENCE_ENDS) else f"{text}."

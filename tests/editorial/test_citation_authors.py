@@ -30,7 +30,9 @@ def cite_block(html: str) -> str:
 
 
 def styles_of(html: str) -> dict[str, str]:
-    return dict(re.findall(r"<div><dt>(AMA|APA|MLA)</dt><dd>(.*?)</dd></div>", html, re.S))
+    return dict(
+        re.findall(r'<div><dt>(AMA|APA|MLA)</dt><dd dir="ltr">(.*?)</dd></div>', html, re.S)
+    )
 
 
 def bibtex_authors(path: str = CITE) -> str:
@@ -173,7 +175,7 @@ class TestAPublishedTerm:
             styles = styles_of(html)
             assert styles["AMA"].startswith("Wendy Writer. Autophagy. Longevity Glossary.")
             assert styles["AMA"].endswith(version)
-        assert f'<a href="{version}">{version}</a>' in reader_html(CITE)
+        assert f'<a href="{version}" dir="ltr">{version}</a>' in reader_html(CITE)
         assert bibtex_authors() == "{Wendy Writer}"
         assert ris_record()["authors"] == ["Wendy Writer"]
         assert ris_record()["urls"] == [version]

@@ -23,6 +23,7 @@ def test_editorial_pages_are_valid_html(editorial_seed, tmp_path, writer, as_use
         "reviewed-term": (Client(), SEED),
         "staff-preview-of-a-held-edit": (as_user(writer), SEED),
         "version": (Client(), "/glossary/myokines/v/1/"),
+        "history": (Client(), "/glossary/myokines/history/"),
         "reviewer": (Client(), "/people/jane-example/"),
         "writer": (Client(), "/people/sam-sample/"),
         "policy": (Client(), "/editorial-policy/"),

@@ -155,7 +155,8 @@ class TestReviewBadge:
         html = reader_html(URL)
         today = timezone.localdate()
         assert re.search(
-            r'Medically reviewed by <a href="/people/rita-review/">Dr\. Rita Review, MD, PhD</a>'
+            r'Medically reviewed by <a href="/people/rita-review/">'
+            r"<bdi>Dr\. Rita Review, MD, PhD</bdi></a>"
             rf' on <time datetime="{today:%Y-%m-%d}">',
             html,
         )
@@ -217,6 +218,21 @@ class TestVersionPages:
         assert '<meta name="robots" content="noindex">' in html
         assert '<link rel="canonical" href="http://testserver/glossary/autophagy/">' in html
         assert "Medically reviewed by" in html and "This is the current version." in html
+
+    def test_the_note_ends_with_one_full_stop(self, published, publisher, as_user, step):
+        assert ": First version.\n" in reader_html("/glossary/autophagy/v/1/")
+        published.summary = "The cell's recycling process, fixed."
+        published.save()
+        step(
+            as_user(publisher),
+            published,
+            "publish",
+            non_medical="1",
+            non_medical_reason="Typo.",
+            note="Fixed a typo",
+        )
+        html = reader_html("/glossary/autophagy/v/2/")
+        assert "(non-medical change): Fixed a typo.\n" in html
 
     def test_an_older_version_points_to_the_current_page(
         self, published, reviewer, publisher, writer, as_user, step

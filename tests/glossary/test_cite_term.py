@@ -149,3 +149,22 @@ def test_the_seed_article_cites_structured_references_with_evidence(client, seed
     for label in ("Randomized controlled trial", "Systematic review or meta-analysis"):
         assert f"Evidence: {label}" in html
     assert 'href="https://pubmed.ncbi.nlm.nih.gov/20101012/"' in html
+
+
+class TestStylesInOtherLanguages:
+    """A style is an English-language convention: its dates and fixed words are in
+    English on every language's pages, never a translated month in English order."""
+
+    @pytest.mark.parametrize("language", ["de", "fr"])
+    def test_each_style_keeps_its_english_date(self, client, make_term, language):
+        term = make_term("Autophagie", slug="autophagie", language=language)
+        Term.objects.filter(pk=term.pk).update(
+            updated_at=datetime.datetime(2026, 12, 7, 12, tzinfo=datetime.UTC)
+        )
+        html = client.get(f"/{language}/glossary/autophagie/cite/").content.decode()
+        url = f"http://testserver/{language}/glossary/autophagie/"
+        assert f"{SITE}. Autophagie. {SITE}. Updated December 7, 2026. {url}" in html
+        assert f"{SITE}. (2026, December 7). Autophagie. {url}" in html
+        assert f"“Autophagie.” {SITE}, 7 Dec. 2026, {url}." in html
+        for translated in ("Dezember", "décembre", "Aktualisiert", "Mis à jour", "déc."):
+            assert translated not in html.split('id="cite-styles-heading"', 1)[1], translated
