@@ -36,10 +36,11 @@ run: migrate
 	@echo "  The glossary is at http://127.0.0.1:$(PORT)/"
 	@echo "  To use the admin (http://127.0.0.1:$(PORT)/admin/), create an account first:"
 	@echo "      $(BIN)/python manage.py createsuperuser"
-	@echo "  Then add writers (Editors group, password printed once):"
-	@echo "      $(BIN)/python manage.py create_editor <username>"
-	@echo "  or accounts for the review workflow (docs/editorial-workflow.md):"
-	@echo "      $(BIN)/python manage.py create_editor <username> --role writer|reviewer|publisher"
+	@echo "  Then add editors (Editors group: write and publish directly; password printed once):"
+	@echo "      $(BIN)/python manage.py create_editor <username> --email <address>"
+	@echo "  or accounts for the review workflow (docs/editorial-workflow.md; a reviewer"
+	@echo "  also needs a person profile, Editorial > People, to sign reviews with):"
+	@echo "      $(BIN)/python manage.py create_editor <username> --email <address> --role writer|reviewer|publisher"
 	@echo ""
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 

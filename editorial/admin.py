@@ -167,9 +167,10 @@ def changes_requested_of(user, queryset: QuerySet | None = None) -> QuerySet:
 class TermWorkflowAdmin(admin.ModelAdmin):
     """The queues: every term in the workflow, filtered to what waits for me."""
 
-    list_display = ["term_link", "state", "reviewer", "submitted_by", "updated_at"]
+    list_display = ["term_link", "term_language", "state", "reviewer", "submitted_by", "updated_at"]
     list_display_links = None  # rows open the term's own page (term_link)
-    list_filter = [QueueFilter, "state"]
+    # A term and its translations often share a title: the language tells them apart.
+    list_filter = [QueueFilter, "state", ("term__language", admin.ChoicesFieldListFilter)]
     list_select_related = ["term", "reviewer", "submitted_by"]
     search_fields = ["term__title"]
     ordering = ["-updated_at"]
@@ -178,6 +179,10 @@ class TermWorkflowAdmin(admin.ModelAdmin):
     def term_link(self, row: TermWorkflow) -> str:
         url = reverse("admin:glossary_term_change", args=[row.term_id])
         return format_html('<a href="{}">{}</a>', url, row.term.title)
+
+    @admin.display(description=gettext_lazy("language"), ordering="term__language")
+    def term_language(self, row: TermWorkflow) -> str:
+        return row.term.get_language_display()
 
     def has_add_permission(self, request):
         return False

@@ -87,7 +87,7 @@ def due_terms(near_days: int = NEAR_DAYS, today: datetime.date | None = None) ->
         .filter(Q(review_due__lte=today + datetime.timedelta(days=near_days)))
         .annotate(last_reviewer=Subquery(last_reviewer))
         .prefetch_related("categories")
-        .only("pk", "title", "slug", "review_due", "last_reviewed")
+        .only("pk", "title", "slug", "language", "review_due", "last_reviewed")
         .order_by("review_due", "sort_title", "pk")
     )
     return [

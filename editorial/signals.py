@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
+from reversion import revisions
 
 from core import stamps
 from editorial import due, views, workflow
@@ -16,7 +17,9 @@ from glossary.models import Category, Term
 def term_saved(sender, instance: Term, raw: bool = False, **kwargs) -> None:
     if raw:
         return
-    workflow.edited(instance)
+    # Every admin save (form, bulk action, revert) runs in a django-reversion revision
+    # that names its user: the step an edit causes is recorded as that editor's.
+    workflow.edited(instance, revisions.get_user() if revisions.is_active() else None)
     if instance.last_reviewed is not None and instance.review_due != due.due_date(instance):
         due.refresh([instance.pk])
 

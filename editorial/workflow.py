@@ -88,13 +88,61 @@ def locked_workflow(term_id: int) -> tuple[Term, TermWorkflow]:
     return term, workflow
 
 
-def available_actions(user: AbstractBaseUser, workflow: TermWorkflow) -> list[Action]:
-    """The steps this user may take from the term's state (what the admin offers)."""
-    return [
+REVIEW_STEPS = frozenset({"comment", "request_changes", "approve"})
+VERDICTS = frozenset({"request_changes", "approve"})
+
+
+def available_actions(user: AbstractBaseUser, term: Term, workflow: TermWorkflow) -> list[Action]:
+    """The steps this user may take now (what the admin offers)."""
+    return step_choices(user, term, workflow)[0]
+
+
+def step_choices(
+    user: AbstractBaseUser, term: Term, workflow: TermWorkflow
+) -> tuple[list[Action], dict[str, str]]:
+    """The steps offered, and those the role and state allow but the rules would refuse
+    anyway, each with the refusal's message (the panel says why instead of offering it).
+    The step functions check the same rules again: this only decides what is shown."""
+    allowed = [
         action
         for action in ACTIONS.values()
         if workflow.state in action.from_states and user.has_perm(action.permission)
     ]
+    names = {action.name for action in allowed}
+    withheld: dict[str, str] = {}
+    if names & REVIEW_STEPS:
+        person = Person.objects.filter(user=user).first()
+        if person is None:
+            unsigned = _(
+                "Reviews are signed: link your account to a person profile (Editorial → People)."
+            )
+            withheld.update(dict.fromkeys(names & REVIEW_STEPS, unsigned))
+        elif _is_own_work(term, person, user, workflow):
+            own = _("You wrote or submitted this term: another reviewer decides.")
+            withheld.update(dict.fromkeys(names & VERDICTS, own))
+    if "publish" in names:
+        live = unchanged_publication(term)
+        if live is not None:
+            withheld["publish"] = _nothing_to_publish(live)
+    return [action for action in allowed if action.name not in withheld], withheld
+
+
+def unchanged_publication(term: Term) -> Publication | None:
+    """The public term's newest publication when the live text is exactly what it
+    published (the same ``content_hash``): publishing again would copy it."""
+    if not term.is_public or not term.publication_number:
+        return None
+    latest = Publication.objects.filter(term=term).order_by("-number").only("number", "source_hash")
+    latest = latest.first()
+    if latest is None or latest.source_hash != term.content_hash():
+        return None
+    return latest
+
+
+def _nothing_to_publish(publication: Publication) -> str:
+    return _("Nothing to publish: the term is public and unchanged since version %(number)s.") % {
+        "number": publication.number
+    }
 
 
 def _record(
@@ -225,6 +273,9 @@ def publish(
     """Make the term's current revision public (now, or at ``at`` if it is not public yet)."""
     term, workflow = locked_workflow(term_id)
     _check("publish", user, workflow)
+    live = unchanged_publication(term)
+    if live is not None:
+        raise TransitionRefused(_nothing_to_publish(live))
     non_medical_reason = non_medical_reason.strip()
     approval = current_approval(term)
     if approval is None and not non_medical_reason:
@@ -330,10 +381,11 @@ def unpublish(term_id: int, user: AbstractBaseUser, *, comment: str = "") -> Tra
     return _record(term, workflow, State.DRAFT, user, comment)
 
 
-def edited(term: Term) -> None:
-    """After a save: an approved or published term whose text changed is a draft again.
+def edited(term: Term, user: AbstractBaseUser | None = None) -> None:
+    """After a save by ``user`` (None: a command or the shell): an approved or published
+    term whose text changed is a draft again, a step recorded as that user's.
 
-    One UPDATE in the common case (nothing to outdate), so every save pays one query.
+    One SELECT in the common case (nothing to outdate), so every save pays one query.
     """
     outdated = (
         TermWorkflow.objects.filter(
@@ -344,4 +396,4 @@ def edited(term: Term) -> None:
     )
     if outdated is None:
         return
-    _record(term, outdated, State.DRAFT, None, _("Edited after approval: the review is outdated."))
+    _record(term, outdated, State.DRAFT, user, _("Edited after approval: the review is outdated."))

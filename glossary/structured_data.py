@@ -128,11 +128,11 @@ def term_page(term: Term, request: HttpRequest, shown: ShownVersion) -> dict:
         "dateModified": term.updated_at.isoformat(),
         "datePublished": term.published_at.isoformat(),
     }
+    # A review is claimed only as a publication recorded it (who and when); a term
+    # outside the workflow has none to claim, whatever date its row carries.
     if shown.publication is not None:
         page["dateModified"] = shown.publication.published_at.isoformat()
         page.update(_review(request, shown.publication))
-    elif term.last_reviewed:
-        page["lastReviewed"] = term.last_reviewed.isoformat()
     page.update(_authors(request, shown.authors))
     page.update(_citations(shown.cited_sources))
     defined_term["inDefinedTermSet"].pop("@context")

@@ -16,13 +16,15 @@ def workflow_panel(context, term) -> dict:
     request = context["request"]
     row = TermWorkflow.objects.filter(term=term).select_related("reviewer").first()
     row = row or TermWorkflow(term=term, state=State.DRAFT)
-    actions = {action.name for action in workflow.available_actions(request.user, row)}
+    offered, withheld = workflow.step_choices(request.user, term, row)
     reviews = Review.objects.filter(term=term).select_related("reviewer", "user")[:50]
     current_hash = term.content_hash()
     return {
         "term": term,
         "workflow": row,
-        "actions": actions,
+        "actions": {action.name for action in offered},
+        # Why a step the role allows is not offered (own work, no profile, nothing new).
+        "withheld": sorted(set(withheld.values())),
         "transitions": Transition.objects.filter(term=term).select_related("user")[:100],
         "reviews": [(r, r.source_hash != current_hash) for r in reviews],
         "approval": workflow.current_approval(term),

@@ -84,6 +84,22 @@ class TestCommand:
             call_command("review_due", stdout=(out := io.StringIO()))
         assert "  Dr. Rita Review" in out.getvalue()
 
+    def test_each_term_is_listed_with_its_language_and_address(self, make_term):
+        """A translation may share its source's slug: the language and the address in it
+        tell them apart (a path without the language prefix leads to the English one)."""
+        english = make_term("Myokines", slug="myokines")
+        french = make_term("Myokines", slug="myokines", language="fr", translation_of=english)
+        german = make_term("Blut-Hirn-Schranke", slug="blut-hirn-schranke", language="de")
+        for term in (english, french, german):
+            review(term, days_ago=350)
+        lines = run().splitlines()
+        assert any("en-gb  Myokines  /glossary/myokines/" in line for line in lines)
+        assert any("fr     Myokines  /fr/glossary/myokines/" in line for line in lines)
+        assert any(
+            "de     Blut-Hirn-Schranke  /de/glossary/blut-hirn-schranke/" in line for line in lines
+        )
+        assert Client().get("/de/glossary/blut-hirn-schranke/").status_code == 200
+
     @pytest.mark.parametrize("days", ["-1", "soon"])
     def test_a_bad_window_is_refused(self, db, days):
         with pytest.raises(CommandError, match="--days takes a number of days"):
@@ -107,6 +123,17 @@ class TestDashboard:
         assert "<h3>Dr. Rita Review</h3>" in html and "<h3>Cells</h3>" in html
         assert html.count(">Autophagy</a>") == 2 and "overdue" in html
         assert "no-store" in response["Cache-Control"]
+
+    def test_shows_each_terms_language(self, make_term, writer):
+        english = make_term("Myokines", slug="myokines")
+        french = make_term("Myokines", slug="myokines", language="fr", translation_of=english)
+        review(english, days_ago=400)
+        review(french, days_ago=400)
+        client = Client()
+        client.force_login(writer)
+        html = client.get(DASHBOARD).content.decode()
+        assert html.count('<td><span lang="en-gb">English</span></td>') == 2  # reviewer, category
+        assert html.count('<td><span lang="fr">Français</span></td>') == 2
 
     def test_nothing_due(self, writer):
         client = Client()

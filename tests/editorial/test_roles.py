@@ -62,6 +62,14 @@ def test_create_editor_makes_an_account_in_a_role(capsys, role, group):
     assert user.is_staff and list(user.groups.values_list("name", flat=True)) == [group]
 
 
+def test_create_editor_tells_how_a_reviewer_signs_reviews(capsys, db):
+    call_command("create_editor", "rita", "--role", "reviewer", "--email", "rita@example.org")
+    output = capsys.readouterr().out
+    assert "Editorial → People → Add person, with User “rita”" in output
+    call_command("create_editor", "walt", "--role", "writer")
+    assert "person profile" not in capsys.readouterr().out
+
+
 def test_create_editor_refuses_an_unknown_role(db):
     with pytest.raises(CommandError, match="invalid choice"):
         call_command("create_editor", "sam", "--role", "boss")

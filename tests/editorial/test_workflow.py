@@ -233,9 +233,16 @@ class TestPublishers:
         assert Client().get("/glossary/autophagy/v/1/").status_code == 404
 
     def test_a_public_term_is_not_scheduled(self, published, publisher, as_user, step):
+        published.summary = "A changed summary."  # something to publish
+        published.save()
         later = timezone.localtime() + datetime.timedelta(days=2)
         response = step(
-            as_user(publisher), published, "publish", at=later.strftime("%Y-%m-%dT%H:%M")
+            as_user(publisher),
+            published,
+            "publish",
+            at=later.strftime("%Y-%m-%dT%H:%M"),
+            non_medical="1",
+            non_medical_reason="Wording.",
         )
         assert "schedule only unpublished terms" in " ".join(messages_after(response))
         assert Publication.objects.filter(term=published).count() == 1
@@ -294,13 +301,15 @@ class TestAdminPage:
         # A writer is offered no publishing step on a published term.
         assert 'value="publish"' not in html and 'value="unpublish"' not in html
 
-    def test_a_publisher_is_offered_publish_and_unpublish(self, published, publisher, as_user):
-        html = (
-            as_user(publisher)
-            .get(reverse("admin:glossary_term_change", args=[published.pk]))
-            .content.decode()
-        )
-        assert 'value="unpublish"' in html and 'value="publish"' in html
+    def test_a_publisher_is_offered_unpublish_and_publish_once_it_changed(
+        self, published, publisher, as_user
+    ):
+        url = reverse("admin:glossary_term_change", args=[published.pk])
+        html = as_user(publisher).get(url).content.decode()
+        assert 'value="unpublish"' in html and 'value="publish"' not in html
+        published.summary = "A new summary."
+        published.save()
+        assert 'value="publish"' in as_user(publisher).get(url).content.decode()
 
 
 class TestEmailFailures:

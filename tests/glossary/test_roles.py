@@ -117,7 +117,31 @@ def test_create_editor_generates_a_different_password_each_time(db, capsys):
     call_command("create_editor", "one")
     call_command("create_editor", "two")
     lines = capsys.readouterr().out.splitlines()
-    assert lines[1] != lines[4]
+    passwords = [lines[i + 1] for i, line in enumerate(lines) if "shown only once" in line]
+    assert len(passwords) == 2 and passwords[0] != passwords[1]
+
+
+def test_create_editor_without_an_email_says_they_get_no_workflow_emails(db, capsys):
+    call_command("create_editor", "dana")
+    assert "No email address: they get no workflow emails" in capsys.readouterr().out
+    call_command("create_editor", "eve", "--email", "eve@example.com")
+    assert "No email address" not in capsys.readouterr().out
+
+
+def test_create_editor_help_describes_each_role_and_the_email(capsys):
+    with pytest.raises(SystemExit):
+        call_command("create_editor", "--help")
+    text = " ".join(capsys.readouterr().out.split())
+    assert "in the Editors group" not in text
+    for role, group in [
+        ("editor (default)", "Editors"),
+        ("writer", "Writers"),
+        ("reviewer", "Medical reviewers"),
+        ("publisher", "Publishers"),
+    ]:
+        assert f"{role}: the {group} group" in text
+    assert "needs a person profile" in text
+    assert "--email EMAIL Their email address: workflow notifications" in text
 
 
 def test_create_editor_refuses_an_existing_username(db):

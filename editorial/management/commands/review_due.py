@@ -55,9 +55,10 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {name}")
                 for row in group:
                     flag = "OVERDUE" if row.overdue else "due soon"
+                    # The language, and the address in it: translations may share a slug.
                     self.stdout.write(
-                        f"    {row.review_due:%Y-%m-%d}  {flag:8}  {row.term.title}  "
-                        f"/glossary/{row.term.slug}/"
+                        f"    {row.review_due:%Y-%m-%d}  {flag:8}  {row.term.language:5}  "
+                        f"{row.term.title}  {row.term.get_absolute_url()}"
                     )
         self.stdout.write(
             f"{len(overdue)} overdue, {len(rows) - len(overdue)} due within {options['days']} days."

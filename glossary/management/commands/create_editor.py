@@ -1,5 +1,6 @@
-"""`manage.py create_editor <username> [--role writer|reviewer|publisher]`: a staff account
-in the Editors group (publishing directly), or in one of the editorial workflow's groups.
+"""`manage.py create_editor <username> [--role writer|reviewer|publisher] [--email …]`: a
+staff account in the Editors group (publishing directly), or in one of the editorial
+workflow's groups (Writers, Medical reviewers, Publishers).
 
 The generated password is printed once and stored only as a hash; the editor changes
 it after logging in (admin → Change password).
@@ -22,19 +23,40 @@ ROLES = {
     "reviewer": "Medical reviewers",
     "publisher": "Publishers",
 }
+# What each role may do, for --help and the confirmation (docs/editorial-workflow.md).
+ROLE_HELP = {
+    "editor": "writes and publishes directly, outside the review workflow",
+    "writer": "writes terms and submits them for medical review",
+    "reviewer": "approves terms or requests changes (needs a person profile to sign with)",
+    "publisher": "publishes, schedules and unpublishes reviewed terms",
+}
 
 
 class Command(BaseCommand):
-    help = "Create a staff user in the Editors group and print a generated password once."
+    help = (
+        "Create a staff account in one role's group (--role; default: the Editors group) "
+        "and print a generated password once. Workflow emails go to the account's address "
+        "(--email); an account without one gets none. A reviewer also needs a person "
+        "profile (Editorial → People) to sign reviews with."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("username")
-        parser.add_argument("--email", default="", help="The editor's email address.")
+        parser.add_argument(
+            "--email",
+            default="",
+            help="Their email address: workflow notifications (a term to review, changes "
+            "requested, published) are sent there; without one, they get none.",
+        )
         parser.add_argument(
             "--role",
             choices=sorted(ROLES),
             default="editor",
-            help="editor (default: the Editors group), writer, reviewer or publisher.",
+            help="; ".join(
+                f"{role}{' (default)' if role == 'editor' else ''}: the {ROLES[role]} group, "
+                f"{ROLE_HELP[role]}"
+                for role in ROLES
+            ),
         )
 
     @transaction.atomic
@@ -46,7 +68,7 @@ class Command(BaseCommand):
         if User.objects.filter(username__iexact=username).exists():
             raise CommandError(
                 f"A user named “{username}” already exists; nothing was changed. "
-                "Add them to the Editors group in the admin instead."
+                f"Add them to the {ROLES[role]} group in the admin instead."
             )
         try:
             group = Group.objects.get(name=ROLES[role])
@@ -64,3 +86,15 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"    {password}")
         self.stdout.write("Ask them to change it after logging in at /admin/.")
+        if not email:
+            self.stdout.write(
+                "No email address: they get no workflow emails "
+                "(add one in the admin, Users, or create the account with --email)."
+            )
+        if role == "reviewer":
+            # The profile is public (name, credentials on every byline they sign), so it
+            # is written by a person, not made up from a username.
+            self.stdout.write(
+                "Reviews are signed: before reviewing, give them a person profile in the "
+                f"admin (Editorial → People → Add person, with User “{username}”)."
+            )
