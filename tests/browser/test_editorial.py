@@ -116,6 +116,9 @@ def test_draft_review_publish_and_read(page: Page, editorial_live_server):
 PAGES = {
     "reviewed-term": "/glossary/myokines/",
     "version": "/glossary/myokines/v/1/",
+    "history": "/glossary/myokines/history/",
+    "version-fr": "/fr/glossary/myokines/v/1/",
+    "history-fr": "/fr/glossary/myokines/history/",
     "person": "/people/jane-example/",
     "policy": "/editorial-policy/",
 }
