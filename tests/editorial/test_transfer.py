@@ -3,6 +3,7 @@ a lossless round trip into an emptied site, re-imports, older files, bad input."
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 
@@ -364,22 +365,23 @@ BAD_JSON = [
 
 
 class TestBadInput:
-    @pytest.mark.parametrize(("change", "reason"), BAD_JSON)
-    def test_bad_editorial_data_imports_nothing_and_says_where_and_why(
-        self, history, tmp_path, change, reason
-    ):
-        document = export_json(tmp_path / "good.json")
-        record_of(document, "autophagy")["summary"] = "Changed too: must not be written."
-        document["people"][1]["bio"] = "Changed too: must not be written."
-        mutate(document, change)
-        path = tmp_path / "bad.json"
-        path.write_text(json.dumps(document))
+    def test_bad_editorial_data_imports_nothing_and_says_where_and_why(self, history, tmp_path):
+        # One history and one export for every case (building them is most of the cost);
+        # each case starts from a fresh copy, and nothing may ever be written.
+        good = export_json(tmp_path / "good.json")
         before = database_state()
-        with pytest.raises(CommandError) as raised:
-            call_command("import_terms", str(path))
-        message = str(raised.value)
-        assert str(path) in message and reason in message
-        assert database_state() == before
+        for number, (change, reason) in enumerate(BAD_JSON):
+            document = copy.deepcopy(good)
+            record_of(document, "autophagy")["summary"] = "Changed too: must not be written."
+            document["people"][1]["bio"] = "Changed too: must not be written."
+            mutate(document, change)
+            path = tmp_path / f"bad-{number}.json"
+            path.write_text(json.dumps(document))
+            with pytest.raises(CommandError) as raised:
+                call_command("import_terms", str(path))
+            message = str(raised.value)
+            assert str(path) in message and reason in message, (reason, message)
+            assert database_state() == before, reason
 
     def test_a_bad_file_exits_non_zero(self, history, tmp_path, capsys):
         document = export_json(tmp_path / "a.json")

@@ -170,8 +170,8 @@ class TestWhatInvalidatesATermPage:
             metabolism.save()
 
         assert "Energy metabolism" in stored_then_read(term, rename)
-        assert ">Nutrition</a>" in stored_then_read(term, lambda: nutrition.terms.add(term))
-        assert ">Nutrition</a>" not in stored_then_read(term, nutrition.delete)
+        assert ">Nutrition</bdi></a>" in stored_then_read(term, lambda: nutrition.terms.add(term))
+        assert ">Nutrition</bdi></a>" not in stored_then_read(term, nutrition.delete)
         assert "Energy metabolism" not in stored_then_read(term, lambda: metabolism.terms.clear())
 
     def test_the_partner_slot(self, make_term):
