@@ -110,6 +110,21 @@ def published(draft, writer, reviewer, publisher, as_user, step) -> Term:
     return draft
 
 
+@pytest.fixture
+def publish_correction(publisher, as_user, step):
+    """Change a public term's summary and publish it as a non-medical change."""
+
+    def publish(term: Term, summary: str, reason: str, note: str = ""):
+        term.summary = summary
+        term.save()
+        fields = {"non_medical": "1", "non_medical_reason": reason}
+        return step(
+            as_user(publisher), term, "publish", **fields, **({"note": note} if note else {})
+        )
+
+    return publish
+
+
 def messages_after(response) -> list[str]:
     """The messages shown on the page a step redirects to."""
     return [str(m) for m in get_messages(response.wsgi_request)]

@@ -22,17 +22,10 @@ def history_list(html: str) -> str:
 
 
 @pytest.fixture
-def two_versions(published, publisher, as_user, step):
+def two_versions(published, publish_correction):
     """Version 1 reviewed (note "First version."), version 2 a non-medical change."""
-    published.summary = "The cell's recycling process, fixed."
-    published.save()
-    step(
-        as_user(publisher),
-        published,
-        "publish",
-        non_medical="1",
-        non_medical_reason="Internal: a typo only.",
-        note="Fixed a typo",
+    publish_correction(
+        published, "The cell's recycling process, fixed.", "Internal: a typo only.", "Fixed a typo"
     )
     return published
 

@@ -53,17 +53,9 @@ class TestPublishedVersionStaysUntilReviewed:
         term.save()
         assert "Edited live words." in reader_html("/glossary/legacy/")
 
-    def test_a_new_publication_renews_the_cached_page(self, published, publisher, as_user, step):
+    def test_a_new_publication_renews_the_cached_page(self, published, publish_correction):
         before = Client().get(URL)
-        published.summary = "The cell's own recycling."
-        published.save()
-        step(
-            as_user(publisher),
-            published,
-            "publish",
-            non_medical="1",
-            non_medical_reason="Wording only.",
-        )
+        publish_correction(published, "The cell's own recycling.", "Wording only.")
         after = Client().get(URL)
         assert before["ETag"] != after["ETag"]
         assert "The cell&#x27;s own recycling." in after.content.decode()
@@ -219,17 +211,10 @@ class TestVersionPages:
         assert '<link rel="canonical" href="http://testserver/glossary/autophagy/">' in html
         assert "Medically reviewed by" in html and "This is the current version." in html
 
-    def test_the_note_ends_with_one_full_stop(self, published, publisher, as_user, step):
+    def test_the_note_ends_with_one_full_stop(self, published, publish_correction):
         assert ": First version.\n" in reader_html("/glossary/autophagy/v/1/")
-        published.summary = "The cell's recycling process, fixed."
-        published.save()
-        step(
-            as_user(publisher),
-            published,
-            "publish",
-            non_medical="1",
-            non_medical_reason="Typo.",
-            note="Fixed a typo",
+        publish_correction(
+            published, "The cell's recycling process, fixed.", "Typo.", "Fixed a typo"
         )
         html = reader_html("/glossary/autophagy/v/2/")
         assert "(non-medical change): Fixed a typo.\n" in html
@@ -256,17 +241,10 @@ class TestVersionPages:
 
 class TestChangelog:
     def test_lists_publications_with_notes_and_marks_non_medical_changes(
-        self, published, publisher, as_user, step
+        self, published, publish_correction
     ):
-        published.summary = "The cell's recycling process, fixed."
-        published.save()
-        step(
-            as_user(publisher),
-            published,
-            "publish",
-            non_medical="1",
-            non_medical_reason="Typo.",
-            note="Fixed a typo.",
+        publish_correction(
+            published, "The cell's recycling process, fixed.", "Typo.", "Fixed a typo."
         )
         html = reader_html(URL)
         changelog = html[html.index('id="changelog-heading"') :]
